@@ -1,0 +1,17 @@
+/**
+ * `npm run bench`: every benchmark, one process, one run, so the ratios compare
+ * like with like. Pass group names to run only some: `npm run bench -- strings`.
+ */
+import { benchMemory, benchStrings } from './strings.js'
+
+const groups: Record<string, () => Promise<unknown>> = {
+  strings: () => benchStrings(),
+  memory: () => benchMemory(),
+}
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+console.log(`# embedis benchmarks\n\nNode ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString()}`)
+for (const [name, run] of Object.entries(groups)) {
+  if (wanted.length && !wanted.includes(name)) continue
+  await run()
+}

@@ -1,0 +1,104 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { Bench } from 'tinybench'
+
+/** One benchmark row: a named operation with one implementation per contender. */
+export interface Row {
+  op: string
+  impls: Record<string, (() => unknown) | (() => Promise<unknown>)>
+}
+
+/** Options for a bench run: how long each task runs. */
+export interface RunOptions {
+  time?: number
+  warmupTime?: number
+}
+
+/** Runs every row's implementations in one Bench (same process, same run) and returns ops/s per cell. */
+export async function runRows(rows: Row[], opts: RunOptions = {}): Promise<Map<string, Map<string, number>>> {
+  const bench = new Bench({ time: opts.time ?? 400, warmupTime: opts.warmupTime ?? 100 })
+  for (const row of rows) for (const [name, fn] of Object.entries(row.impls)) bench.add(`${row.op}\u0000${name}`, fn)
+  await bench.run()
+  const out = new Map<string, Map<string, number>>()
+  for (const t of bench.tasks) {
+    const [op, name] = t.name.split('\u0000') as [string, string]
+    const r = t.result as { throughput?: { mean: number }; hz?: number } | undefined
+    const hz = r?.throughput?.mean ?? r?.hz ?? 0
+    if (!out.has(op)) out.set(op, new Map())
+    out.get(op)!.set(name, hz)
+  }
+  return out
+}
+
+/** Prints ops/s and the ratio of each contender to `baseline` (a column name), per row. */
+export function printTable(title: string, results: Map<string, Map<string, number>>, baseline: string): void {
+  const cols = [...new Set([...results.values()].flatMap((m) => [...m.keys()]))]
+  console.log(`\n## ${title}\n`)
+  console.log(`| op | ${cols.map((c) => `${c} ops/s`).join(' | ')} | ${cols.filter((c) => c !== baseline).map((c) => `${c} / ${baseline}`).join(' | ')} |`)
+  console.log(`|---|${cols.map(() => '---:').join('|')}|${cols.filter((c) => c !== baseline).map(() => '---:').join('|')}|`)
+  for (const [op, m] of results) {
+    const base = m.get(baseline)
+    const cells = cols.map((c) => fmt(m.get(c)))
+    const ratios = cols.filter((c) => c !== baseline).map((c) => (base && m.get(c) ? `${(m.get(c)! / base).toFixed(2)}×` : '–'))
+    console.log(`| ${op} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`)
+  }
+}
+
+function fmt(n: number | undefined): string {
+  if (n === undefined) return '–'
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`
+  return n.toFixed(0)
+}
+
+/** Prints a ratio between two named cells of a row. */
+export function ratio(results: Map<string, Map<string, number>>, op: string, a: string, b: string): number {
+  const m = results.get(op)
+  return m && m.get(a) && m.get(b) ? m.get(a)! / m.get(b)! : NaN
+}
+
+/** True when valkey-server (or redis-server) is installed. */
+export function serverBinary(): string | undefined {
+  for (const b of ['valkey-server', 'redis-server']) {
+    try {
+      const r = spawnSync('which', [b])
+      if (r.status === 0) return b
+    } catch {
+      /* fallthrough */
+    }
+  }
+  return undefined
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port
+      srv.close(() => resolve(port))
+    })
+    srv.on('error', reject)
+  })
+}
+
+/** Starts a throwaway real server on a free loopback port. */
+export async function startRealServer(bin: string): Promise<{ port: number; proc: ChildProcess; stop: () => void }> {
+  const port = await freePort()
+  const proc = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const stop = () => proc.kill('SIGKILL')
+  process.on('exit', stop)
+  const { Socket } = await import('node:net')
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise<boolean>((res) => {
+      const s = new Socket()
+      s.once('error', () => res(false))
+      s.connect(port, '127.0.0.1', () => {
+        s.end()
+        res(true)
+      })
+    })
+    if (ok) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return { port, proc, stop }
+}

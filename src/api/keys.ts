@@ -1,0 +1,212 @@
+import { keyOf } from '../core/bytes.js'
+import { fail } from '../core/errors.js'
+import { compileGlob } from '../core/glob.js'
+import type { Status } from '../core/reply.js'
+import {
+  COPY,
+  DEL,
+  EXISTS,
+  expireGeneric,
+  KEYS,
+  MOVE,
+  OBJECT_ENCODING,
+  OBJECT_FREQ,
+  OBJECT_IDLETIME,
+  OBJECT_REFCOUNT,
+  PERSIST,
+  RANDOMKEY,
+  RENAME,
+  RENAMENX,
+  SCAN,
+  TOUCH,
+  ttlGeneric,
+  TYPE,
+  UNLINK,
+  type ScanArgs,
+} from '../commands/keys.js'
+import { expireTime } from '../commands/util.js'
+import type { StoreCore } from '../store-core.js'
+import type { Key } from './strings.js'
+
+/** A key's type as TYPE names it. */
+export type KeyType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream' | 'none'
+
+/** Condition for EXPIRE and friends. */
+export type ExpireCondition = 'NX' | 'XX' | 'GT' | 'LT'
+
+/** Options of `scan()` and `scanIterator()`. */
+export interface ScanOptions {
+  /** Glob-style pattern keys must match. */
+  match?: string
+  /** How many slots to visit per call (a hint, default 10). */
+  count?: number
+  /** Only keys of this type. */
+  type?: Exclude<KeyType, 'none'>
+}
+
+const CONDITIONS: Record<ExpireCondition, number> = { NX: 1, XX: 2, GT: 4, LT: 8 }
+const TYPE_CODES: Record<string, number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, stream: 6 }
+
+function scanArgs(cursor: number | string, o: ScanOptions | undefined): ScanArgs {
+  const c = typeof cursor === 'string' ? Number(cursor) : cursor
+  if (!Number.isInteger(c) || c < 0) fail('invalid cursor')
+  const count = o?.count ?? 10
+  if (!Number.isInteger(count) || count < 1) fail('syntax error')
+  return {
+    cursor: c,
+    count,
+    match: o?.match === undefined || o.match === '*' ? undefined : compileGlob(o.match),
+    type: o?.type === undefined ? undefined : (TYPE_CODES[o.type] ?? -1),
+  }
+}
+
+function expireIn(store: StoreCore, key: Key, n: number, unit: 1 | 1000, relative: boolean, condition: ExpireCondition | undefined, name: string): boolean {
+  if (!Number.isInteger(n)) fail('value is not an integer or out of range')
+  const flags = condition === undefined ? 0 : CONDITIONS[condition]
+  if (flags === undefined) fail(`Unsupported option ${condition}`)
+  const at = expireTime(n, unit, relative, store.ks.now())
+  if (at === undefined) fail(`invalid expire time in '${name}' command`)
+  return expireGeneric(store.s, { key: keyOf(key), at, flags }) === 1
+}
+
+/** Generic key commands on the typed Store. */
+export class KeysApi {
+  /** DEL: deletes keys; returns how many existed. */
+  del(this: StoreCore, ...keys: Key[]): number {
+    return DEL.run(this.s, keys.map(keyOf)) as number
+  }
+
+  /** UNLINK: same as DEL here (there is no background thread to hand the memory to). */
+  unlink(this: StoreCore, ...keys: Key[]): number {
+    return UNLINK.run(this.s, keys.map(keyOf)) as number
+  }
+
+  /** EXISTS: how many of the keys exist (a key named twice counts twice). */
+  exists(this: StoreCore, ...keys: Key[]): number {
+    return EXISTS.run(this.s, keys.map(keyOf)) as number
+  }
+
+  /** TOUCH: updates access times; returns how many exist. */
+  touch(this: StoreCore, ...keys: Key[]): number {
+    return TOUCH.run(this.s, keys.map(keyOf)) as number
+  }
+
+  /** TYPE: the type of the value at `key`, or 'none'. */
+  type(this: StoreCore, key: Key): KeyType {
+    return (TYPE.run(this.s, keyOf(key)) as Status).value as KeyType
+  }
+
+  /** EXPIRE: sets a TTL in seconds. True when set (a TTL ≤ 0 deletes the key and also returns true). */
+  expire(this: StoreCore, key: Key, seconds: number, condition?: ExpireCondition): boolean {
+    return expireIn(this, key, seconds, 1000, true, condition, 'expire')
+  }
+
+  /** PEXPIRE: sets a TTL in milliseconds. */
+  pexpire(this: StoreCore, key: Key, ms: number, condition?: ExpireCondition): boolean {
+    return expireIn(this, key, ms, 1, true, condition, 'pexpire')
+  }
+
+  /** EXPIREAT: expires at a Unix time in seconds. */
+  expireat(this: StoreCore, key: Key, unixSeconds: number, condition?: ExpireCondition): boolean {
+    return expireIn(this, key, unixSeconds, 1000, false, condition, 'expireat')
+  }
+
+  /** PEXPIREAT: expires at a Unix time in milliseconds. */
+  pexpireat(this: StoreCore, key: Key, unixMs: number, condition?: ExpireCondition): boolean {
+    return expireIn(this, key, unixMs, 1, false, condition, 'pexpireat')
+  }
+
+  /** TTL in seconds: -2 when the key is missing, -1 when it has no TTL. */
+  ttl(this: StoreCore, key: Key): number {
+    return ttlGeneric(this.s, keyOf(key), false, false)
+  }
+
+  /** PTTL in milliseconds: -2 missing, -1 no TTL. */
+  pttl(this: StoreCore, key: Key): number {
+    return ttlGeneric(this.s, keyOf(key), true, false)
+  }
+
+  /** EXPIRETIME: absolute Unix time in seconds; -2 missing, -1 no TTL. */
+  expiretime(this: StoreCore, key: Key): number {
+    return ttlGeneric(this.s, keyOf(key), false, true)
+  }
+
+  /** PEXPIRETIME: absolute Unix time in milliseconds; -2 missing, -1 no TTL. */
+  pexpiretime(this: StoreCore, key: Key): number {
+    return ttlGeneric(this.s, keyOf(key), true, true)
+  }
+
+  /** PERSIST: removes the TTL. True when there was one. */
+  persist(this: StoreCore, key: Key): boolean {
+    return PERSIST.run(this.s, keyOf(key)) === 1
+  }
+
+  /** KEYS: every key matching a glob-style pattern. O(n): prefer `scanIterator()` on large databases. */
+  keys(this: StoreCore, pattern = '*'): string[] {
+    return KEYS.run(this.s, pattern) as string[]
+  }
+
+  /** SCAN: one step of an iteration; returns [next cursor, keys]. Cursor '0' starts and ends it. */
+  scan(this: StoreCore, cursor: number | string, options?: ScanOptions): [string, string[]] {
+    return SCAN.run(this.s, scanArgs(cursor, options)) as [string, string[]]
+  }
+
+  /** Iterates over every key with SCAN's guarantees (every key present throughout is seen at least once). */
+  *scanIterator(this: StoreCore, options?: ScanOptions): IterableIterator<string> {
+    let cursor = '0'
+    do {
+      const [next, keys] = SCAN.run(this.s, scanArgs(cursor, options)) as [string, string[]]
+      yield* keys
+      cursor = next
+    } while (cursor !== '0')
+  }
+
+  /** RANDOMKEY: a random key, or null when the database is empty. */
+  randomkey(this: StoreCore): string | null {
+    return RANDOMKEY.run(this.s, undefined) as string | null
+  }
+
+  /** RENAME: renames a key (ERR no such key when missing). */
+  rename(this: StoreCore, key: Key, newKey: Key): 'OK' {
+    RENAME.run(this.s, [keyOf(key), keyOf(newKey)])
+    return 'OK'
+  }
+
+  /** RENAMENX: renames only if the new name is free. True when renamed. */
+  renamenx(this: StoreCore, key: Key, newKey: Key): boolean {
+    return RENAMENX.run(this.s, [keyOf(key), keyOf(newKey)]) === 1
+  }
+
+  /** MOVE: moves a key to another database. True when moved. */
+  move(this: StoreCore, key: Key, db: number): boolean {
+    if (!Number.isInteger(db)) fail('value is not an integer or out of range')
+    if (db < 0 || db >= this.ks.dbs.length) fail('DB index is out of range')
+    return MOVE.run(this.s, [keyOf(key), db]) === 1
+  }
+
+  /** COPY: copies a key (value and TTL), optionally to another database. True when copied. */
+  copy(this: StoreCore, source: Key, destination: Key, options: { db?: number; replace?: boolean } = {}): boolean {
+    if (options.db !== undefined && (!Number.isInteger(options.db) || options.db < 0 || options.db >= this.ks.dbs.length)) fail('DB index is out of range')
+    return COPY.run(this.s, { src: keyOf(source), dst: keyOf(destination), db: options.db, replace: !!options.replace }) === 1
+  }
+
+  /** OBJECT ENCODING: the encoding Redis would use for the value, or null. */
+  objectEncoding(this: StoreCore, key: Key): string | null {
+    return OBJECT_ENCODING.run(this.s, keyOf(key)) as string | null
+  }
+
+  /** OBJECT IDLETIME: seconds since last access, or null. */
+  objectIdletime(this: StoreCore, key: Key): number | null {
+    return OBJECT_IDLETIME.run(this.s, keyOf(key)) as number | null
+  }
+
+  /** OBJECT FREQ: the LFU counter (needs an LFU maxmemory policy), or null. */
+  objectFreq(this: StoreCore, key: Key): number | null {
+    return OBJECT_FREQ.run(this.s, keyOf(key)) as number | null
+  }
+
+  /** OBJECT REFCOUNT, or null. */
+  objectRefcount(this: StoreCore, key: Key): number | null {
+    return OBJECT_REFCOUNT.run(this.s, keyOf(key)) as number | null
+  }
+}

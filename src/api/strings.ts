@@ -1,0 +1,285 @@
+import { keyOf, ownValue, toStr, type Bytes, type StrValue } from '../core/bytes.js'
+import { fail } from '../core/errors.js'
+import { formatDouble } from '../core/numbers.js'
+import { OK, type MapReply } from '../core/reply.js'
+import { APPEND, DECR, GETDEL, GETEX, GETRANGE, GET, INCR, INCRBY, INCRBYFLOAT, LCS, MGET, MSET, MSETNX, SETRANGE, STRLEN, setGeneric, type SetArgs } from '../commands/strings.js'
+import { absoluteExpire } from '../commands/util.js'
+import type { StoreCore } from '../store-core.js'
+
+/** A key: a string (its UTF-8 bytes) or a Buffer (exact bytes). */
+export type Key = Bytes
+/** A value to store: strings and Buffers as they are, numbers in Redis's decimal form. */
+export type Value = string | Buffer | number
+
+/** Options of `set()`, as the SET command has them. */
+export interface SetOptions {
+  /** Expire after this many seconds. */
+  ex?: number
+  /** Expire after this many milliseconds. */
+  px?: number
+  /** Expire at this Unix time in seconds. */
+  exat?: number
+  /** Expire at this Unix time in milliseconds. */
+  pxat?: number
+  /** Keep the key's current TTL. */
+  keepttl?: boolean
+  /** Only set if the key does not exist. */
+  nx?: boolean
+  /** Only set if the key exists. */
+  xx?: boolean
+  /** Return the old value (like GETSET). */
+  get?: boolean
+}
+
+/** Options of `getex()`. */
+export interface GetExOptions {
+  ex?: number
+  px?: number
+  exat?: number
+  pxat?: number
+  /** Remove the TTL. */
+  persist?: boolean
+}
+
+/** Options of `lcs()`. */
+export interface LcsOptions {
+  /** Only matches at least this long (with `idx`). */
+  minMatchLen?: number
+  /** Include each match's length (with `idx`). */
+  withMatchLen?: boolean
+}
+
+/** One LCS match: ranges in the first and second string, and optionally its length. */
+export type LcsMatch = [[number, number], [number, number]] | [[number, number], [number, number], number]
+
+/** The value form stored for a typed argument. */
+export function valueOf(v: Value): StrValue {
+  if (typeof v === 'string') return v
+  if (typeof v === 'number') return Number.isInteger(v) ? (Math.abs(v) < 1e21 ? v.toFixed(0) : String(v)) : formatDouble(v)
+  return ownValue(v)
+}
+
+const str = (v: StrValue | null): string | null => (v === null ? null : toStr(v))
+const buf = (v: StrValue | null): Buffer | null => (v === null ? null : typeof v === 'string' ? Buffer.from(v, 'utf8') : v)
+
+/** Builds SET's typed arguments from options; invalid TTLs get Redis's error. */
+function setArgs(store: StoreCore, key: Key, value: Value, o: SetOptions | undefined, cmd: string): SetArgs {
+  const a: SetArgs = { key: keyOf(key), value: valueOf(value), nx: false, xx: false, get: false, keepTtl: false, expireAt: 0, cmd }
+  if (o === undefined) return a
+  if (o.nx && o.xx) fail('syntax error')
+  a.nx = !!o.nx
+  a.xx = !!o.xx
+  a.get = !!o.get
+  a.keepTtl = !!o.keepttl
+  a.expireAt = ttlOption(store, o, `invalid expire time in '${cmd}' command`)
+  if (a.keepTtl && a.expireAt !== 0) fail('syntax error')
+  return a
+}
+
+/** Turns ex/px/exat/pxat into an absolute time (0 when none is given). */
+function ttlOption(store: StoreCore, o: { ex?: number; px?: number; exat?: number; pxat?: number }, msg: string): number {
+  let n = 0
+  let at: number | undefined = 0
+  const now = store.ks.now()
+  if (o.ex !== undefined) (n++, (at = absoluteExpire(intOf(o.ex), 1000, true, now)))
+  if (o.px !== undefined) (n++, (at = absoluteExpire(intOf(o.px), 1, true, now)))
+  if (o.exat !== undefined) (n++, (at = absoluteExpire(intOf(o.exat), 1000, false, now)))
+  if (o.pxat !== undefined) (n++, (at = absoluteExpire(intOf(o.pxat), 1, false, now)))
+  if (n > 1) fail('syntax error')
+  if (at === undefined) fail(msg)
+  return at
+}
+
+function intOf(n: number): number {
+  if (!Number.isInteger(n)) fail('value is not an integer or out of range')
+  return n
+}
+
+/** String commands on the typed Store. */
+export class StringsApi {
+  /** Value at `key` as a string (UTF-8 decoded), or null. WRONGTYPE for non-strings. */
+  get(this: StoreCore, key: Key): string | null {
+    const v = GET.run(this.s, keyOf(key)) as StrValue | null
+    return v === null ? null : typeof v === 'string' ? v : v.toString('utf8')
+  }
+
+  /** Value at `key` as exact bytes, or null. */
+  getBuffer(this: StoreCore, key: Key): Buffer | null {
+    return buf(GET.run(this.s, keyOf(key)) as StrValue | null)
+  }
+
+  /**
+   * SET: stores `value` at `key`, replacing any value and TTL.
+   * Returns 'OK', or null when NX/XX prevented the write; with `get: true`, the old value.
+   */
+  set(this: StoreCore, key: Key, value: Value): 'OK'
+  set(this: StoreCore, key: Key, value: Value, options: SetOptions & { get: true }): string | null
+  set(this: StoreCore, key: Key, value: Value, options: SetOptions & ({ nx: true } | { xx: true })): 'OK' | null
+  set(this: StoreCore, key: Key, value: Value, options?: SetOptions): 'OK' | null | string
+  set(this: StoreCore, key: Key, value: Value, options?: SetOptions): 'OK' | null | string {
+    this.beforeWrite()
+    const r = setGeneric(this.s, setArgs(this, key, value, options, 'set'))
+    return r === OK ? 'OK' : str(r as StrValue | null)
+  }
+
+  /** SETNX: sets only if absent. True when set. */
+  setnx(this: StoreCore, key: Key, value: Value): boolean {
+    this.beforeWrite()
+    const a = setArgs(this, key, value, undefined, 'setnx')
+    a.nx = true
+    return setGeneric(this.s, a) === OK
+  }
+
+  /** SETEX: sets with a TTL in seconds. */
+  setex(this: StoreCore, key: Key, seconds: number, value: Value): 'OK' {
+    this.beforeWrite()
+    setGeneric(this.s, setArgs(this, key, value, { ex: seconds }, 'setex'))
+    return 'OK'
+  }
+
+  /** PSETEX: sets with a TTL in milliseconds. */
+  psetex(this: StoreCore, key: Key, ms: number, value: Value): 'OK' {
+    this.beforeWrite()
+    setGeneric(this.s, setArgs(this, key, value, { px: ms }, 'psetex'))
+    return 'OK'
+  }
+
+  /** GETSET: sets and returns the old value. */
+  getset(this: StoreCore, key: Key, value: Value): string | null {
+    this.beforeWrite()
+    const a = setArgs(this, key, value, undefined, 'getset')
+    a.get = true
+    return str(setGeneric(this.s, a) as StrValue | null)
+  }
+
+  /** GETDEL: returns the value and deletes the key. */
+  getdel(this: StoreCore, key: Key): string | null {
+    return str(GETDEL.run(this.s, keyOf(key)) as StrValue | null)
+  }
+
+  /** GETEX: returns the value and sets or removes its TTL. */
+  getex(this: StoreCore, key: Key, options: GetExOptions = {}): string | null {
+    const expireAt = ttlOption(this, options, "invalid expire time in 'getex' command")
+    if (options.persist && expireAt !== 0) fail('syntax error')
+    return str(GETEX.run(this.s, { key: keyOf(key), expireAt, persist: !!options.persist }) as StrValue | null)
+  }
+
+  /** MGET: values of several keys (null for missing or non-string keys). */
+  mget(this: StoreCore, ...keys: Key[]): Array<string | null> {
+    const r = MGET.run(this.s, keys.map(keyOf)) as Array<StrValue | null>
+    for (let i = 0; i < r.length; i++) if (r[i] !== null && typeof r[i] !== 'string') r[i] = toStr(r[i]!)
+    return r as Array<string | null>
+  }
+
+  /** MGET with exact bytes. */
+  mgetBuffer(this: StoreCore, ...keys: Key[]): Array<Buffer | null> {
+    return (MGET.run(this.s, keys.map(keyOf)) as Array<StrValue | null>).map(buf)
+  }
+
+  /** MSET: sets several keys, from an object, a Map or [key, value] pairs. */
+  mset(this: StoreCore, entries: Record<string, Value> | Map<Key, Value> | Array<[Key, Value]>): 'OK' {
+    this.beforeWrite()
+    MSET.run(this.s, pairsOf(entries))
+    return 'OK'
+  }
+
+  /** MSETNX: sets several keys only if none exists. True when set. */
+  msetnx(this: StoreCore, entries: Record<string, Value> | Map<Key, Value> | Array<[Key, Value]>): boolean {
+    this.beforeWrite()
+    return MSETNX.run(this.s, pairsOf(entries)) === 1
+  }
+
+  /** INCR. Returns the new value (a bigint past ±2^53). */
+  incr(this: StoreCore, key: Key): number {
+    this.beforeWrite()
+    return INCR.run(this.s, keyOf(key)) as number
+  }
+
+  /** DECR. */
+  decr(this: StoreCore, key: Key): number {
+    this.beforeWrite()
+    return DECR.run(this.s, keyOf(key)) as number
+  }
+
+  /** INCRBY. Pass a bigint for increments beyond ±2^53. */
+  incrby(this: StoreCore, key: Key, increment: number | bigint): number {
+    this.beforeWrite()
+    if (typeof increment === 'number' && !Number.isSafeInteger(increment)) fail('value is not an integer or out of range')
+    return INCRBY.run(this.s, [keyOf(key), increment]) as number
+  }
+
+  /** DECRBY. */
+  decrby(this: StoreCore, key: Key, decrement: number | bigint): number {
+    this.beforeWrite()
+    if (typeof decrement === 'number' && !Number.isSafeInteger(decrement)) fail('value is not an integer or out of range')
+    if (decrement === -9223372036854775808n) fail('decrement would overflow')
+    return INCRBY.run(this.s, [keyOf(key), -decrement]) as number
+  }
+
+  /** INCRBYFLOAT. Returns the new value as Redis prints it, parsed as a number. */
+  incrbyfloat(this: StoreCore, key: Key, increment: number | string): number {
+    this.beforeWrite()
+    const inc = typeof increment === 'string' ? increment : formatDouble(increment)
+    return Number(INCRBYFLOAT.run(this.s, [keyOf(key), inc]))
+  }
+
+  /** APPEND: returns the new length in bytes. */
+  append(this: StoreCore, key: Key, value: Value): number {
+    this.beforeWrite()
+    return APPEND.run(this.s, [keyOf(key), valueOf(value)]) as number
+  }
+
+  /** STRLEN: length in bytes. */
+  strlen(this: StoreCore, key: Key): number {
+    return STRLEN.run(this.s, keyOf(key)) as number
+  }
+
+  /** GETRANGE: the bytes from `start` to `end` (inclusive, negative from the end), decoded as UTF-8. */
+  getrange(this: StoreCore, key: Key, start: number, end: number): string {
+    return toStr(GETRANGE.run(this.s, { key: keyOf(key), start, end }) as StrValue)
+  }
+
+  /** GETRANGE with exact bytes. */
+  getrangeBuffer(this: StoreCore, key: Key, start: number, end: number): Buffer {
+    return buf(GETRANGE.run(this.s, { key: keyOf(key), start, end }) as StrValue)!
+  }
+
+  /** SETRANGE: overwrites bytes at `offset`; returns the new length. */
+  setrange(this: StoreCore, key: Key, offset: number, value: Value): number {
+    this.beforeWrite()
+    if (!Number.isInteger(offset)) fail('value is not an integer or out of range')
+    if (offset < 0) fail('offset is out of range')
+    return SETRANGE.run(this.s, [keyOf(key), offset, valueOf(value)]) as number
+  }
+
+  /** LCS: the longest common subsequence of two strings. */
+  lcs(this: StoreCore, key1: Key, key2: Key): string {
+    return toStr(LCS.run(this.s, { a: keyOf(key1), b: keyOf(key2), len: false, idx: false, minMatchLen: 0, withMatchLen: false }) as StrValue)
+  }
+
+  /** LCS LEN: its length. */
+  lcsLen(this: StoreCore, key1: Key, key2: Key): number {
+    return LCS.run(this.s, { a: keyOf(key1), b: keyOf(key2), len: true, idx: false, minMatchLen: 0, withMatchLen: false }) as number
+  }
+
+  /** LCS IDX: the matching ranges and the length. */
+  lcsIdx(this: StoreCore, key1: Key, key2: Key, options: LcsOptions = {}): { matches: LcsMatch[]; len: number } {
+    const r = LCS.run(this.s, {
+      a: keyOf(key1),
+      b: keyOf(key2),
+      len: false,
+      idx: true,
+      minMatchLen: options.minMatchLen ?? 0,
+      withMatchLen: !!options.withMatchLen,
+    }) as MapReply
+    return { matches: r.entries[1] as LcsMatch[], len: r.entries[3] as number }
+  }
+}
+
+function pairsOf(entries: Record<string, Value> | Map<Key, Value> | Array<[Key, Value]>): Array<[string, StrValue]> {
+  const out: Array<[string, StrValue]> = []
+  const it: Iterable<[Key, Value]> = Array.isArray(entries) || entries instanceof Map ? entries : Object.entries(entries)
+  for (const [k, v] of it) out.push([keyOf(k), valueOf(v)])
+  if (out.length === 0) fail("wrong number of arguments for 'mset' command")
+  return out
+}

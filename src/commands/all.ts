@@ -1,0 +1,10 @@
+// Registers every command group in the one command table.
+import './strings.js'
+import './keys.js'
+import './server.js'
+import './hashes.js'
+import './sets.js'
+import './lists.js'
+import './sorted-sets.js'
+import './sort.js'
+import './blocking.js'

@@ -1,0 +1,536 @@
+import { E, fail, syntaxError } from '../core/errors.js'
+import { compileGlob } from '../core/glob.js'
+import { string2ll } from '../core/numbers.js'
+import { MapReply, OK, PONG, SetReply, Status, Verbatim, type Reply } from '../core/reply.js'
+import type { Session } from '../session.js'
+import { kw, str } from './args.js'
+import { docsTable } from './docs.generated.js'
+import type { CommandMeta } from './meta.js'
+import { CF, defineCommand, helpReply, lower, TABLE, type Arg, type Command } from './table.js'
+
+/** The Redis version INFO and HELLO report (libraries check it). */
+export const REDIS_VERSION = '7.2.4'
+
+// ---------------------------------------------------------------- connection basics
+
+export const PING = defineCommand('ping', {
+  parse(a): Arg | undefined {
+    if (a.length > 1) fail("wrong number of arguments for 'ping' command")
+    return a[0]
+  },
+  run: (_ctx, msg: Arg | undefined): Reply => (msg === undefined ? PONG : msg),
+})
+
+export const ECHO = defineCommand('echo', { parse: (a) => a[0]!, run: (_ctx, msg: Arg): Reply => msg })
+
+function dbIndex(a: Arg, ctx: Session, msg: string): number {
+  const n = string2ll(str(a))
+  if (n === undefined || typeof n === 'bigint' || n < -2147483648 || n > 2147483647) fail(E.NOT_INTEGER)
+  if (n < 0 || n >= ctx.ks.dbs.length) fail(msg)
+  return n
+}
+
+export const SELECT = defineCommand('select', {
+  parse: (a, ctx) => dbIndex(a[0]!, ctx, E.DB_INDEX),
+  run(ctx, n: number): Reply {
+    ctx.select(n)
+    return OK
+  },
+})
+
+export const SWAPDB = defineCommand('swapdb', {
+  parse(a, ctx): [number, number] {
+    const first = string2ll(str(a[0]!))
+    if (first === undefined || typeof first === 'bigint' || first > 2147483647 || first < -2147483648) fail('invalid first DB index')
+    const second = string2ll(str(a[1]!))
+    if (second === undefined || typeof second === 'bigint' || second > 2147483647 || second < -2147483648) fail('invalid second DB index')
+    if (first < 0 || first >= ctx.ks.dbs.length || second < 0 || second >= ctx.ks.dbs.length) fail(E.DB_INDEX)
+    return [first, second]
+  },
+  run(ctx, [a, b]: [number, number]): Reply {
+    if (a === b) return OK
+    const ks = ctx.ks
+    const da = ks.dbs[a]!
+    const db = ks.dbs[b]!
+    da.touchAllWatched()
+    db.touchAllWatched()
+    da.swapWith(db)
+    da.touchAllWatched()
+    db.touchAllWatched()
+    ctx.store.afterSwapDb(da, db)
+    if (ks.fx) ks.emit(ctx.db.id, ['SWAPDB', String(a), String(b)])
+    return OK
+  },
+})
+
+export const DBSIZE = defineCommand('dbsize', { parse: () => undefined, run: (ctx): Reply => ctx.db.size })
+
+function parseFlushMode(a: Arg[]): boolean {
+  if (a.length > 1) syntaxError()
+  if (a.length === 1) {
+    const m = kw(a[0]!)
+    if (m !== 'ASYNC' && m !== 'SYNC') syntaxError()
+  }
+  return true
+}
+
+export const FLUSHDB = defineCommand('flushdb', {
+  parse: parseFlushMode,
+  run(ctx): Reply {
+    ctx.db.flush()
+    if (ctx.ks.fx) ctx.effect('FLUSHDB')
+    return OK
+  },
+})
+
+export const FLUSHALL = defineCommand('flushall', {
+  parse: parseFlushMode,
+  run(ctx): Reply {
+    for (const db of ctx.ks.dbs) db.flush()
+    if (ctx.ks.fx) ctx.effect('FLUSHALL')
+    return OK
+  },
+})
+
+export const TIME = defineCommand('time', {
+  parse: () => undefined,
+  run(ctx): Reply {
+    const ms = ctx.ks.clock.now()
+    const sec = Math.floor(ms / 1000)
+    // Sub-millisecond digits come from the high-resolution timer so successive calls still move.
+    const usec = Math.floor((ms - sec * 1000) * 1000 + ((performance.now() * 1000) % 1000))
+    return [String(sec), String(Math.min(usec, 999999))]
+  },
+})
+
+// ---------------------------------------------------------------- CONFIG
+
+export const CONFIG_GET = defineCommand('config|get', {
+  parse: (a) => a.map((x) => compileGlob(str(x).toLowerCase())),
+  run(ctx, matchers: Array<(s: string) => boolean>): Reply {
+    const pairs = ctx.ks.config.getMatching((name) => matchers.some((m) => m(name)))
+    return new MapReply(pairs.flat())
+  },
+})
+
+export const CONFIG_SET = defineCommand('config|set', {
+  parse(a): Array<[string, string]> {
+    if (a.length % 2 !== 0) fail("wrong number of arguments for 'config|set' command")
+    const pairs: Array<[string, string]> = []
+    for (let i = 0; i < a.length; i += 2) pairs.push([str(a[i]!).toLowerCase(), str(a[i + 1]!)])
+    return pairs
+  },
+  run(ctx, pairs: Array<[string, string]>): Reply {
+    ctx.ks.config.setMany(pairs)
+    return OK
+  },
+})
+
+export const CONFIG_RESETSTAT = defineCommand('config|resetstat', {
+  parse: () => undefined,
+  run(ctx): Reply {
+    const st = ctx.ks.stats
+    st.keyspaceHits = st.keyspaceMisses = st.expiredKeys = st.evictedKeys = 0
+    st.commandsProcessed = st.connectionsReceived = 0
+    st.expireCycleCpuMs = 0
+    st.commands.clear()
+    return OK
+  },
+})
+
+defineCommand('config|rewrite', {
+  parse: () => undefined,
+  run: () => fail('The server is running without a config file'),
+})
+
+defineCommand('config|help', {
+  parse: () => undefined,
+  run: () =>
+    helpReply('CONFIG', [
+      'GET <pattern>',
+      '    Return parameters matching the glob-like <pattern> and their values.',
+      'SET <directive> <value>',
+      '    Set the configuration <directive> to <value>.',
+      'RESETSTAT',
+      '    Reset statistics reported by the INFO command.',
+      'REWRITE',
+      '    Rewrite the configuration file.',
+    ]),
+})
+
+// ---------------------------------------------------------------- INFO
+
+/** A section of INFO: its fields, computed when asked. Other modules add sections here. */
+export type InfoSection = (ctx: Session) => Array<[string, string | number]>
+export const INFO_SECTIONS = new Map<string, InfoSection>()
+/** Sections printed by `INFO` / `INFO default`, in order. */
+export const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'modules', 'errorstats', 'cluster', 'keyspace']
+const ALL_EXTRA = ['commandstats', 'latencystats']
+
+INFO_SECTIONS.set('server', (ctx) => {
+  const now = ctx.ks.clock.now()
+  const up = Math.floor((now - ctx.ks.stats.startTime) / 1000)
+  return [
+    ['redis_version', ctx.store.redisVersion],
+    ['redis_git_sha1', '00000000'],
+    ['redis_git_dirty', 0],
+    ['redis_build_id', '0'],
+    ['redis_mode', 'standalone'],
+    ['os', `${typeof process !== 'undefined' ? process.platform : 'js'} embedis`],
+    ['arch_bits', 64],
+    ['monotonic_clock', 'POSIX clock_gettime'],
+    ['multiplexing_api', 'embedis'],
+    ['process_id', typeof process !== 'undefined' ? process.pid : 0],
+    ['run_id', ctx.store.runId],
+    ['tcp_port', ctx.store.port],
+    ['server_time_usec', now * 1000],
+    ['uptime_in_seconds', up],
+    ['uptime_in_days', Math.floor(up / 86400)],
+    ['hz', ctx.ks.config.get<number>('hz')],
+    ['configured_hz', ctx.ks.config.get<number>('hz')],
+    ['lru_clock', Math.floor(now / 1000) & 0xffffff],
+    ['executable', ''],
+    ['config_file', ''],
+    ['io_threads_active', 0],
+  ]
+})
+
+INFO_SECTIONS.set('clients', (ctx) => [
+  ['connected_clients', ctx.store.connectedClients()],
+  ['cluster_connections', 0],
+  ['maxclients', 10000],
+  ['client_recent_max_input_buffer', 0],
+  ['client_recent_max_output_buffer', 0],
+  ['blocked_clients', ctx.store.blockedClients()],
+  ['tracking_clients', 0],
+  ['clients_in_timeout_table', 0],
+  ['total_blocking_keys', 0],
+  ['total_blocking_keys_on_nokey', 0],
+])
+
+INFO_SECTIONS.set('memory', (ctx) => {
+  const used = ctx.store.usedMemory()
+  const heap = typeof process !== 'undefined' && process.memoryUsage ? process.memoryUsage() : undefined
+  return [
+    ['used_memory', used],
+    ['used_memory_human', humanBytes(used)],
+    ['used_memory_rss', heap ? heap.rss : used],
+    ['used_memory_rss_human', humanBytes(heap ? heap.rss : used)],
+    ['used_memory_peak', ctx.store.peakMemory()],
+    ['used_memory_peak_human', humanBytes(ctx.store.peakMemory())],
+    ['used_memory_dataset', used],
+    ['total_system_memory', 0],
+    ['maxmemory', ctx.ks.config.has('maxmemory') ? ctx.ks.config.get<number>('maxmemory') : 0],
+    ['maxmemory_human', humanBytes(ctx.ks.config.has('maxmemory') ? ctx.ks.config.get<number>('maxmemory') : 0)],
+    ['maxmemory_policy', ctx.ks.config.has('maxmemory-policy') ? ctx.ks.config.get<string>('maxmemory-policy') : 'noeviction'],
+    ['mem_allocator', 'v8'],
+  ]
+})
+
+INFO_SECTIONS.set('persistence', () => [
+  ['loading', 0],
+  ['async_loading', 0],
+  ['rdb_changes_since_last_save', 0],
+  ['rdb_bgsave_in_progress', 0],
+  ['aof_enabled', 0],
+  ['aof_rewrite_in_progress', 0],
+])
+
+INFO_SECTIONS.set('stats', (ctx) => {
+  const st = ctx.ks.stats
+  let pubsubChannels = 0
+  let pubsubPatterns = 0
+  const ps = ctx.store.pubsubCounts()
+  pubsubChannels = ps[0]
+  pubsubPatterns = ps[1]
+  return [
+    ['total_connections_received', st.connectionsReceived],
+    ['total_commands_processed', st.commandsProcessed],
+    ['instantaneous_ops_per_sec', 0],
+    ['rejected_connections', 0],
+    ['expired_keys', st.expiredKeys],
+    ['expired_stale_perc', '0.00'],
+    ['expired_time_cap_reached_count', 0],
+    ['expire_cycle_cpu_milliseconds', Math.round(st.expireCycleCpuMs)],
+    ['evicted_keys', st.evictedKeys],
+    ['evicted_clients', 0],
+    ['keyspace_hits', st.keyspaceHits],
+    ['keyspace_misses', st.keyspaceMisses],
+    ['pubsub_channels', pubsubChannels],
+    ['pubsub_patterns', pubsubPatterns],
+    ['pubsubshard_channels', 0],
+  ]
+})
+
+INFO_SECTIONS.set('replication', () => [
+  ['role', 'master'],
+  ['connected_slaves', 0],
+  ['master_failover_state', 'no-failover'],
+  ['master_replid', '0000000000000000000000000000000000000000'],
+  ['master_repl_offset', 0],
+])
+
+INFO_SECTIONS.set('cpu', () => {
+  const u = typeof process !== 'undefined' && process.cpuUsage ? process.cpuUsage() : { user: 0, system: 0 }
+  return [
+    ['used_cpu_sys', (u.system / 1e6).toFixed(6)],
+    ['used_cpu_user', (u.user / 1e6).toFixed(6)],
+  ]
+})
+
+INFO_SECTIONS.set('modules', () => [])
+INFO_SECTIONS.set('errorstats', () => [])
+INFO_SECTIONS.set('cluster', () => [['cluster_enabled', 0]])
+
+INFO_SECTIONS.set('keyspace', (ctx) => {
+  const out: Array<[string, string]> = []
+  const now = ctx.ks.now()
+  for (const db of ctx.ks.dbs) {
+    if (db.size === 0) continue
+    let sum = 0
+    let n = 0
+    // avg_ttl is an estimate in Redis too: sample up to 100 keys with a TTL.
+    for (const k of db.volatile) {
+      const e = db.map.get(k)
+      if (e !== undefined && e.expire > now) {
+        sum += e.expire - now
+        n++
+      }
+      if (n >= 100) break
+    }
+    out.push([`db${db.id}`, `keys=${db.size},expires=${db.volatile.size},avg_ttl=${n ? Math.round(sum / n) : 0}`])
+  }
+  return out
+})
+
+INFO_SECTIONS.set('commandstats', (ctx) =>
+  [...ctx.ks.stats.commands].map(([name, s]) => [
+    `cmdstat_${name}`,
+    `calls=${s.calls},usec=${s.usec},usec_per_call=${s.calls ? (s.usec / s.calls).toFixed(2) : '0.00'},rejected_calls=${s.rejected},failed_calls=${s.failed}`,
+  ]),
+)
+INFO_SECTIONS.set('latencystats', () => [])
+
+function humanBytes(n: number): string {
+  if (n < 1024) return `${n}B`
+  const units = ['K', 'M', 'G', 'T', 'P']
+  let v = n
+  let i = -1
+  do {
+    v /= 1024
+    i++
+  } while (v >= 1024 && i < units.length - 1)
+  return `${v.toFixed(2)}${units[i]}`
+}
+
+const SECTION_TITLES: Record<string, string> = { cpu: 'CPU', commandstats: 'Commandstats', errorstats: 'Errorstats', latencystats: 'Latencystats' }
+
+/** Builds the INFO text for the requested sections (Redis's rules for `default`, `all`, `everything`). */
+export function infoText(ctx: Session, requested: string[]): string {
+  let names: string[]
+  if (requested.length === 0) names = DEFAULT_SECTIONS
+  else {
+    const set = new Set<string>()
+    for (const r of requested) {
+      if (r === 'default') DEFAULT_SECTIONS.forEach((s) => set.add(s))
+      else if (r === 'all' || r === 'everything') [...DEFAULT_SECTIONS, ...ALL_EXTRA].forEach((s) => set.add(s))
+      else set.add(r)
+    }
+    names = [...DEFAULT_SECTIONS, ...ALL_EXTRA, ...INFO_SECTIONS.keys()].filter((s, i, arr) => set.has(s) && arr.indexOf(s) === i)
+  }
+  const parts: string[] = []
+  for (const name of names) {
+    const fn = INFO_SECTIONS.get(name)
+    if (!fn) continue
+    const title = SECTION_TITLES[name] ?? name[0]!.toUpperCase() + name.slice(1)
+    const lines = fn(ctx).map(([k, v]) => `${k}:${v}`)
+    parts.push(`# ${title}\r\n` + lines.map((l) => l + '\r\n').join(''))
+  }
+  return parts.join('\r\n')
+}
+
+export const INFO = defineCommand('info', {
+  parse: (a) => a.map((x) => str(x).toLowerCase()),
+  run: (ctx, sections: string[]): Reply => new Verbatim(infoText(ctx, sections)),
+})
+
+// ---------------------------------------------------------------- COMMAND
+
+function flagReplies(m: CommandMeta, cmd: Command | undefined): Reply[] {
+  const flags = m.flags.map((f) => new Status(f))
+  if (cmd && cmd.flags & CF.MOVABLEKEYS && !m.flags.includes('movablekeys')) flags.push(new Status('movablekeys'))
+  return flags
+}
+
+function keySpecReply(spec: any): Reply {
+  const conv = (v: unknown): Reply => {
+    if (Array.isArray(v)) return v.map(conv)
+    if (v !== null && typeof v === 'object') {
+      const out: Reply[] = []
+      for (const [k, x] of Object.entries(v)) out.push(k, conv(x))
+      return new MapReply(out)
+    }
+    if (typeof v === 'number') return v
+    return String(v)
+  }
+  const out: Reply[] = []
+  for (const [k, v] of Object.entries(spec)) {
+    if (k === 'flags') out.push('flags', new SetReply((v as string[]).map((f) => new Status(f))))
+    else if (k === 'begin_search' || k === 'find_keys') {
+      const { type, ...spec2 } = v as Record<string, unknown>
+      out.push(k, new MapReply(['type', String(type), 'spec', conv(spec2)]))
+    } else out.push(k, conv(v))
+  }
+  return new MapReply(out)
+}
+
+function commandInfo(cmd: Command): Reply {
+  const m = cmd.meta
+  const subs: Reply[] = []
+  if (cmd.subcommands) for (const sub of cmd.subcommands.values()) subs.push(commandInfo(sub))
+  return [
+    cmd.name,
+    m.arity,
+    new SetReply(flagReplies(m, cmd)),
+    m.keys[0],
+    m.keys[1],
+    m.keys[2],
+    new SetReply(m.acl.map((c) => new Status(c))),
+    new SetReply(m.tips.map((t) => t.toLowerCase())),
+    m.specs.map(keySpecReply),
+    subs,
+  ]
+}
+
+function findCommand(name: string): Command | undefined {
+  const bar = name.indexOf('|')
+  if (bar < 0) return TABLE.get(name)
+  return TABLE.get(name.slice(0, bar))?.subcommands?.get(name.slice(bar + 1))
+}
+
+export const COMMAND = defineCommand('command', {
+  parse: () => undefined,
+  run: (): Reply => [...TABLE.values()].map(commandInfo),
+})
+
+defineCommand('command|count', { parse: () => undefined, run: (): Reply => TABLE.size })
+
+defineCommand('command|info', {
+  parse: (a) => a.map((x) => lower(x)),
+  run(_ctx, names: string[]): Reply {
+    if (names.length === 0) return [...TABLE.values()].map(commandInfo)
+    return names.map((n) => {
+      const c = findCommand(n)
+      return c ? commandInfo(c) : null
+    })
+  },
+})
+
+defineCommand('command|list', {
+  parse(a): { pattern?: (s: string) => boolean; module?: boolean; category?: string } {
+    if (a.length === 0) return {}
+    if (a.length !== 3 || kw(a[0]!) !== 'FILTERBY') syntaxError()
+    const by = kw(a[1]!)
+    if (by === 'PATTERN') return { pattern: compileGlob(str(a[2]!).toLowerCase()) }
+    if (by === 'MODULE') return { module: true }
+    if (by === 'ACLCAT') return { category: '@' + str(a[2]!).toLowerCase() }
+    return syntaxError()
+  },
+  run(_ctx, f: { pattern?: (s: string) => boolean; module?: boolean; category?: string }): Reply {
+    if (f.module) return []
+    const out: string[] = []
+    for (const c of TABLE.values()) {
+      for (const x of [c, ...(c.subcommands?.values() ?? [])]) {
+        if (f.pattern && !f.pattern(x.name)) continue
+        if (f.category && !x.meta.acl.includes(f.category)) continue
+        out.push(x.name)
+      }
+    }
+    return out
+  },
+})
+
+function docsReply(name: string, cmd: Command): Reply {
+  const d = docsTable()[name]
+  if (!d) return new MapReply([])
+  const out: Reply[] = ['summary', d.summary, 'since', d.since, 'group', d.group]
+  if (d.complexity) out.push('complexity', d.complexity)
+  if (d.doc_flags?.length) out.push('doc_flags', new SetReply(d.doc_flags.map((f) => new Status(f))))
+  if (d.deprecated_since) out.push('deprecated_since', d.deprecated_since)
+  if (d.replaced_by) out.push('replaced_by', d.replaced_by)
+  if (d.history?.length) out.push('history', d.history.map(([v, t]) => [v, t]))
+  if (d.arguments?.length) out.push('arguments', d.arguments.map(argDoc))
+  if (cmd.subcommands?.size) {
+    const subs: Reply[] = []
+    for (const sub of cmd.subcommands.values()) subs.push(sub.name, docsReply(sub.name, sub))
+    out.push('subcommands', new MapReply(subs))
+  }
+  return new MapReply(out)
+}
+
+function argDoc(arg: any): Reply {
+  const out: Reply[] = ['name', arg.name, 'type', arg.type]
+  if (arg.display_text !== undefined || arg.type === 'key' || arg.type === 'string' || arg.type === 'integer' || arg.type === 'double' || arg.type === 'pattern' || arg.type === 'unix-time') {
+    out.push('display_text', arg.display_text ?? arg.name)
+  }
+  if (arg.key_spec_index !== undefined) out.push('key_spec_index', arg.key_spec_index)
+  if (arg.token !== undefined) out.push('token', arg.token)
+  if (arg.summary !== undefined) out.push('summary', arg.summary)
+  if (arg.since !== undefined) out.push('since', arg.since)
+  if (arg.deprecated_since !== undefined) out.push('deprecated_since', arg.deprecated_since)
+  const flags: Reply[] = []
+  if (arg.optional) flags.push(new Status('optional'))
+  if (arg.multiple) flags.push(new Status('multiple'))
+  if (arg.multiple_token) flags.push(new Status('multiple_token'))
+  if (flags.length) out.push('flags', new SetReply(flags))
+  if (arg.value !== undefined && arg.type !== 'pure-token') out.push('value', arg.value)
+  if (arg.arguments?.length) out.push('arguments', arg.arguments.map(argDoc))
+  return new MapReply(out)
+}
+
+defineCommand('command|docs', {
+  parse: (a) => a.map((x) => lower(x)),
+  run(_ctx, names: string[]): Reply {
+    const out: Reply[] = []
+    const list = names.length ? names : [...TABLE.keys()]
+    for (const n of list) {
+      const c = findCommand(n)
+      if (c) out.push(n, docsReply(n, c))
+    }
+    return new MapReply(out)
+  },
+})
+
+defineCommand('command|getkeys', {
+  parse: (a) => a,
+  run(ctx, argv: Arg[]): Reply {
+    const keys = ctx.store.commandKeys(argv)
+    if (typeof keys === 'string') fail(keys)
+    return keys.map((i) => argv[i]!)
+  },
+})
+
+defineCommand('command|help', {
+  parse: () => undefined,
+  run: () =>
+    helpReply('COMMAND', [
+      '(no subcommand)',
+      "    Return details about all Redis commands.",
+      'COUNT',
+      '    Return the total number of commands in this Redis server.',
+      'LIST',
+      '    Return a list of all commands in this Redis server.',
+      'INFO [<command-name> ...]',
+      '    Return details about multiple Redis commands.',
+      '    If no command names are given, documentation details for all',
+      '    commands are returned.',
+      'DOCS [<command-name> ...]',
+      '    Return documentation details about multiple Redis commands.',
+      '    If no command names are given, documentation details for all',
+      '    commands are returned.',
+      'GETKEYS <full-command>',
+      '    Return the keys from a full Redis command.',
+      'GETKEYSANDFLAGS <full-command>',
+      '    Return the keys and the access flags from a full Redis command.',
+    ]),
+})

@@ -1,0 +1,529 @@
+import { byteLength, toBuffer, type StrValue } from '../core/bytes.js'
+import { E, fail, replyError, syntaxError, wrongType } from '../core/errors.js'
+import { incrByFloat, string2ll } from '../core/numbers.js'
+import { MapReply, OK, type Reply } from '../core/reply.js'
+import { F_RAW, T } from '../keyspace/database.js'
+import { N } from '../keyspace/notifications.js'
+import type { Session } from '../session.js'
+import { int, int64, key, kw, numArg, val } from './args.js'
+import { defineCommand, type Arg } from './table.js'
+import { absoluteExpire, readTyped, writeTyped } from './util.js'
+
+const MAX_STRING = 512 * 1024 * 1024
+
+/** Reads a string value (undefined when missing); WRONGTYPE for other types. */
+function getValue(ctx: Session, k: string): StrValue | undefined {
+  const e = ctx.db.read(k)
+  if (e === undefined) return undefined
+  if (e.type !== T.STRING) wrongType()
+  return e.value as StrValue
+}
+
+// ---------------------------------------------------------------- GET family
+
+export const GET = defineCommand('get', {
+  parse: (a) => key(a[0]!),
+  run: (ctx, k: string): Reply => getValue(ctx, k) ?? null,
+})
+
+export const MGET = defineCommand('mget', {
+  parse: (a) => a.map(key),
+  run(ctx, keys: string[]): Reply {
+    const out: Reply[] = new Array(keys.length)
+    for (let i = 0; i < keys.length; i++) {
+      const e = ctx.db.read(keys[i]!)
+      out[i] = e !== undefined && e.type === T.STRING ? (e.value as StrValue) : null
+    }
+    return out
+  },
+})
+
+export const STRLEN = defineCommand('strlen', {
+  parse: (a) => key(a[0]!),
+  run(ctx, k: string): Reply {
+    const v = getValue(ctx, k)
+    return v === undefined ? 0 : byteLength(v)
+  },
+})
+
+export interface GetRangeArgs {
+  key: string
+  start: number
+  end: number
+}
+const parseRange = (a: Arg[]): GetRangeArgs => ({ key: key(a[0]!), start: int(a[1]!), end: int(a[2]!) })
+function runGetRange(ctx: Session, { key: k, start, end }: GetRangeArgs): Reply {
+  const v = getValue(ctx, k)
+  if (v === undefined) return ''
+  const len = byteLength(v)
+  if (start < 0 && end < 0 && start > end) return ''
+  if (start < 0) start = len + start
+  if (end < 0) end = len + end
+  if (start < 0) start = 0
+  if (end < 0) end = 0
+  if (end >= len) end = len - 1
+  if (start > end || len === 0) return ''
+  if (typeof v === 'string' && len === v.length) return v.slice(start, end + 1)
+  return toBuffer(v).subarray(start, end + 1)
+}
+export const GETRANGE = defineCommand('getrange', { parse: parseRange, run: runGetRange })
+defineCommand('substr', { parse: parseRange, run: runGetRange })
+
+// ---------------------------------------------------------------- SET family
+
+/** Options of SET (and the typed `set()`). */
+export interface SetArgs {
+  key: string
+  value: StrValue
+  nx: boolean
+  xx: boolean
+  get: boolean
+  keepTtl: boolean
+  /** Absolute expiry time in ms, or 0 for none. */
+  expireAt: number
+  /** Set when the given TTL was invalid: the error is raised at run time, after syntax checks. */
+  cmd: string
+}
+
+const SET_EX = 1
+const SET_PX = 2
+const SET_EXAT = 3
+const SET_PXAT = 4
+
+export const SET = defineCommand('set', {
+  parse(a, ctx): SetArgs {
+    const r: SetArgs = { key: key(a[0]!), value: val(a[1]!), nx: false, xx: false, get: false, keepTtl: false, expireAt: 0, cmd: 'set' }
+    let unit = 0
+    let ttlArg: Arg | undefined
+    for (let i = 2; i < a.length; i++) {
+      const o = kw(a[i]!)
+      const hasNext = i + 1 < a.length
+      if (o === 'NX' && !r.xx) r.nx = true
+      else if (o === 'XX' && !r.nx) r.xx = true
+      else if (o === 'GET') r.get = true
+      else if (o === 'KEEPTTL' && unit === 0) r.keepTtl = true
+      else if ((o === 'EX' || o === 'PX' || o === 'EXAT' || o === 'PXAT') && unit === 0 && !r.keepTtl && hasNext) {
+        unit = o === 'EX' ? SET_EX : o === 'PX' ? SET_PX : o === 'EXAT' ? SET_EXAT : SET_PXAT
+        ttlArg = a[++i]
+      } else syntaxError()
+    }
+    if (ttlArg !== undefined) {
+      const n = int64(ttlArg)
+      const at = absoluteExpire(n, unit === SET_EX || unit === SET_EXAT ? 1000 : 1, unit === SET_EX || unit === SET_PX, ctx.ks.now())
+      if (at === undefined) fail("invalid expire time in 'set' command")
+      r.expireAt = at
+    }
+    return r
+  },
+  run: (ctx, a: SetArgs): Reply => setGeneric(ctx, a),
+})
+
+/** The heart of SET, SETNX, SETEX, PSETEX, GETSET and the typed `set()`. */
+export function setGeneric(ctx: Session, a: SetArgs): Reply {
+  const db = ctx.db
+  const k = a.key
+  let old: Reply = null
+  const e = a.get ? db.read(k) : db.lookup(k)
+  if (a.get && e !== undefined) {
+    if (e.type !== T.STRING) wrongType()
+    old = e.value as StrValue
+  }
+  if ((a.nx && e !== undefined) || (a.xx && e === undefined)) return a.get ? old : null
+  const ks = ctx.ks
+  const ent = db.set(k, T.STRING, a.value, a.keepTtl)
+  ctx.signal(k, N.STRING, 'set')
+  if (a.expireAt !== 0) {
+    if (a.expireAt <= ks.now()) {
+      // An absolute time in the past: the key is set and expires at once, as Redis does.
+      db.delete(k)
+      ctx.signal(k, N.GENERIC, 'del')
+      if (ks.fx) ctx.effect('DEL', k)
+      return a.get ? old : OK
+    }
+    db.setExpire(k, ent, a.expireAt)
+    ctx.signal(k, N.GENERIC, 'expire')
+    if (ks.fx) ctx.effect('SET', k, a.value, 'PXAT', numArg(a.expireAt))
+  } else if (ks.fx) {
+    if (a.keepTtl) ctx.effect('SET', k, a.value, 'KEEPTTL')
+    else ctx.effect('SET', k, a.value)
+  }
+  return a.get ? old : OK
+}
+
+const plainSet = (k: string, v: StrValue, cmd: string): SetArgs => ({
+  key: k,
+  value: v,
+  nx: false,
+  xx: false,
+  get: false,
+  keepTtl: false,
+  expireAt: 0,
+  cmd,
+})
+
+export const SETNX = defineCommand('setnx', {
+  parse: (a): SetArgs => ({ ...plainSet(key(a[0]!), val(a[1]!), 'setnx'), nx: true }),
+  run: (ctx, a: SetArgs): Reply => (setGeneric(ctx, a) === OK ? 1 : 0),
+})
+
+function parseSetEx(unit: 1 | 1000, name: string) {
+  return (a: Arg[], ctx: Session): SetArgs => {
+    const r = plainSet(key(a[0]!), val(a[2]!), name)
+    const at = absoluteExpire(int64(a[1]!), unit, true, ctx.ks.now())
+    if (at === undefined) fail(`invalid expire time in '${name}' command`)
+    r.expireAt = at
+    return r
+  }
+}
+export const SETEX = defineCommand('setex', { parse: parseSetEx(1000, 'setex'), run: setGeneric })
+export const PSETEX = defineCommand('psetex', { parse: parseSetEx(1, 'psetex'), run: setGeneric })
+
+export const GETSET = defineCommand('getset', {
+  parse: (a): SetArgs => ({ ...plainSet(key(a[0]!), val(a[1]!), 'getset'), get: true }),
+  run: setGeneric,
+})
+
+export const MSET = defineCommand('mset', {
+  parse(a): Array<[string, StrValue]> {
+    if (a.length % 2 !== 0) fail("wrong number of arguments for 'mset' command")
+    const pairs: Array<[string, StrValue]> = []
+    for (let i = 0; i < a.length; i += 2) pairs.push([key(a[i]!), val(a[i + 1]!)])
+    return pairs
+  },
+  run: (ctx, pairs: Array<[string, StrValue]>): Reply => {
+    msetGeneric(ctx, pairs)
+    return OK
+  },
+})
+
+function msetGeneric(ctx: Session, pairs: Array<[string, StrValue]>): void {
+  const ks = ctx.ks
+  for (const [k, v] of pairs) {
+    ctx.db.set(k, T.STRING, v)
+    ctx.signal(k, N.STRING, 'set')
+  }
+  if (ks.fx) ctx.effect('MSET', ...pairs.flat())
+}
+
+export const MSETNX = defineCommand('msetnx', {
+  parse(a): Array<[string, StrValue]> {
+    if (a.length % 2 !== 0) fail("wrong number of arguments for 'msetnx' command")
+    const pairs: Array<[string, StrValue]> = []
+    for (let i = 0; i < a.length; i += 2) pairs.push([key(a[i]!), val(a[i + 1]!)])
+    return pairs
+  },
+  run(ctx, pairs: Array<[string, StrValue]>): Reply {
+    for (const [k] of pairs) if (ctx.db.has(k)) return 0
+    msetGeneric(ctx, pairs)
+    return 1
+  },
+})
+
+export const GETDEL = defineCommand('getdel', {
+  parse: (a) => key(a[0]!),
+  run(ctx, k: string): Reply {
+    const v = getValue(ctx, k)
+    if (v === undefined) return null
+    ctx.db.delete(k)
+    ctx.signal(k, N.GENERIC, 'del')
+    if (ctx.ks.fx) ctx.effect('DEL', k)
+    return v
+  },
+})
+
+/** GETEX options: `expireAt` > 0 sets a TTL, `persist` removes it. */
+export interface GetExArgs {
+  key: string
+  expireAt: number
+  persist: boolean
+}
+
+export const GETEX = defineCommand('getex', {
+  parse(a, ctx): GetExArgs {
+    const r: GetExArgs = { key: key(a[0]!), expireAt: 0, persist: false }
+    let unit = 0
+    let ttlArg: Arg | undefined
+    for (let i = 1; i < a.length; i++) {
+      const o = kw(a[i]!)
+      const hasNext = i + 1 < a.length
+      if (o === 'PERSIST' && unit === 0) r.persist = true
+      else if ((o === 'EX' || o === 'PX' || o === 'EXAT' || o === 'PXAT') && unit === 0 && !r.persist && hasNext) {
+        unit = o === 'EX' ? SET_EX : o === 'PX' ? SET_PX : o === 'EXAT' ? SET_EXAT : SET_PXAT
+        ttlArg = a[++i]
+      } else syntaxError()
+    }
+    if (ttlArg !== undefined) {
+      const at = absoluteExpire(int64(ttlArg), unit === SET_EX || unit === SET_EXAT ? 1000 : 1, unit === SET_EX || unit === SET_PX, ctx.ks.now())
+      if (at === undefined) fail("invalid expire time in 'getex' command")
+      r.expireAt = at
+    }
+    return r
+  },
+  run(ctx, a: GetExArgs): Reply {
+    const db = ctx.db
+    const e = db.read(a.key)
+    if (e === undefined) return null
+    if (e.type !== T.STRING) wrongType()
+    const v = e.value as StrValue
+    const ks = ctx.ks
+    if (a.expireAt !== 0) {
+      if (a.expireAt <= ks.now()) {
+        db.delete(a.key)
+        ctx.signal(a.key, N.GENERIC, 'del')
+        if (ks.fx) ctx.effect('DEL', a.key)
+      } else {
+        db.setExpire(a.key, e, a.expireAt)
+        ctx.signal(a.key, N.GENERIC, 'expire')
+        if (ks.fx) ctx.effect('PEXPIREAT', a.key, numArg(a.expireAt))
+      }
+    } else if (a.persist && db.persist(a.key, e)) {
+      ctx.signal(a.key, N.GENERIC, 'persist')
+      if (ks.fx) ctx.effect('PERSIST', a.key)
+    }
+    return v
+  },
+})
+
+// ---------------------------------------------------------------- byte editing
+
+function checkSize(n: number): void {
+  if (n > MAX_STRING) fail(E.MAX_SIZE)
+}
+
+export const APPEND = defineCommand('append', {
+  parse: (a): [string, StrValue] => [key(a[0]!), val(a[1]!)],
+  run(ctx, [k, v]: [string, StrValue]): Reply {
+    const db = ctx.db
+    const e = writeTyped(ctx, k, T.STRING)
+    let len: number
+    if (e === undefined) {
+      db.add(k, T.STRING, v)
+      len = byteLength(v)
+    } else {
+      const cur = e.value as StrValue
+      const total = byteLength(cur) + byteLength(v)
+      checkSize(total)
+      e.value = typeof cur === 'string' && typeof v === 'string' ? cur + v : Buffer.concat([toBuffer(cur), toBuffer(v)])
+      e.flags |= F_RAW
+      len = total
+    }
+    ctx.signal(k, N.STRING, 'append')
+    if (ctx.ks.fx) ctx.effect('APPEND', k, v)
+    return len
+  },
+})
+
+export const SETRANGE = defineCommand('setrange', {
+  parse(a): [string, number, StrValue] {
+    const off = int(a[1]!)
+    if (off < 0) fail('offset is out of range')
+    return [key(a[0]!), off, val(a[2]!)]
+  },
+  run(ctx, [k, off, v]: [string, number, StrValue]): Reply {
+    const db = ctx.db
+    const e = writeTyped(ctx, k, T.STRING)
+    const vlen = byteLength(v)
+    let len: number
+    if (e === undefined) {
+      if (vlen === 0) return 0
+      checkSize(off + vlen)
+      const buf = Buffer.alloc(off + vlen)
+      toBuffer(v).copy(buf, off)
+      db.add(k, T.STRING, buf).flags |= F_RAW
+      len = buf.length
+    } else {
+      const cur = e.value as StrValue
+      const clen = byteLength(cur)
+      if (vlen === 0) return clen
+      checkSize(off + vlen)
+      const buf = Buffer.alloc(Math.max(clen, off + vlen))
+      toBuffer(cur).copy(buf, 0)
+      toBuffer(v).copy(buf, off)
+      e.value = buf
+      e.flags |= F_RAW
+      len = buf.length
+    }
+    ctx.signal(k, N.STRING, 'setrange')
+    if (ctx.ks.fx) ctx.effect('SETRANGE', k, String(off), v)
+    return len
+  },
+})
+
+// ---------------------------------------------------------------- counters
+
+const I64_MAX = 9223372036854775807n
+const I64_MIN = -9223372036854775808n
+const SAFE = 9007199254740991
+
+/** Parses a stored value as a 64-bit integer (`value is not an integer or out of range` otherwise). */
+function storedInt(v: StrValue): number | bigint {
+  const s = typeof v === 'string' ? v : v.length > 20 ? '' : v.toString('latin1')
+  const n = string2ll(s)
+  if (n === undefined) fail(E.NOT_INTEGER)
+  return n
+}
+
+/** INCR/DECR/INCRBY/DECRBY: adds `by` to the integer at `k`. */
+export function incrBy(ctx: Session, k: string, by: number | bigint): Reply {
+  const db = ctx.db
+  const e = writeTyped(ctx, k, T.STRING)
+  const cur = e === undefined ? 0 : storedInt(e.value as StrValue)
+  let next: number | bigint
+  if (typeof cur === 'number' && typeof by === 'number') {
+    next = cur + by
+    if (next > SAFE || next < -SAFE) next = bigAdd(cur, by)
+  } else next = bigAdd(cur, by)
+  const text = typeof next === 'number' ? String(next) : next.toString()
+  if (e === undefined) db.add(k, T.STRING, text)
+  else {
+    e.value = text
+    e.flags = 0
+  }
+  ctx.signal(k, N.STRING, 'incrby')
+  if (ctx.ks.fx) ctx.effect('SET', k, text, 'KEEPTTL')
+  return next
+}
+
+function bigAdd(a: number | bigint, b: number | bigint): number | bigint {
+  const r = BigInt(a) + BigInt(b)
+  if (r > I64_MAX || r < I64_MIN) fail(E.OVERFLOW)
+  return r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r
+}
+
+export const INCR = defineCommand('incr', { parse: (a) => key(a[0]!), run: (ctx, k: string) => incrBy(ctx, k, 1) })
+export const DECR = defineCommand('decr', { parse: (a) => key(a[0]!), run: (ctx, k: string) => incrBy(ctx, k, -1) })
+export const INCRBY = defineCommand('incrby', {
+  parse: (a): [string, number | bigint] => [key(a[0]!), int64(a[1]!)],
+  run: (ctx, [k, by]: [string, number | bigint]) => incrBy(ctx, k, by),
+})
+export const DECRBY = defineCommand('decrby', {
+  parse(a): [string, number | bigint] {
+    const by = int64(a[1]!)
+    if (by === I64_MIN) fail('decrement would overflow')
+    return [key(a[0]!), typeof by === 'number' ? -by : bigNorm(-by)]
+  },
+  run: (ctx, [k, by]: [string, number | bigint]) => incrBy(ctx, k, by),
+})
+
+function bigNorm(b: bigint): number | bigint {
+  return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b
+}
+
+export const INCRBYFLOAT = defineCommand('incrbyfloat', {
+  parse: (a): [string, string] => [key(a[0]!), typeof a[1] === 'string' ? a[1] : a[1]!.toString('latin1')],
+  run(ctx, [k, by]: [string, string]): Reply {
+    const db = ctx.db
+    const e = writeTyped(ctx, k, T.STRING)
+    const cur = e === undefined ? '0' : typeof e.value === 'string' ? e.value : (e.value as Buffer).toString('latin1')
+    const text = incrByFloat(cur, by)
+    if (e === undefined) db.add(k, T.STRING, text)
+    else {
+      e.value = text
+      e.flags = 0
+    }
+    ctx.signal(k, N.STRING, 'incrbyfloat')
+    if (ctx.ks.fx) ctx.effect('SET', k, text, 'KEEPTTL')
+    return text
+  },
+})
+
+// ---------------------------------------------------------------- LCS
+
+export interface LcsArgs {
+  a: string
+  b: string
+  len: boolean
+  idx: boolean
+  minMatchLen: number
+  withMatchLen: boolean
+}
+
+export const LCS = defineCommand('lcs', {
+  parse(a): LcsArgs {
+    const r: LcsArgs = { a: key(a[0]!), b: key(a[1]!), len: false, idx: false, minMatchLen: 0, withMatchLen: false }
+    for (let i = 2; i < a.length; i++) {
+      const o = kw(a[i]!)
+      if (o === 'IDX') r.idx = true
+      else if (o === 'LEN') r.len = true
+      else if (o === 'WITHMATCHLEN') r.withMatchLen = true
+      else if (o === 'MINMATCHLEN' && i + 1 < a.length) {
+        r.minMatchLen = int(a[++i]!)
+        if (r.minMatchLen < 0) r.minMatchLen = 0
+      } else syntaxError()
+    }
+    return r
+  },
+  run(ctx, o: LcsArgs): Reply {
+    const va = lcsValue(ctx, o.a)
+    const vb = lcsValue(ctx, o.b)
+    if (o.idx && o.len) fail('If you want both the length and indexes, please just use IDX.')
+    return lcs(va, vb, o)
+  },
+})
+
+function lcsValue(ctx: Session, k: string): Buffer {
+  const e = ctx.db.read(k)
+  if (e === undefined) return Buffer.alloc(0)
+  if (e.type !== T.STRING) fail('The specified keys must contain string values')
+  return toBuffer(e.value as StrValue)
+}
+
+function lcs(a: Buffer, b: Buffer, o: LcsArgs): Reply {
+  const alen = a.length
+  const blen = b.length
+  if ((alen + 1) * (blen + 1) > 0xffffffff / 4) throw replyError('Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len')
+  const w = blen + 1
+  const dp = new Uint32Array((alen + 1) * w)
+  for (let i = 1; i <= alen; i++) {
+    for (let j = 1; j <= blen; j++) {
+      dp[i * w + j] = a[i - 1] === b[j - 1] ? dp[(i - 1) * w + j - 1]! + 1 : Math.max(dp[(i - 1) * w + j]!, dp[i * w + j - 1]!)
+    }
+  }
+  let idx = dp[alen * w + blen]!
+  if (o.len) return idx
+  const total = idx
+  const result = o.idx ? undefined : Buffer.alloc(idx)
+  const matches: Reply[] = []
+  let i = alen
+  let j = blen
+  let aStart = alen
+  let aEnd = 0
+  let bStart = 0
+  let bEnd = 0
+  // Walk back from the end, collecting the string and (for IDX) the matching ranges.
+  while (i > 0 && j > 0) {
+    let emit = false
+    if (a[i - 1] === b[j - 1]) {
+      if (result) result[idx - 1] = a[i - 1]!
+      if (aStart === alen) {
+        aStart = aEnd = i - 1
+        bStart = bEnd = j - 1
+      } else if (aStart === i && bStart === j) {
+        aStart--
+        bStart--
+      } else emit = true
+      if (aStart === 0 || bStart === 0) emit = true
+      idx--
+      i--
+      j--
+    } else {
+      if (dp[(i - 1) * w + j]! > dp[i * w + j - 1]!) i--
+      else j--
+      if (aStart !== alen) emit = true
+    }
+    if (emit && o.idx) {
+      const mlen = aEnd - aStart + 1
+      if (o.minMatchLen === 0 || mlen >= o.minMatchLen) {
+        const m: Reply[] = [
+          [aStart, aEnd],
+          [bStart, bEnd],
+        ]
+        if (o.withMatchLen) m.push(mlen)
+        matches.push(m)
+      }
+    }
+    if (emit) aStart = alen
+  }
+  if (o.idx) return new MapReply(['matches', matches, 'len', total])
+  return result!
+}

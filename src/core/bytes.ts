@@ -1,0 +1,71 @@
+import { isUtf8 } from 'node:buffer'
+
+/**
+ * Keys, members and fields are kept as JavaScript strings so they can be `Map`
+ * keys. The mapping from Redis's byte strings is one-to-one:
+ *  - bytes that are valid UTF-8 → the decoded string;
+ *  - any other bytes → BIN_MARK followed by the bytes as latin1 characters.
+ * A lone surrogate can never come out of decoding valid UTF-8, so a marked
+ * string never equals a decoded one; strings given by callers that contain lone
+ * surrogates are first normalised to the bytes Redis would receive for them.
+ */
+export const BIN_MARK = '\uDC00'
+
+/** A key, member, field or value as callers may pass it. */
+export type Bytes = string | Buffer
+
+/** The canonical string form of a key/member given as a string or a Buffer. */
+export function keyOf(k: Bytes): string {
+  if (typeof k === 'string') return k.isWellFormed() ? k : Buffer.from(k, 'utf8').toString('utf8')
+  return bufferKey(k)
+}
+
+/** The canonical string form of a byte buffer. */
+export function bufferKey(b: Uint8Array): string {
+  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+  if (isUtf8(buf)) return buf.toString('utf8')
+  return BIN_MARK + buf.toString('latin1')
+}
+
+/** The bytes of a canonical key string. */
+export function keyBytes(k: string): Buffer {
+  if (k.charCodeAt(0) === 0xdc00) return Buffer.from(k.slice(1), 'latin1')
+  return Buffer.from(k, 'utf8')
+}
+
+/** True when the canonical key string stands for non-UTF-8 bytes. */
+export const isBinaryKey = (k: string): boolean => k.charCodeAt(0) === 0xdc00
+
+/** A stored string value: a JS string (meaning its UTF-8 bytes) or raw bytes. */
+export type StrValue = string | Buffer
+
+/** Byte length of a stored string value. */
+export function byteLength(v: StrValue): number {
+  return typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length
+}
+
+/** Bytes of a stored string value (a copy is not guaranteed). */
+export function toBuffer(v: StrValue): Buffer {
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : v
+}
+
+/** A stored value as a JS string (lossy for non-UTF-8 bytes, like `Buffer#toString`). */
+export function toStr(v: StrValue): string {
+  return typeof v === 'string' ? v : v.toString('utf8')
+}
+
+/** A value argument as it is stored: strings as they are, Buffers copied (callers may reuse theirs). */
+export function ownValue(v: Bytes): StrValue {
+  return typeof v === 'string' ? v : Buffer.from(v)
+}
+
+/** Byte-wise equality of two stored values. */
+export function bytesEqual(a: StrValue, b: StrValue): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return a === b
+  return toBuffer(a).equals(toBuffer(b))
+}
+
+/** Text of a key for messages (errors quote keys as their bytes). */
+export function keyText(k: string): string {
+  return isBinaryKey(k) ? k.slice(1) : k
+}

@@ -1,0 +1,282 @@
+import type { Keyspace } from './keyspace.js'
+import { N } from './notifications.js'
+
+/** Redis's type codes, as RDB and OBJECT use them. */
+export const T = {
+  STRING: 0,
+  LIST: 1,
+  SET: 2,
+  ZSET: 3,
+  HASH: 4,
+  STREAM: 6,
+} as const
+export type TypeCode = (typeof T)[keyof typeof T]
+
+export const TYPE_NAMES: Record<number, string> = {
+  [T.STRING]: 'string',
+  [T.LIST]: 'list',
+  [T.SET]: 'set',
+  [T.ZSET]: 'zset',
+  [T.HASH]: 'hash',
+  [T.STREAM]: 'stream',
+}
+
+/** Entry flag: a string value that Redis would hold RAW-encoded (after APPEND, SETRANGE, SETBIT...). */
+export const F_RAW = 1
+
+/**
+ * One key's value and metadata. `expire` is an absolute time in ms (0 = none);
+ * `idx` is the key's slot in the database's dense key array (for O(1) random
+ * keys and a safe SCAN cursor).
+ */
+export class Entry {
+  type: number
+  value: any
+  expire: number
+  idx: number
+  flags: number
+  /** Last access (LRU clock) or LFU counter, kept by the eviction layer. */
+  lru: number
+  constructor(type: number, value: unknown) {
+    this.type = type
+    this.value = value
+    this.expire = 0
+    this.idx = 0
+    this.flags = 0
+    this.lru = 0
+  }
+}
+
+/** Something that watches keys (a session with WATCH). */
+export interface Watcher {
+  /** Called when a watched key is modified. */
+  dirtyWatch(): void
+}
+
+/**
+ * One numbered database: the key → entry map, the dense key array, the set of
+ * keys with a TTL, and the registries of watchers and blocked clients.
+ */
+export class Database {
+  map = new Map<string, Entry>()
+  keys: string[] = []
+  /** Keys with a TTL (Redis's `expires` dict), iterated by the active expiry cycle. */
+  volatile = new Set<string>()
+  private volatileIter: Iterator<string> | undefined
+  /** WATCHed keys → sessions watching them. */
+  watched: Map<string, Set<Watcher>> | undefined
+  /** Keys with blocked clients waiting on them; managed by the blocking layer. */
+  blocked: Map<string, unknown> | undefined
+
+  constructor(
+    readonly ks: Keyspace,
+    readonly id: number,
+  ) {}
+
+  get size(): number {
+    return this.map.size
+  }
+
+  /**
+   * Finds a live entry (expiring it lazily), without touching statistics.
+   * Every command's key lookup goes through here or `read`.
+   */
+  lookup(key: string): Entry | undefined {
+    const e = this.map.get(key)
+    if (e === undefined) return e
+    if (e.expire !== 0 && e.expire <= this.ks.now()) {
+      this.expire(key, e)
+      return undefined
+    }
+    e.lru = this.ks.lruClock
+    return e
+  }
+
+  /** A lookup that does not count as an access (OBJECT, TYPE-like introspection). */
+  peek(key: string): Entry | undefined {
+    const e = this.map.get(key)
+    if (e === undefined || e.expire === 0) return e
+    if (e.expire > this.ks.now()) return e
+    this.expire(key, e)
+    return undefined
+  }
+
+  /** A lookup for a read command: counts keyspace hits and misses. */
+  read(key: string): Entry | undefined {
+    const e = this.lookup(key)
+    const ks = this.ks
+    if (e === undefined) {
+      ks.stats.keyspaceMisses++
+      if (ks.notifyFlags & N.KEY_MISS) ks.notify(N.KEY_MISS, 'keymiss', key, this.id)
+    } else ks.stats.keyspaceHits++
+    return e
+  }
+
+  /** True when the key exists and has not expired. */
+  has(key: string): boolean {
+    return this.lookup(key) !== undefined
+  }
+
+  /** Adds a key known to be absent. Signals blocked clients when it creates a list, sorted set or stream. */
+  add(key: string, type: number, value: unknown): Entry {
+    const e = new Entry(type, value)
+    e.lru = this.ks.lruClock
+    e.idx = this.keys.length
+    this.keys.push(key)
+    this.map.set(key, e)
+    if (this.blocked !== undefined && this.blocked.has(key)) this.ks.signalReady(this, key)
+    if (this.ks.onKeyAdded !== undefined) this.ks.onKeyAdded(this, key, e)
+    return e
+  }
+
+  /**
+   * SET semantics: replaces whatever is at `key` with a new value of `type`,
+   * dropping its TTL unless `keepTtl`. Returns the entry.
+   */
+  set(key: string, type: number, value: unknown, keepTtl = false): Entry {
+    const e = this.map.get(key)
+    if (e === undefined) return this.add(key, type, value)
+    if (e.expire !== 0 && !keepTtl) {
+      e.expire = 0
+      this.volatile.delete(key)
+    }
+    e.type = type
+    e.value = value
+    e.flags = 0
+    return e
+  }
+
+  /** Removes a key. Returns whether it was there (expired keys count as absent only if checked first). */
+  delete(key: string): boolean {
+    const e = this.map.get(key)
+    if (e === undefined) return false
+    this.unlink(key, e)
+    return true
+  }
+
+  private unlink(key: string, e: Entry): void {
+    this.map.delete(key)
+    const last = this.keys.pop()!
+    if (last !== key) {
+      this.keys[e.idx] = last
+      this.map.get(last)!.idx = e.idx
+    }
+    if (e.expire !== 0) this.volatile.delete(key)
+    if (this.ks.onKeyRemoved !== undefined) this.ks.onKeyRemoved(this, key, e)
+  }
+
+  /** Sets an absolute expiry time (ms) on an existing entry. */
+  setExpire(key: string, e: Entry, when: number): void {
+    if (e.expire === 0) this.volatile.add(key)
+    e.expire = when
+  }
+
+  /** Removes a TTL. Returns whether there was one. */
+  persist(key: string, e: Entry): boolean {
+    if (e.expire === 0) return false
+    e.expire = 0
+    this.volatile.delete(key)
+    return true
+  }
+
+  /** Deletes an expired key the way Redis does: stats, `expired` event, WATCH, and a DEL effect. */
+  expire(key: string, e: Entry): void {
+    const ks = this.ks
+    this.unlink(key, e)
+    ks.stats.expiredKeys++
+    ks.keyChanged(this, key)
+    ks.notify(N.EXPIRED, 'expired', key, this.id)
+    if (ks.fx) ks.emit(this.id, ['DEL', key])
+  }
+
+  /** A uniformly random live key, or undefined when the database is empty. */
+  randomKey(): string | undefined {
+    // Bounded retries: if every key sampled keeps turning out expired, they get deleted as we go.
+    for (;;) {
+      const n = this.keys.length
+      if (n === 0) return undefined
+      const key = this.keys[Math.floor(Math.random() * n)]!
+      if (this.lookup(key) !== undefined) return key
+    }
+  }
+
+  /**
+   * One SCAN step: visits up to `count` slots of the dense key array from the
+   * top down, calling `fn` for each live key. The cursor is the number of slots
+   * still to visit (0 on the first call means "from the top"); returns the next
+   * cursor, 0 when done. A key moves only from the top slot into a hole, so a
+   * key present during the whole iteration is never missed.
+   */
+  scan(cursor: number, count: number, fn: (key: string, e: Entry) => void): number {
+    let i = cursor === 0 ? this.keys.length : Math.min(cursor, this.keys.length)
+    const now = this.ks.now()
+    while (i > 0 && count > 0) {
+      i--
+      count--
+      const key = this.keys[i]!
+      const e = this.map.get(key)!
+      if (e.expire !== 0 && e.expire <= now) {
+        this.expire(key, e)
+        continue
+      }
+      fn(key, e)
+    }
+    return i
+  }
+
+  /**
+   * Active expiry: tests up to `limit` keys with a TTL, continuing where the
+   * previous call stopped, and deletes the expired ones. Returns [tested, expired].
+   */
+  expireCycle(limit: number, now: number): [number, number] {
+    let tested = 0
+    let expired = 0
+    if (this.volatile.size === 0) return [0, 0]
+    let it = this.volatileIter ?? (this.volatileIter = this.volatile.values())
+    while (tested < limit) {
+      let r = it.next()
+      if (r.done) {
+        it = this.volatileIter = this.volatile.values()
+        r = it.next()
+        if (r.done) break
+      }
+      tested++
+      const key = r.value
+      const e = this.map.get(key)
+      if (e !== undefined && e.expire !== 0 && e.expire <= now) {
+        this.expire(key, e)
+        expired++
+      }
+    }
+    return [tested, expired]
+  }
+
+  /** Empties the database (FLUSHDB). Watched keys that existed are touched. */
+  flush(): number {
+    const n = this.map.size
+    if (this.watched !== undefined) for (const key of this.watched.keys()) if (this.map.has(key)) this.ks.keyChanged(this, key)
+    if (this.ks.onFlush !== undefined) this.ks.onFlush(this)
+    this.map = new Map()
+    this.keys = []
+    this.volatile = new Set()
+    this.volatileIter = undefined
+    return n
+  }
+
+  /** Exchanges the contents of two databases (SWAPDB); watchers and blocked clients stay with the index. */
+  swapWith(other: Database): void {
+    const { map, keys, volatile } = this
+    this.map = other.map
+    this.keys = other.keys
+    this.volatile = other.volatile
+    other.map = map
+    other.keys = keys
+    other.volatile = volatile
+    this.volatileIter = other.volatileIter = undefined
+  }
+
+  /** Touches every watched key that exists (or existed) here: used after SWAPDB. */
+  touchAllWatched(): void {
+    if (this.watched !== undefined) for (const key of this.watched.keys()) this.ks.keyChanged(this, key)
+  }
+}

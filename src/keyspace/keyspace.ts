@@ -1,0 +1,189 @@
+import type { Clock } from '../core/clock.js'
+import { Config, CONFIG_PARAMS } from './config.js'
+import { Database, type Entry } from './database.js'
+import { N, keyeventChannel, keyspaceChannel, parseNotifyFlags, formatNotifyFlags } from './notifications.js'
+
+/** A write's effect: the deterministic command that reproduces it, and the database it ran in. */
+export interface Effect {
+  db: number
+  argv: Array<string | Buffer>
+}
+
+/** Statistics INFO reports. */
+export interface Stats {
+  keyspaceHits: number
+  keyspaceMisses: number
+  expiredKeys: number
+  evictedKeys: number
+  commandsProcessed: number
+  connectionsReceived: number
+  startTime: number
+  expireCycleCpuMs: number
+  /** Per command (full lower-case name): calls, usec, rejected and failed calls. */
+  commands: Map<string, { calls: number; usec: number; rejected: number; failed: number }>
+}
+
+/**
+ * The whole dataset: the numbered databases, configuration, statistics, the
+ * clock, and the hooks through which writes are reported (effects for
+ * persistence, keyspace notifications, WATCH, blocked clients).
+ */
+export class Keyspace {
+  readonly dbs: Database[]
+  readonly config = new Config()
+  readonly stats: Stats
+  /** Seconds clock for access times (Redis's LRU clock), refreshed by the cron timer and by clock changes. */
+  lruClock = 0
+  /** Set while a script or a transaction runs: Redis freezes time for its duration. */
+  frozenNow = 0
+  /** Effect listeners; `fx` is true when there is at least one, so commands can skip building argv. */
+  private readonly effectListeners: Array<(e: Effect) => void> = []
+  fx = false
+  /** Keyspace-notification classes enabled (notify-keyspace-events). */
+  notifyFlags = 0
+  /** Publishes a message to a channel (installed by the pub/sub layer); returns receivers. */
+  publish: ((channel: string, message: string) => number) | undefined
+  /** Hooks for layers above (blocking clients, eviction, memory accounting). */
+  onReady: ((db: Database, key: string) => void) | undefined
+  onKeyAdded: ((db: Database, key: string, e: Entry) => void) | undefined
+  onKeyRemoved: ((db: Database, key: string, e: Entry) => void) | undefined
+  onFlush: ((db: Database) => void) | undefined
+  private expireTimer: ReturnType<typeof setInterval> | undefined
+
+  constructor(
+    readonly clock: Clock,
+    databases: number,
+  ) {
+    this.lruClock = Math.floor(clock.now() / 1000)
+    const c0 = clock as { onChange?: (fn: () => void) => () => void }
+    if (typeof c0.onChange === 'function') c0.onChange(() => this.refreshClock())
+    this.dbs = Array.from({ length: databases }, (_, i) => new Database(this, i))
+    this.stats = {
+      keyspaceHits: 0,
+      keyspaceMisses: 0,
+      expiredKeys: 0,
+      evictedKeys: 0,
+      commandsProcessed: 0,
+      connectionsReceived: 0,
+      startTime: clock.now(),
+      expireCycleCpuMs: 0,
+      commands: new Map(),
+    }
+    const c = this.config
+    for (const def of CONFIG_PARAMS) c.define(def)
+    c.define({ name: 'databases', kind: { type: 'int', min: 1, max: 1 << 30 }, default: databases, immutable: true })
+    c.define({
+      name: 'notify-keyspace-events',
+      kind: {
+        type: 'custom',
+        parse: (t) => {
+          const f = parseNotifyFlags(t)
+          if (f === undefined) throw new Error("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.")
+          return f
+        },
+        format: (v) => formatNotifyFlags(v as number),
+      },
+      default: 0,
+    })
+    c.watch('notify-keyspace-events', (v) => (this.notifyFlags = v as number))
+    c.define({ name: 'hz', kind: { type: 'int', min: 0, max: 2147483647 }, default: 10 })
+    c.watch('hz', () => this.restartActiveExpire())
+    c.define({ name: 'active-expire-effort', kind: { type: 'int', min: 1, max: 10 }, default: 1 })
+    c.define({ name: 'proto-max-bulk-len', kind: { type: 'memory' }, default: 512 * 1024 * 1024 })
+  }
+
+  /** Re-reads the clock for the cached LRU clock. */
+  refreshClock(): void {
+    this.lruClock = Math.floor(this.clock.now() / 1000)
+  }
+
+  /** The current time in ms (frozen during scripts and transactions, as in Redis). */
+  now(): number {
+    return this.frozenNow !== 0 ? this.frozenNow : this.clock.now()
+  }
+
+  /** Registers an effect listener; returns a function that removes it. */
+  onEffect(fn: (e: Effect) => void): () => void {
+    this.effectListeners.push(fn)
+    this.fx = true
+    return () => {
+      const i = this.effectListeners.indexOf(fn)
+      if (i >= 0) this.effectListeners.splice(i, 1)
+      this.fx = this.effectListeners.length > 0
+    }
+  }
+
+  /** Reports one write's effect. Callers check `fx` first so no argv is built when nobody listens. */
+  emit(db: number, argv: Array<string | Buffer>): void {
+    const e: Effect = { db, argv }
+    for (const fn of this.effectListeners) fn(e)
+  }
+
+  /**
+   * Redis's signalModifiedKey: a key's value changed (or it was deleted).
+   * Invalidates WATCHes on it.
+   */
+  keyChanged(db: Database, key: string): void {
+    const w = db.watched
+    if (w === undefined) return
+    const set = w.get(key)
+    if (set !== undefined) for (const s of set) s.dirtyWatch()
+  }
+
+  /** Redis's signalKeyAsReady: a list, sorted set or stream that clients block on got data. */
+  signalReady(db: Database, key: string): void {
+    if (this.onReady !== undefined) this.onReady(db, key)
+  }
+
+  /**
+   * Redis's notifyKeyspaceEvent: publishes `event` for `key` on the keyspace
+   * and keyevent channels when `cls` is enabled by notify-keyspace-events.
+   */
+  notify(cls: number, event: string, key: string, db: number): void {
+    const flags = this.notifyFlags
+    if ((flags & cls) === 0 || this.publish === undefined) return
+    if (flags & N.KEYSPACE) this.publish(keyspaceChannel(db, key), event)
+    if (flags & N.KEYEVENT) this.publish(keyeventChannel(db, event), key)
+  }
+
+  /** One run of the active expiry cycle over every database, within a time budget. */
+  activeExpireCycle(): void {
+    const start = performance.now()
+    this.refreshClock()
+    const effort = this.config.get<number>('active-expire-effort')
+    const perLoop = 20 + 5 * (effort - 1)
+    // Redis spends at most 25% of CPU on this per second: budget = 250ms / hz.
+    const hz = Math.max(1, this.config.get<number>('hz'))
+    const budget = (250 * (1 + (effort - 1) * 0.1)) / hz
+    const now = this.clock.now()
+    for (const db of this.dbs) {
+      if (db.volatile.size === 0) continue
+      // Repeat while more than 10% of the sampled keys were expired, as Redis does.
+      for (;;) {
+        const [tested, expired] = db.expireCycle(perLoop, now)
+        if (tested === 0 || expired * 10 <= tested) break
+        if (performance.now() - start > budget) break
+      }
+      if (performance.now() - start > budget) break
+    }
+    this.stats.expireCycleCpuMs += performance.now() - start
+  }
+
+  /** Starts the active expiry timer (hz times a second, unref'd so it never keeps the process alive). */
+  startActiveExpire(): void {
+    this.stopActiveExpire()
+    const hz = this.config.get<number>('hz')
+    if (hz <= 0) return
+    this.expireTimer = setInterval(() => this.activeExpireCycle(), Math.max(1, Math.round(1000 / Math.min(hz, 500))))
+    if (typeof this.expireTimer === 'object' && this.expireTimer && 'unref' in this.expireTimer) this.expireTimer.unref()
+  }
+
+  stopActiveExpire(): void {
+    if (this.expireTimer !== undefined) clearInterval(this.expireTimer)
+    this.expireTimer = undefined
+  }
+
+  private restartActiveExpire(): void {
+    if (this.expireTimer !== undefined) this.startActiveExpire()
+  }
+}
