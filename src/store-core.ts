@@ -1,11 +1,13 @@
+import { keyBytes } from './core/bytes.js'
 import { systemClock, type Clock } from './core/clock.js'
-import { fail, ReplyError } from './core/errors.js'
+import { fail, replyError, ReplyError } from './core/errors.js'
 import { Bool, Double, MapReply, NULL_ARRAY, Push, SetReply, Status, Verbatim, type Reply } from './core/reply.js'
 import { formatDouble } from './core/numbers.js'
-import { resolveCommand, type Arg, type Command } from './commands/table.js'
+import { CF, lower, resolveCommand, TABLE, type Arg, type Command } from './commands/table.js'
 import type { Database, Entry } from './keyspace/database.js'
 import { Keyspace, type Effect } from './keyspace/keyspace.js'
-import { Session } from './session.js'
+import { PubSub } from './keyspace/pubsub.js'
+import { G, Replies, Session, type QueuedCommand } from './session.js'
 import './commands/all.js'
 
 /** Options for a new Store. */
@@ -63,12 +65,36 @@ export class StoreCore {
     return s
   }
 
-  /** @internal Runs a resolved command for a session. Transactions, pub/sub and scripting hook in here. */
+  /**
+   * @internal Runs a resolved command for a session, as Redis's processCommand
+   * does: the session's state (AUTH, RESP2 subscribed mode, MULTI) and a
+   * client pause are looked at only when the session's gate says so.
+   */
   dispatch(s: Session, cmd: Command, argv: Arg[], argStart: number): Reply | Promise<Reply> {
+    if (s.gate !== 0 || this.pausedUntil !== 0) return this.gated(s, cmd, argv, argStart)
+    if (cmd.flags & CF.DENYOOM) {
+      try {
+        this.beforeWrite()
+      } catch (e) {
+        if (e instanceof ReplyError) return this.reject(s, cmd, e)
+        throw e
+      }
+    }
+    return this.runCommand(s, cmd, argv, argStart)
+  }
+
+  /** @internal Runs a command now (statistics, then parse + run). EXEC runs its queue through here. */
+  runCommand(s: Session, cmd: Command, argv: Arg[], argStart: number): Reply | Promise<Reply> {
     const ks = this.ks
     ks.stats.commandsProcessed++
     s.lastInteraction = ks.clock.now()
-    const reply = s.invoke(cmd, argv, argStart)
+    s.lastCommand = cmd.name
+    s.argv = argv
+    let reply = s.invoke(cmd, argv, argStart)
+    // A RESP2 subscriber's PING answers as a message-like array (Redis's pingCommand).
+    if (s.gate & G.SUBSCRIBED && s.resp === 2 && cmd.name === 'ping' && !(reply instanceof ReplyError)) {
+      reply = ['pong', reply instanceof Status ? '' : (reply as Reply)]
+    }
     const st = ks.stats.commands.get(cmd.name)
     if (st === undefined) ks.stats.commands.set(cmd.name, { calls: 1, usec: 0, rejected: 0, failed: reply instanceof ReplyError ? 1 : 0 })
     else {
@@ -78,9 +104,184 @@ export class StoreCore {
     return reply
   }
 
-  /** @internal A command refused before it ran (unknown, wrong arity). */
-  rejected(_s: Session, _argv: Arg[], err: ReplyError): Reply {
+  /** The slow path of dispatch, in Redis's order of checks. */
+  private gated(s: Session, cmd: Command, argv: Arg[], argStart: number): Reply | Promise<Reply> {
+    if (s.closed) return replyError('connection closed')
+    const g = s.gate
+    if (g & G.NOAUTH && !(cmd.flags & CF.NO_AUTH)) {
+      if (this.requirePass() !== '') return this.reject(s, cmd, replyError('-NOAUTH Authentication required.'))
+    }
+    const inMulti = (g & G.MULTI) !== 0
+    const name = cmd.name
+    if (
+      cmd.flags & CF.DENYOOM ||
+      (inMulti && !TX_CONTROL.has(name)) ||
+      (name === 'exec' && s.multiFlags & CF.DENYOOM)
+    ) {
+      try {
+        this.beforeWrite()
+      } catch (e) {
+        if (e instanceof ReplyError) return this.reject(s, cmd, e)
+        throw e
+      }
+    }
+    if (g & G.SUBSCRIBED && s.resp === 2 && !SUBSCRIBED_OK.has(name)) {
+      return this.reject(
+        s,
+        cmd,
+        replyError(`Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
+      )
+    }
+    if (inMulti && cmd.flags & CF.NO_MULTI) return this.reject(s, cmd, replyError('Command not allowed inside a transaction'))
+    if (this.pausedUntil !== 0 && this.isPaused(s, cmd)) {
+      return this.pauseEnded().then(() => this.dispatch(s, cmd, argv, argStart))
+    }
+    if (inMulti && !TX_CONTROL.has(name)) {
+      s.multi!.push({ cmd, argv, argStart })
+      s.multiFlags |= cmd.flags
+      return QUEUED_REPLY
+    }
+    return this.runCommand(s, cmd, argv, argStart)
+  }
+
+  /**
+   * Redis's rejectCommand: a refused command flags an open transaction (EXEC
+   * will answer EXECABORT); a refused EXEC discards the transaction itself.
+   */
+  private reject(s: Session, cmd: Command | undefined, err: ReplyError): Reply {
+    if (s.multi !== null) s.execAbort = true
+    if (cmd !== undefined) {
+      const st = this.ks.stats.commands.get(cmd.name)
+      if (st === undefined) this.ks.stats.commands.set(cmd.name, { calls: 0, usec: 0, rejected: 1, failed: 0 })
+      else st.rejected++
+      if (cmd.name === 'exec') {
+        s.discardMulti()
+        const m = err.message
+        return new ReplyError('EXECABORT Transaction discarded because of: ' + (m.startsWith('ERR ') ? m.slice(4) : m))
+      }
+    }
     return err
+  }
+
+  /** @internal A command refused before it ran (unknown, wrong arity). */
+  rejected(s: Session, argv: Arg[], err: ReplyError): Reply {
+    const top = TABLE.get(lower(argv[0]!))
+    const cmd = top !== undefined && top.subcommands !== undefined && argv.length > 1 ? (top.subcommands.get(lower(argv[1]!)) ?? top) : top
+    return this.reject(s, cmd, err)
+  }
+
+  /**
+   * @internal Runs EXEC's queue: time frozen, blocking commands answering at
+   * once, each command's reply (or error) in the result array.
+   */
+  execQueue(s: Session, queue: QueuedCommand[]): Reply[] {
+    const ks = this.ks
+    const frozen = ks.frozenNow
+    if (frozen === 0) ks.frozenNow = ks.clock.now()
+    const noBlock = s.noBlock
+    s.noBlock = true
+    const out: Reply[] = []
+    try {
+      for (const q of queue) {
+        const r = this.runCommand(s, q.cmd, q.argv, q.argStart)
+        if (r instanceof Promise) {
+          // A blocking command must answer at once inside EXEC (noBlock); never wait here.
+          r.catch(() => {})
+          out.push(replyError(`'${q.cmd.name}' cannot block inside a transaction`))
+        } else if ((r as unknown) instanceof Replies) out.push(...(r as unknown as Replies).list)
+        else out.push(r)
+      }
+    } finally {
+      ks.frozenNow = frozen
+      s.noBlock = noBlock
+    }
+    return out
+  }
+
+  /** @internal The `requirepass` in effect ('' when none). */
+  requirePass(): string {
+    return this.ks.config.has('requirepass') ? this.ks.config.get<string>('requirepass') : ''
+  }
+
+  /**
+   * @internal A session for a connection (RESP server, ioredis drop-in): it
+   * must AUTH when `requirepass` is set, can be paused, and counts as a client.
+   */
+  connect(): Session {
+    const s = this.session()
+    s.connected = true
+    this.ks.stats.connectionsReceived++
+    if (this.requirePass() !== '') {
+      s.authenticated = false
+      s.gate |= G.NOAUTH
+    }
+    return s
+  }
+
+  private hub: PubSub | undefined
+
+  /** @internal The pub/sub registry; created on first use, when it also starts receiving keyspace events. */
+  get pubsub(): PubSub {
+    let h = this.hub
+    if (h === undefined) {
+      h = this.hub = new PubSub()
+      const hub = h
+      this.ks.publish = (channel, message) => hub.publish(channel, message)
+    }
+    return h
+  }
+
+  /** @internal Drops every subscription of a session (disconnect, RESET). */
+  unsubscribeAll(s: Session): void {
+    const h = this.hub
+    if (h === undefined) return
+    if (s.channels !== null) for (const c of s.channels) h.unsubscribe(s, c)
+    if (s.patterns !== null) for (const p of s.patterns) h.punsubscribe(s, p)
+    if (s.shardChannels !== null) for (const c of s.shardChannels) h.sunsubscribe(s, c)
+    s.channels = s.patterns = s.shardChannels = null
+    s.updateSubscribed()
+  }
+
+  /** @internal CLIENT PAUSE: end time (ms, 0 when not paused) and mode. */
+  pausedUntil = 0
+  pauseAll = false
+  private pauseTimer: ReturnType<typeof setTimeout> | undefined
+  private pauseWaiters: Array<() => void> = []
+
+  /** @internal Starts (or extends) a client pause, as CLIENT PAUSE does. */
+  pauseClients(ms: number, all: boolean): void {
+    const until = Date.now() + ms
+    // A new pause never shortens a running one, and ALL wins over WRITE while both last.
+    if (this.pausedUntil !== 0) {
+      this.pauseAll = this.pauseAll || all
+      if (until <= this.pausedUntil) return
+    } else this.pauseAll = all
+    this.pausedUntil = until
+    if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer)
+    this.pauseTimer = setTimeout(() => this.unpauseClients(), Math.max(0, ms))
+    if (typeof this.pauseTimer === 'object' && 'unref' in this.pauseTimer) this.pauseTimer.unref()
+  }
+
+  /** @internal Ends a client pause (CLIENT UNPAUSE or its timeout); postponed commands run in order. */
+  unpauseClients(): void {
+    if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer)
+    this.pauseTimer = undefined
+    this.pausedUntil = 0
+    this.pauseAll = false
+    const waiters = this.pauseWaiters
+    this.pauseWaiters = []
+    for (const w of waiters) w()
+  }
+
+  private isPaused(s: Session, cmd: Command): boolean {
+    if (!s.connected) return false
+    if (this.pauseAll) return true
+    if (cmd.flags & (CF.WRITE | CF.MAY_REPLICATE)) return true
+    return cmd.name === 'exec' && (s.multiFlags & (CF.WRITE | CF.MAY_REPLICATE)) !== 0
+  }
+
+  private pauseEnded(): Promise<void> {
+    return new Promise((resolve) => this.pauseWaiters.push(resolve))
   }
 
   /**
@@ -153,9 +354,9 @@ export class StoreCore {
   /** @internal After SWAPDB: blocked clients may now find data. */
   afterSwapDb(_a: Database, _b: Database): void {}
 
-  /** @internal Sessions that count as connected clients. */
+  /** @internal Sessions that count as connected clients (every session but the store's own). */
   connectedClients(): number {
-    return this.sessions.size
+    return this.sessions.size - (this.sessions.has(this.s) ? 1 : 0)
   }
 
   /** @internal Clients blocked in BLPOP and friends. */
@@ -165,7 +366,8 @@ export class StoreCore {
 
   /** @internal [channels, patterns] with subscribers. */
   pubsubCounts(): [number, number] {
-    return [0, 0]
+    const h = this.hub
+    return h === undefined ? [0, 0] : [h.channels.size, h.patterns.size]
   }
 
   /** @internal Estimated bytes used by the dataset. */
@@ -214,6 +416,12 @@ export class StoreCore {
   }
 }
 
+/** Commands that MULTI runs at once instead of queueing. */
+const TX_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset'])
+/** Commands a RESP2 client may send while subscribed. */
+const SUBSCRIBED_OK = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset'])
+const QUEUED_REPLY = new Status('QUEUED')
+
 function randomHex(n: number): string {
   let s = ''
   while (s.length < n) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')
@@ -235,6 +443,7 @@ export function toJs(r: Reply, buffers: boolean, resp: 2 | 3 = 2): unknown {
   if (r === null) return null
   switch (typeof r) {
     case 'string':
+      if (r.charCodeAt(0) === 0xdc00) return buffers ? keyBytes(r) : keyBytes(r).toString('utf8')
       return buffers ? Buffer.from(r, 'utf8') : r
     case 'number':
     case 'bigint':

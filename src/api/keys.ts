@@ -55,7 +55,7 @@ function scanArgs(cursor: number | string, o: ScanOptions | undefined): ScanArgs
   return {
     cursor: c,
     count,
-    match: o?.match === undefined || o.match === '*' ? undefined : compileGlob(o.match),
+    match: o?.match === undefined || o.match === '*' ? undefined : compileGlob(keyOf(o.match)),
     type: o?.type === undefined ? undefined : (TYPE_CODES[o.type] ?? -1),
   }
 }

@@ -1,7 +1,6 @@
 import { fail } from '../core/errors.js'
 import type { MapReply, Verbatim } from '../core/reply.js'
 import { CONFIG_GET, CONFIG_SET, DBSIZE, FLUSHALL, FLUSHDB, INFO, SWAPDB, TIME } from '../commands/server.js'
-import { compileGlob } from '../core/glob.js'
 import type { StoreCore } from '../store-core.js'
 
 /** Server and connection commands on the typed Store. */
@@ -51,7 +50,7 @@ export class ServerApi {
 
   /** CONFIG GET: parameters matching the glob-style patterns, as an object. */
   configGet(this: StoreCore, ...patterns: string[]): Record<string, string> {
-    const r = CONFIG_GET.run(this.s, patterns.map((p) => compileGlob(p.toLowerCase()))) as MapReply
+    const r = CONFIG_GET.run(this.s, patterns) as MapReply
     const out: Record<string, string> = {}
     for (let i = 0; i < r.entries.length; i += 2) out[r.entries[i] as string] = r.entries[i + 1] as string
     return out

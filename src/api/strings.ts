@@ -2,7 +2,7 @@ import { keyOf, ownValue, toStr, type Bytes, type StrValue } from '../core/bytes
 import { fail } from '../core/errors.js'
 import { formatDouble } from '../core/numbers.js'
 import { OK, type MapReply } from '../core/reply.js'
-import { APPEND, DECR, GETDEL, GETEX, GETRANGE, GET, INCR, INCRBY, INCRBYFLOAT, LCS, MGET, MSET, MSETNX, SETRANGE, STRLEN, setGeneric, type SetArgs } from '../commands/strings.js'
+import { APPEND, DECR, GETDEL, GETEX, GETRANGE, GET, INCR, INCRBY, INCRBYFLOAT, LCS, MGET, MSET, MSETNX, SETRANGE, SF, STRLEN, setGeneric } from '../commands/strings.js'
 import { absoluteExpire } from '../commands/util.js'
 import type { StoreCore } from '../store-core.js'
 
@@ -62,18 +62,10 @@ export function valueOf(v: Value): StrValue {
 const str = (v: StrValue | null): string | null => (v === null ? null : toStr(v))
 const buf = (v: StrValue | null): Buffer | null => (v === null ? null : typeof v === 'string' ? Buffer.from(v, 'utf8') : v)
 
-/** Builds SET's typed arguments from options; invalid TTLs get Redis's error. */
-function setArgs(store: StoreCore, key: Key, value: Value, o: SetOptions | undefined, cmd: string): SetArgs {
-  const a: SetArgs = { key: keyOf(key), value: valueOf(value), nx: false, xx: false, get: false, keepTtl: false, expireAt: 0, cmd }
-  if (o === undefined) return a
+/** SET flags from options; invalid combinations get Redis's error. */
+function setFlags(o: SetOptions): number {
   if (o.nx && o.xx) fail('syntax error')
-  a.nx = !!o.nx
-  a.xx = !!o.xx
-  a.get = !!o.get
-  a.keepTtl = !!o.keepttl
-  a.expireAt = ttlOption(store, o, `invalid expire time in '${cmd}' command`)
-  if (a.keepTtl && a.expireAt !== 0) fail('syntax error')
-  return a
+  return (o.nx ? SF.NX : 0) | (o.xx ? SF.XX : 0) | (o.get ? SF.GET : 0) | (o.keepttl ? SF.KEEPTTL : 0)
 }
 
 /** Turns ex/px/exat/pxat into an absolute time (0 when none is given). */
@@ -118,38 +110,42 @@ export class StringsApi {
   set(this: StoreCore, key: Key, value: Value, options?: SetOptions): 'OK' | null | string
   set(this: StoreCore, key: Key, value: Value, options?: SetOptions): 'OK' | null | string {
     this.beforeWrite()
-    const r = setGeneric(this.s, setArgs(this, key, value, options, 'set'))
+    const v = typeof value === 'string' ? value : valueOf(value)
+    if (options === undefined) {
+      setGeneric(this.s, keyOf(key), v, 0, 0)
+      return 'OK'
+    }
+    const flags = setFlags(options)
+    const at = ttlOption(this, options, "invalid expire time in 'set' command")
+    if (flags & SF.KEEPTTL && at !== 0) fail('syntax error')
+    const r = setGeneric(this.s, keyOf(key), v, flags, at)
     return r === OK ? 'OK' : str(r as StrValue | null)
   }
 
   /** SETNX: sets only if absent. True when set. */
   setnx(this: StoreCore, key: Key, value: Value): boolean {
     this.beforeWrite()
-    const a = setArgs(this, key, value, undefined, 'setnx')
-    a.nx = true
-    return setGeneric(this.s, a) === OK
+    return setGeneric(this.s, keyOf(key), valueOf(value), SF.NX, 0) === OK
   }
 
   /** SETEX: sets with a TTL in seconds. */
   setex(this: StoreCore, key: Key, seconds: number, value: Value): 'OK' {
     this.beforeWrite()
-    setGeneric(this.s, setArgs(this, key, value, { ex: seconds }, 'setex'))
+    setGeneric(this.s, keyOf(key), valueOf(value), 0, ttlOption(this, { ex: seconds }, "invalid expire time in 'setex' command"))
     return 'OK'
   }
 
   /** PSETEX: sets with a TTL in milliseconds. */
   psetex(this: StoreCore, key: Key, ms: number, value: Value): 'OK' {
     this.beforeWrite()
-    setGeneric(this.s, setArgs(this, key, value, { px: ms }, 'psetex'))
+    setGeneric(this.s, keyOf(key), valueOf(value), 0, ttlOption(this, { px: ms }, "invalid expire time in 'psetex' command"))
     return 'OK'
   }
 
   /** GETSET: sets and returns the old value. */
   getset(this: StoreCore, key: Key, value: Value): string | null {
     this.beforeWrite()
-    const a = setArgs(this, key, value, undefined, 'getset')
-    a.get = true
-    return str(setGeneric(this.s, a) as StrValue | null)
+    return str(setGeneric(this.s, keyOf(key), valueOf(value), SF.GET, 0) as StrValue | null)
   }
 
   /** GETDEL: returns the value and deletes the key. */

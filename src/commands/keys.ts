@@ -196,12 +196,13 @@ export const PERSIST = defineCommand('persist', {
 // ---------------------------------------------------------------- iteration
 
 export const KEYS = defineCommand('keys', {
-  parse: (a) => str(a[0]!),
+  parse: (a) => key(a[0]!),
   run(ctx, pattern: string): Reply {
-    const match = compileGlob(pattern)
+    // A lone '*' is every key (the glob engine's '*' needs at least one byte, as Redis's does).
+    const match = pattern === '*' ? undefined : compileGlob(pattern)
     const out: string[] = []
     const now = ctx.ks.now()
-    for (const [k, e] of ctx.db.map) if ((e.expire === 0 || e.expire > now) && match(k)) out.push(k)
+    for (const [k, e] of ctx.db.map) if ((e.expire === 0 || e.expire > now) && (match === undefined || match(k))) out.push(k)
     return out
   },
 })
@@ -217,8 +218,10 @@ export interface ScanArgs {
 /** Parses a SCAN cursor: an unsigned 64-bit integer (`invalid cursor` otherwise). */
 export function parseCursor(a: Arg): number {
   const s = str(a)
-  if (!/^\d{1,20}$/.test(s)) fail(E.INVALID_CURSOR)
-  const n = BigInt(s)
+  // strtoul's rules without its wrap-around: leading blanks and '+' allowed, nothing after the digits.
+  const m = /^[ \t\n\v\f\r]*\+?(\d{1,20})$/.exec(s)
+  if (!m) fail(E.INVALID_CURSOR)
+  const n = BigInt(m[1]!)
   if (n > 18446744073709551615n) fail(E.INVALID_CURSOR)
   return Number(n)
 }
@@ -233,7 +236,7 @@ export function parseScanOptions(a: Arg[], from: number, withType: boolean): Sca
       r.count = int(a[++i]!)
       if (r.count < 1) syntaxError()
     } else if (o === 'MATCH' && left >= 1) {
-      const p = str(a[++i]!)
+      const p = key(a[++i]!)
       r.match = p === '*' ? undefined : compileGlob(p)
     } else if (o === 'TYPE' && withType && left >= 1) {
       const t = str(a[++i]!).toLowerCase()

@@ -106,10 +106,9 @@ export const TIME = defineCommand('time', {
 // ---------------------------------------------------------------- CONFIG
 
 export const CONFIG_GET = defineCommand('config|get', {
-  parse: (a) => a.map((x) => compileGlob(str(x).toLowerCase())),
-  run(ctx, matchers: Array<(s: string) => boolean>): Reply {
-    const pairs = ctx.ks.config.getMatching((name) => matchers.some((m) => m(name)))
-    return new MapReply(pairs.flat())
+  parse: (a) => a.map(str),
+  run(ctx, patterns: string[]): Reply {
+    return new MapReply(ctx.ks.config.getMatching(patterns, (p) => compileGlob(p, true)).flat())
   },
 })
 
@@ -431,7 +430,7 @@ defineCommand('command|list', {
     if (a.length === 0) return {}
     if (a.length !== 3 || kw(a[0]!) !== 'FILTERBY') syntaxError()
     const by = kw(a[1]!)
-    if (by === 'PATTERN') return { pattern: compileGlob(str(a[2]!).toLowerCase()) }
+    if (by === 'PATTERN') return { pattern: compileGlob(str(a[2]!), true) }
     if (by === 'MODULE') return { module: true }
     if (by === 'ACLCAT') return { category: '@' + str(a[2]!).toLowerCase() }
     return syntaxError()

@@ -71,116 +71,116 @@ defineCommand('substr', { parse: parseRange, run: runGetRange })
 
 // ---------------------------------------------------------------- SET family
 
-/** Options of SET (and the typed `set()`). */
+/** SET flags, as a bitmask (the typed API passes them without building an options object). */
+export const SF = { NX: 1, XX: 2, GET: 4, KEEPTTL: 8 } as const
+
+/** SET's typed arguments. */
 export interface SetArgs {
   key: string
   value: StrValue
-  nx: boolean
-  xx: boolean
-  get: boolean
-  keepTtl: boolean
+  /** SF bits. */
+  flags: number
   /** Absolute expiry time in ms, or 0 for none. */
   expireAt: number
-  /** Set when the given TTL was invalid: the error is raised at run time, after syntax checks. */
-  cmd: string
 }
 
 const SET_EX = 1
 const SET_PX = 2
 const SET_EXAT = 3
 const SET_PXAT = 4
+const unitOf = (o: string): number => (o === 'EX' ? SET_EX : o === 'PX' ? SET_PX : o === 'EXAT' ? SET_EXAT : SET_PXAT)
 
 export const SET = defineCommand('set', {
   parse(a, ctx): SetArgs {
-    const r: SetArgs = { key: key(a[0]!), value: val(a[1]!), nx: false, xx: false, get: false, keepTtl: false, expireAt: 0, cmd: 'set' }
+    let flags = 0
     let unit = 0
     let ttlArg: Arg | undefined
     for (let i = 2; i < a.length; i++) {
       const o = kw(a[i]!)
       const hasNext = i + 1 < a.length
-      if (o === 'NX' && !r.xx) r.nx = true
-      else if (o === 'XX' && !r.nx) r.xx = true
-      else if (o === 'GET') r.get = true
-      else if (o === 'KEEPTTL' && unit === 0) r.keepTtl = true
-      else if ((o === 'EX' || o === 'PX' || o === 'EXAT' || o === 'PXAT') && unit === 0 && !r.keepTtl && hasNext) {
-        unit = o === 'EX' ? SET_EX : o === 'PX' ? SET_PX : o === 'EXAT' ? SET_EXAT : SET_PXAT
+      if (o === 'NX' && !(flags & SF.XX)) flags |= SF.NX
+      else if (o === 'XX' && !(flags & SF.NX)) flags |= SF.XX
+      else if (o === 'GET') flags |= SF.GET
+      else if (o === 'KEEPTTL' && unit === 0) flags |= SF.KEEPTTL
+      else if ((o === 'EX' || o === 'PX' || o === 'EXAT' || o === 'PXAT') && !(flags & SF.KEEPTTL) && hasNext && (unit === 0 || unit === unitOf(o))) {
+        // Repeating the same unit is allowed (the last one wins); mixing units is not.
+        unit = unitOf(o)
         ttlArg = a[++i]
       } else syntaxError()
     }
+    let expireAt = 0
     if (ttlArg !== undefined) {
       const n = int64(ttlArg)
       const at = absoluteExpire(n, unit === SET_EX || unit === SET_EXAT ? 1000 : 1, unit === SET_EX || unit === SET_PX, ctx.ks.now())
       if (at === undefined) fail("invalid expire time in 'set' command")
-      r.expireAt = at
+      expireAt = at
     }
-    return r
+    return { key: key(a[0]!), value: val(a[1]!), flags, expireAt }
   },
-  run: (ctx, a: SetArgs): Reply => setGeneric(ctx, a),
+  run: (ctx, a: SetArgs): Reply => setGeneric(ctx, a.key, a.value, a.flags, a.expireAt),
 })
 
-/** The heart of SET, SETNX, SETEX, PSETEX, GETSET and the typed `set()`. */
-export function setGeneric(ctx: Session, a: SetArgs): Reply {
+/** The heart of SET, SETNX, SETEX, PSETEX, GETSET and the typed `set()`; `flags` are SF bits. */
+export function setGeneric(ctx: Session, k: string, value: StrValue, flags: number, expireAt: number): Reply {
   const db = ctx.db
-  const k = a.key
   let old: Reply = null
-  const e = a.get ? db.read(k) : db.lookup(k)
-  if (a.get && e !== undefined) {
+  const get = (flags & SF.GET) !== 0
+  const e = get ? db.read(k) : db.lookup(k)
+  if (get && e !== undefined) {
     if (e.type !== T.STRING) wrongType()
     old = e.value as StrValue
   }
-  if ((a.nx && e !== undefined) || (a.xx && e === undefined)) return a.get ? old : null
+  if (((flags & SF.NX) !== 0 && e !== undefined) || ((flags & SF.XX) !== 0 && e === undefined)) return get ? old : null
   const ks = ctx.ks
-  const ent = db.set(k, T.STRING, a.value, a.keepTtl)
+  const keepTtl = (flags & SF.KEEPTTL) !== 0
+  let ent
+  if (e === undefined) ent = db.add(k, T.STRING, value)
+  else {
+    ent = e
+    if (e.expire !== 0 && !keepTtl) db.persist(k, e)
+    e.type = T.STRING
+    e.value = value
+    e.flags = 0
+  }
   ctx.signal(k, N.STRING, 'set')
-  if (a.expireAt !== 0) {
-    if (a.expireAt <= ks.now()) {
+  if (expireAt !== 0) {
+    if (expireAt <= ks.now()) {
       // An absolute time in the past: the key is set and expires at once, as Redis does.
       db.delete(k)
       ctx.signal(k, N.GENERIC, 'del')
       if (ks.fx) ctx.effect('DEL', k)
-      return a.get ? old : OK
+      return get ? old : OK
     }
-    db.setExpire(k, ent, a.expireAt)
+    db.setExpire(k, ent, expireAt)
     ctx.signal(k, N.GENERIC, 'expire')
-    if (ks.fx) ctx.effect('SET', k, a.value, 'PXAT', numArg(a.expireAt))
+    if (ks.fx) ctx.effect('SET', k, value, 'PXAT', numArg(expireAt))
   } else if (ks.fx) {
-    if (a.keepTtl) ctx.effect('SET', k, a.value, 'KEEPTTL')
-    else ctx.effect('SET', k, a.value)
+    if (keepTtl) ctx.effect('SET', k, value, 'KEEPTTL')
+    else ctx.effect('SET', k, value)
   }
-  return a.get ? old : OK
+  return get ? old : OK
 }
 
-const plainSet = (k: string, v: StrValue, cmd: string): SetArgs => ({
-  key: k,
-  value: v,
-  nx: false,
-  xx: false,
-  get: false,
-  keepTtl: false,
-  expireAt: 0,
-  cmd,
-})
+const setRun = (ctx: Session, a: SetArgs): Reply => setGeneric(ctx, a.key, a.value, a.flags, a.expireAt)
 
 export const SETNX = defineCommand('setnx', {
-  parse: (a): SetArgs => ({ ...plainSet(key(a[0]!), val(a[1]!), 'setnx'), nx: true }),
-  run: (ctx, a: SetArgs): Reply => (setGeneric(ctx, a) === OK ? 1 : 0),
+  parse: (a): SetArgs => ({ key: key(a[0]!), value: val(a[1]!), flags: SF.NX, expireAt: 0 }),
+  run: (ctx, a: SetArgs): Reply => (setRun(ctx, a) === OK ? 1 : 0),
 })
 
 function parseSetEx(unit: 1 | 1000, name: string) {
   return (a: Arg[], ctx: Session): SetArgs => {
-    const r = plainSet(key(a[0]!), val(a[2]!), name)
     const at = absoluteExpire(int64(a[1]!), unit, true, ctx.ks.now())
     if (at === undefined) fail(`invalid expire time in '${name}' command`)
-    r.expireAt = at
-    return r
+    return { key: key(a[0]!), value: val(a[2]!), flags: 0, expireAt: at }
   }
 }
-export const SETEX = defineCommand('setex', { parse: parseSetEx(1000, 'setex'), run: setGeneric })
-export const PSETEX = defineCommand('psetex', { parse: parseSetEx(1, 'psetex'), run: setGeneric })
+export const SETEX = defineCommand('setex', { parse: parseSetEx(1000, 'setex'), run: setRun })
+export const PSETEX = defineCommand('psetex', { parse: parseSetEx(1, 'psetex'), run: setRun })
 
 export const GETSET = defineCommand('getset', {
-  parse: (a): SetArgs => ({ ...plainSet(key(a[0]!), val(a[1]!), 'getset'), get: true }),
-  run: setGeneric,
+  parse: (a): SetArgs => ({ key: key(a[0]!), value: val(a[1]!), flags: SF.GET, expireAt: 0 }),
+  run: setRun,
 })
 
 export const MSET = defineCommand('mset', {
@@ -247,8 +247,8 @@ export const GETEX = defineCommand('getex', {
       const o = kw(a[i]!)
       const hasNext = i + 1 < a.length
       if (o === 'PERSIST' && unit === 0) r.persist = true
-      else if ((o === 'EX' || o === 'PX' || o === 'EXAT' || o === 'PXAT') && unit === 0 && !r.persist && hasNext) {
-        unit = o === 'EX' ? SET_EX : o === 'PX' ? SET_PX : o === 'EXAT' ? SET_EXAT : SET_PXAT
+      else if ((o === 'EX' || o === 'PX' || o === 'EXAT' || o === 'PXAT') && !r.persist && hasNext && (unit === 0 || unit === unitOf(o))) {
+        unit = unitOf(o)
         ttlArg = a[++i]
       } else syntaxError()
     }

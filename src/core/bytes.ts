@@ -56,7 +56,15 @@ export function toStr(v: StrValue): string {
 
 /** A value argument as it is stored: strings as they are, Buffers copied (callers may reuse theirs). */
 export function ownValue(v: Bytes): StrValue {
-  return typeof v === 'string' ? v : Buffer.from(v)
+  // A string with lone surrogates is normalised to the bytes Redis would store, so no stored
+  // value string can start like a marked key string.
+  if (typeof v === 'string') return v.isWellFormed() ? v : Buffer.from(v, 'utf8').toString('utf8')
+  return Buffer.from(v)
+}
+
+/** A reply string's bytes if it is a marked binary string, else the string itself. */
+export function replyString(s: string): string | Buffer {
+  return s.charCodeAt(0) === 0xdc00 ? Buffer.from(s.slice(1), 'latin1') : s
 }
 
 /** Byte-wise equality of two stored values. */

@@ -73,14 +73,32 @@ export class Config {
     return formatValue(def.kind, this.values.get(def.name))
   }
 
-  /** CONFIG GET: every parameter whose canonical name or alias matches one of the patterns. */
-  getMatching(match: (name: string) => boolean): Array<[string, string]> {
+  /**
+   * CONFIG GET, as Redis answers it: a name without glob characters is looked
+   * up exactly (case-insensitively) and answered under the spelling given; a
+   * pattern matches canonical names and aliases case-insensitively. Each
+   * parameter is reported once.
+   */
+  getMatching(patterns: string[], compile: (p: string) => (s: string) => boolean): Array<[string, string]> {
     const out: Array<[string, string]> = []
-    const seen = new Set<string>()
-    for (const [name, def] of this.defs) {
-      if (seen.has(name) || !match(name)) continue
-      seen.add(name)
+    const seenNames = new Set<string>()
+    const seenDefs = new Set<ParamDef>()
+    const add = (name: string, def: ParamDef) => {
+      seenNames.add(name.toLowerCase())
+      seenDefs.add(def)
       out.push([name, formatValue(def.kind, this.values.get(def.name))])
+    }
+    for (const p of patterns) {
+      if (!/[[*?]/.test(p)) {
+        const def = this.defs.get(p.toLowerCase())
+        if (def && !seenNames.has(p.toLowerCase())) add(p, def)
+        continue
+      }
+      const match = compile(p.toLowerCase())
+      for (const [name, def] of this.defs) {
+        if (seenNames.has(name) || (name !== def.name && seenDefs.has(def))) continue
+        if (match(name)) add(name, def)
+      }
     }
     return out
   }

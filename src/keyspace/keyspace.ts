@@ -89,6 +89,20 @@ export class Keyspace {
     c.define({ name: 'hz', kind: { type: 'int', min: 0, max: 2147483647 }, default: 10 })
     c.watch('hz', () => this.restartActiveExpire())
     c.define({ name: 'active-expire-effort', kind: { type: 'int', min: 1, max: 10 }, default: 1 })
+    // Memory limits: enforced by the eviction layer; defined here so CONFIG answers them from the start.
+    c.define({ name: 'maxmemory', kind: { type: 'memory' }, default: 0 })
+    c.define({
+      name: 'maxmemory-policy',
+      kind: {
+        type: 'enum',
+        values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
+      },
+      default: 'noeviction',
+    })
+    c.define({ name: 'maxmemory-samples', kind: { type: 'int', min: 1, max: 64 }, default: 5 })
+    c.define({ name: 'maxmemory-eviction-tenacity', kind: { type: 'int', min: 0, max: 100 }, default: 10 })
+    c.define({ name: 'lfu-log-factor', kind: { type: 'int', min: 0, max: 2147483647 }, default: 10 })
+    c.define({ name: 'lfu-decay-time', kind: { type: 'int', min: 0, max: 2147483647 }, default: 1 })
     c.define({ name: 'proto-max-bulk-len', kind: { type: 'memory' }, default: 512 * 1024 * 1024 })
   }
 

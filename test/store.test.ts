@@ -1,0 +1,301 @@
+import { describe, expect, it, vi, afterEach } from 'vitest'
+import { ManualClock, ReplyError, Store, type Effect } from '../src/index.js'
+
+const fresh = (opts: ConstructorParameters<typeof Store>[0] = {}) => new Store({ activeExpiry: false, ...opts })
+
+describe('Store basics', () => {
+  it('sets and gets strings, binary safe and byte-counted', () => {
+    const s = fresh()
+    expect(s.set('k', 'v')).toBe('OK')
+    expect(s.get('k')).toBe('v')
+    s.set('é', 'é')
+    expect(s.strlen('é')).toBe(2)
+    expect(s.call('STRLEN', 'é')).toBe(2)
+    const bin = Buffer.from([0xff, 0x00, 0xfe])
+    s.set(bin, bin)
+    expect(s.getBuffer(bin)).toEqual(bin)
+    expect(s.strlen(bin)).toBe(3)
+    // Two different non-UTF-8 keys never collide, and differ from any text key.
+    s.set(Buffer.from([0xff]), 'a')
+    s.set(Buffer.from([0xfe]), 'b')
+    expect(s.get(Buffer.from([0xff]))).toBe('a')
+    expect(s.get(Buffer.from([0xfe]))).toBe('b')
+    expect(s.get('\u00ff')).toBeNull()
+    // A Buffer holding valid UTF-8 is the same key as the string.
+    expect(s.get(Buffer.from('é'))).toBe('é')
+  })
+
+  it('copies Buffer values so later changes by the caller do not leak in', () => {
+    const s = fresh()
+    const b = Buffer.from('abc')
+    s.set('k', b)
+    b[0] = 0x7a
+    expect(s.get('k')).toBe('abc')
+  })
+
+  it('keeps keys such as __proto__ as ordinary data', () => {
+    const s = fresh()
+    s.set('__proto__', 'x')
+    s.set('constructor', 'y')
+    expect(s.get('__proto__')).toBe('x')
+    expect(s.keys('*').sort()).toEqual(['__proto__', 'constructor'])
+  })
+
+  it('counts past 2^53 exactly', () => {
+    const s = fresh()
+    s.set('n', '9007199254740991')
+    expect(s.incr('n')).toBe(9007199254740992n)
+    expect(s.incr('n')).toBe(9007199254740993n)
+    expect(s.get('n')).toBe('9007199254740993')
+    s.set('max', '9223372036854775807')
+    expect(() => s.incr('max')).toThrow('ERR increment or decrement would overflow')
+    expect(s.get('max')).toBe('9223372036854775807')
+    expect(s.call('INCRBY', 'n', '-9007199254740993')).toBe(0)
+  })
+
+  it('formats INCRBYFLOAT like Redis', () => {
+    const s = fresh()
+    expect(s.call('INCRBYFLOAT', 'f', '0.1')).toBe('0.1')
+    expect(s.call('INCRBYFLOAT', 'f', '0.2')).toBe('0.3')
+    expect(s.incrbyfloat('g', 10.5)).toBe(10.5)
+    expect(() => s.call('INCRBYFLOAT', 'f', 'abc')).toThrow('ERR value is not a valid float')
+  })
+
+  it('throws ReplyError with Redis text and changes nothing', () => {
+    const s = fresh()
+    s.set('t', 'text')
+    let err: unknown
+    try {
+      s.call('INCR', 't')
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(ReplyError)
+    expect((err as ReplyError).message).toBe('ERR value is not an integer or out of range')
+    expect((err as ReplyError).code).toBe('ERR')
+    expect(s.get('t')).toBe('text')
+    expect(() => s.call('SET', 't', 'v', 'EX', '0')).toThrow("ERR invalid expire time in 'set' command")
+    expect(() => s.call('SET', 't', 'v', 'NX', 'XX')).toThrow('ERR syntax error')
+    expect(s.get('t')).toBe('text')
+    expect(() => s.call('NOPE', 'a')).toThrow("ERR unknown command 'NOPE', with args beginning with: 'a' ")
+    expect(() => s.call('GET', 'a', 'b')).toThrow("ERR wrong number of arguments for 'get' command")
+    expect(() => s.call('CONFIG', 'NOPE')).toThrow("ERR unknown subcommand 'NOPE'. Try CONFIG HELP.")
+  })
+
+  it('call() shapes replies as documented', () => {
+    const s = fresh()
+    expect(s.call('SET', 'a', 1)).toBe('OK')
+    expect(s.call('GET', 'a')).toBe('1')
+    expect(s.call('GET', 'missing')).toBeNull()
+    expect(s.call('INCR', 'a')).toBe(2)
+    expect(s.call('MGET', 'a', 'missing')).toEqual(['2', null])
+    expect(s.callBuffer('GET', 'a')).toEqual(Buffer.from('2'))
+    expect(s.call('PING')).toBe('PONG')
+    expect(s.call('TYPE', 'a')).toBe('string')
+  })
+
+  it('set options follow Redis', () => {
+    const s = fresh()
+    expect(s.set('k', 'v1', { nx: true })).toBe('OK')
+    expect(s.set('k', 'v2', { nx: true })).toBeNull()
+    expect(s.set('k', 'v3', { xx: true })).toBe('OK')
+    expect(s.set('other', 'x', { xx: true })).toBeNull()
+    expect(s.set('k', 'v4', { get: true })).toBe('v3')
+    expect(s.set('new', 'v', { get: true })).toBeNull()
+    expect(() => s.set('k', 'v', { ex: 1, px: 1 })).toThrow('ERR syntax error')
+    expect(() => s.set('k', 'v', { ex: 0 })).toThrow("ERR invalid expire time in 'set' command")
+    expect(s.get('k')).toBe('v4')
+  })
+})
+
+describe('expiry', () => {
+  it('expires lazily on access with a ManualClock', () => {
+    const clock = new ManualClock(1_000_000)
+    const s = fresh({ clock })
+    s.set('k', 'v', { px: 100 })
+    expect(s.pttl('k')).toBe(100)
+    clock.advance(99)
+    expect(s.get('k')).toBe('v')
+    clock.advance(1)
+    expect(s.get('k')).toBeNull()
+    expect(s.exists('k')).toBe(0)
+    expect(s.ttl('k')).toBe(-2)
+    expect(s.info('stats')).toMatch(/expired_keys:1/)
+  })
+
+  it('keeps TTL with KEEPTTL and drops it on plain SET', () => {
+    const clock = new ManualClock(0)
+    const s = fresh({ clock })
+    s.set('k', 'v', { ex: 10 })
+    s.set('k', 'w', { keepttl: true })
+    expect(s.ttl('k')).toBe(10)
+    s.set('k', 'x')
+    expect(s.ttl('k')).toBe(-1)
+  })
+
+  it('EXPIRE with NX/XX/GT/LT and past times', () => {
+    const clock = new ManualClock(1_000_000)
+    const s = fresh({ clock })
+    s.set('k', 'v')
+    expect(s.expire('k', 100, 'XX')).toBe(false)
+    expect(s.expire('k', 100, 'NX')).toBe(true)
+    expect(s.expire('k', 50, 'GT')).toBe(false)
+    expect(s.expire('k', 200, 'GT')).toBe(true)
+    expect(s.expire('k', 300, 'LT')).toBe(false)
+    expect(s.ttl('k')).toBe(200)
+    expect(s.expiretime('k')).toBe(1000 + 200)
+    expect(s.persist('k')).toBe(true)
+    expect(s.persist('k')).toBe(false)
+    expect(s.expire('k', -1)).toBe(true)
+    expect(s.exists('k')).toBe(0)
+    expect(() => s.call('EXPIRE', 'k', '1', 'NX', 'XX')).toThrow('ERR NX and XX, GT or LT options at the same time are not compatible')
+  })
+
+  it('follows fake timers when using the default clock', () => {
+    vi.useFakeTimers({ now: 5_000_000 })
+    try {
+      const s = new Store()
+      s.set('k', 'v', { ex: 1 })
+      vi.advanceTimersByTime(999)
+      expect(s.get('k')).toBe('v')
+      vi.advanceTimersByTime(1)
+      expect(s.get('k')).toBeNull()
+      s.close()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('active expiry removes keys nobody reads', () => {
+    vi.useFakeTimers({ now: 1_000 })
+    try {
+      const s = new Store()
+      for (let i = 0; i < 500; i++) s.set(`k${i}`, 'v', { px: 50 })
+      s.set('keep', 'v')
+      expect(s.dbsize()).toBe(501)
+      vi.advanceTimersByTime(2000)
+      expect(s.dbsize()).toBe(1)
+      s.close()
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  afterEach(() => vi.useRealTimers())
+})
+
+describe('effects', () => {
+  it('reports each write once as a deterministic command', () => {
+    const clock = new ManualClock(1_000_000)
+    const s = fresh({ clock })
+    const seen: Effect[] = []
+    const off = s.onEffect((e) => seen.push(e))
+    s.set('a', '1', { ex: 10 })
+    s.call('EXPIRE', 'a', '20')
+    s.incr('a')
+    s.call('GET', 'a')
+    s.set('b', 'x', { nx: true })
+    s.set('b', 'y', { nx: true }) // no write: no effect
+    s.del('b', 'missing')
+    off()
+    s.set('c', 'ignored')
+    expect(seen.map((e) => e.argv.map(String))).toEqual([
+      ['SET', 'a', '1', 'PXAT', '1010000'],
+      ['PEXPIREAT', 'a', '1020000'],
+      ['SET', 'a', '2', 'KEEPTTL'],
+      ['SET', 'b', 'x'],
+      ['DEL', 'b'],
+    ])
+  })
+
+  it('reports lazy expiry as DEL', () => {
+    const clock = new ManualClock(0)
+    const s = fresh({ clock })
+    s.set('a', '1', { px: 5 })
+    const seen: string[][] = []
+    s.onEffect((e) => seen.push(e.argv.map(String)))
+    clock.advance(10)
+    expect(s.get('a')).toBeNull()
+    expect(seen).toEqual([['DEL', 'a']])
+  })
+})
+
+describe('databases', () => {
+  it('selects, moves, copies and swaps', () => {
+    const s = fresh()
+    s.set('k', 'v')
+    expect(s.move('k', 1)).toBe(true)
+    expect(s.exists('k')).toBe(0)
+    s.select(1)
+    expect(s.get('k')).toBe('v')
+    expect(s.copy('k', 'k2', { db: 0 })).toBe(true)
+    s.select(0)
+    expect(s.get('k2')).toBe('v')
+    s.swapdb(0, 1)
+    expect(s.get('k')).toBe('v')
+    expect(s.get('k2')).toBeNull()
+    expect(() => s.select(16)).toThrow('ERR DB index is out of range')
+    expect(() => new Store({ databases: 0 })).toThrow(RangeError)
+    const small = fresh({ databases: 2 })
+    expect(() => small.call('SELECT', '2')).toThrow('ERR DB index is out of range')
+  })
+
+  it('scans every key present throughout an iteration under churn', () => {
+    const s = fresh()
+    const stable = new Set<string>()
+    for (let i = 0; i < 1000; i++) {
+      s.set(`s${i}`, 'v')
+      stable.add(`s${i}`)
+    }
+    for (let i = 0; i < 500; i++) s.set(`t${i}`, 'v')
+    const seen = new Set<string>()
+    let cursor = '0'
+    let step = 0
+    do {
+      const [next, keys] = s.scan(cursor, { count: 37 })
+      keys.forEach((k) => seen.add(k))
+      cursor = next
+      // Churn between calls: delete and add transient keys.
+      s.del(`t${step}`)
+      s.set(`u${step}`, 'v')
+      step++
+    } while (cursor !== '0')
+    for (const k of stable) expect(seen.has(k)).toBe(true)
+  })
+
+  it('RANDOMKEY returns live keys only', () => {
+    const clock = new ManualClock(0)
+    const s = fresh({ clock })
+    expect(s.randomkey()).toBeNull()
+    s.set('a', '1', { px: 1 })
+    s.set('b', '1')
+    clock.advance(5)
+    for (let i = 0; i < 20; i++) expect(s.randomkey()).toBe('b')
+  })
+})
+
+describe('commands from the table', () => {
+  it('answers COMMAND from Redis metadata', () => {
+    const s = fresh()
+    const info = s.call('COMMAND', 'INFO', 'get', 'set', 'nosuch') as unknown[]
+    expect((info[0] as unknown[]).slice(0, 6)).toEqual(['get', 2, ['readonly', 'fast'], 1, 1, 1])
+    expect((info[1] as unknown[])[1]).toBe(-3)
+    expect(info[2]).toBeNull()
+    expect(s.call('COMMAND', 'COUNT')).toBeGreaterThan(50)
+    expect(s.call('COMMAND', 'GETKEYS', 'MSET', 'a', '1', 'b', '2')).toEqual(['a', 'b'])
+    const docs = s.call('COMMAND', 'DOCS', 'get') as unknown[]
+    expect(docs[0]).toBe('get')
+    expect((docs[1] as unknown[]).slice(0, 2)).toEqual(['summary', 'Returns the string value of a key.'])
+  })
+
+  it('CONFIG GET/SET with Redis errors', () => {
+    const s = fresh()
+    expect(s.configGet('notify-keyspace-events')).toEqual({ 'notify-keyspace-events': '' })
+    s.configSet('notify-keyspace-events', 'KEA')
+    expect(s.configGet('notify-keyspace-events')['notify-keyspace-events']).toBe('AKE')
+    expect(() => s.call('CONFIG', 'SET', 'nosuch', '1')).toThrow("ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'")
+    expect(() => s.call('CONFIG', 'SET', 'databases', '3')).toThrow(
+      "ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config",
+    )
+  })
+})
