@@ -2,7 +2,7 @@ import { keyOf, ownValue, toStr, type Bytes, type StrValue } from '../core/bytes
 import { fail } from '../core/errors.js'
 import { formatDouble } from '../core/numbers.js'
 import { OK, type MapReply } from '../core/reply.js'
-import { APPEND, DECR, GETDEL, GETEX, GETRANGE, GET, INCR, INCRBY, INCRBYFLOAT, LCS, MGET, MSET, MSETNX, SETRANGE, SF, STRLEN, setGeneric } from '../commands/strings.js'
+import { APPEND, DECR, GETDEL, GETEX, GETRANGE, GET, INCR, INCRBY, INCRBYFLOAT, LCS, MGET, MSET, MSETNX, SETRANGE, SF, STRLEN, TTL_UNIT, setGeneric } from '../commands/strings.js'
 import { absoluteExpire } from '../commands/util.js'
 import type { StoreCore } from '../store-core.js'
 
@@ -155,9 +155,12 @@ export class StringsApi {
 
   /** GETEX: returns the value and sets or removes its TTL. */
   getex(this: StoreCore, key: Key, options: GetExOptions = {}): string | null {
-    const expireAt = ttlOption(this, options, "invalid expire time in 'getex' command")
-    if (options.persist && expireAt !== 0) fail('syntax error')
-    return str(GETEX.run(this.s, { key: keyOf(key), expireAt, persist: !!options.persist }) as StrValue | null)
+    const given = (['ex', 'px', 'exat', 'pxat'] as const).filter((u) => options[u] !== undefined)
+    if (given.length > 1 || (options.persist && given.length > 0)) fail('syntax error')
+    const u = given[0]
+    const ttl = u === undefined ? undefined : intOf(options[u]!)
+    const unit = u === undefined ? 0 : TTL_UNIT[u.toUpperCase() as keyof typeof TTL_UNIT]
+    return str(GETEX.run(this.s, { key: keyOf(key), ttl, unit, persist: !!options.persist }) as StrValue | null)
   }
 
   /** MGET: values of several keys (null for missing or non-string keys). */

@@ -231,31 +231,26 @@ export const GETDEL = defineCommand('getdel', {
   },
 })
 
-/** GETEX options: `expireAt` > 0 sets a TTL, `persist` removes it. */
+/** GETEX options: a TTL argument (validated after the key lookup, as Redis does) or `persist`. */
 export interface GetExArgs {
   key: string
-  expireAt: number
+  /** The TTL as given (a raw argument, or a number from the typed API), with its unit; undefined for none. */
+  ttl: Arg | number | undefined
+  unit: number
   persist: boolean
 }
 
 export const GETEX = defineCommand('getex', {
-  parse(a, ctx): GetExArgs {
-    const r: GetExArgs = { key: key(a[0]!), expireAt: 0, persist: false }
-    let unit = 0
-    let ttlArg: Arg | undefined
+  parse(a): GetExArgs {
+    const r: GetExArgs = { key: key(a[0]!), ttl: undefined, unit: 0, persist: false }
     for (let i = 1; i < a.length; i++) {
       const o = kw(a[i]!)
       const hasNext = i + 1 < a.length
-      if (o === 'PERSIST' && unit === 0) r.persist = true
-      else if ((o === 'EX' || o === 'PX' || o === 'EXAT' || o === 'PXAT') && !r.persist && hasNext && (unit === 0 || unit === unitOf(o))) {
-        unit = unitOf(o)
-        ttlArg = a[++i]
+      if (o === 'PERSIST' && r.unit === 0) r.persist = true
+      else if ((o === 'EX' || o === 'PX' || o === 'EXAT' || o === 'PXAT') && !r.persist && hasNext && (r.unit === 0 || r.unit === unitOf(o))) {
+        r.unit = unitOf(o)
+        r.ttl = a[++i]
       } else syntaxError()
-    }
-    if (ttlArg !== undefined) {
-      const at = absoluteExpire(int64(ttlArg), unit === SET_EX || unit === SET_EXAT ? 1000 : 1, unit === SET_EX || unit === SET_PX, ctx.ks.now())
-      if (at === undefined) fail("invalid expire time in 'getex' command")
-      r.expireAt = at
     }
     return r
   },
@@ -264,17 +259,25 @@ export const GETEX = defineCommand('getex', {
     const e = db.read(a.key)
     if (e === undefined) return null
     if (e.type !== T.STRING) wrongType()
+    let expireAt = 0
+    if (a.ttl !== undefined) {
+      const n = typeof a.ttl === 'number' ? a.ttl : int64(a.ttl)
+      const unit = a.unit
+      const at = absoluteExpire(n, unit === SET_EX || unit === SET_EXAT ? 1000 : 1, unit === SET_EX || unit === SET_PX, ctx.ks.now())
+      if (at === undefined) fail("invalid expire time in 'getex' command")
+      expireAt = at
+    }
     const v = e.value as StrValue
     const ks = ctx.ks
-    if (a.expireAt !== 0) {
-      if (a.expireAt <= ks.now()) {
+    if (expireAt !== 0) {
+      if (expireAt <= ks.now()) {
         db.delete(a.key)
         ctx.signal(a.key, N.GENERIC, 'del')
         if (ks.fx) ctx.effect('DEL', a.key)
       } else {
-        db.setExpire(a.key, e, a.expireAt)
+        db.setExpire(a.key, e, expireAt)
         ctx.signal(a.key, N.GENERIC, 'expire')
-        if (ks.fx) ctx.effect('PEXPIREAT', a.key, numArg(a.expireAt))
+        if (ks.fx) ctx.effect('PEXPIREAT', a.key, numArg(expireAt))
       }
     } else if (a.persist && db.persist(a.key, e)) {
       ctx.signal(a.key, N.GENERIC, 'persist')
@@ -283,6 +286,9 @@ export const GETEX = defineCommand('getex', {
     return v
   },
 })
+
+/** The unit codes GETEX takes, for the typed API. */
+export const TTL_UNIT = { EX: SET_EX, PX: SET_PX, EXAT: SET_EXAT, PXAT: SET_PXAT } as const
 
 // ---------------------------------------------------------------- byte editing
 
