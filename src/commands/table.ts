@@ -74,6 +74,8 @@ export interface Command<A = any> extends CommandImpl<A> {
 
 /** The one command table: lower-case full name → command. */
 export const TABLE = new Map<string, Command>()
+/** Lower- and upper-case spellings → command, so the common spellings skip lower-casing. */
+const BY_SPELLING = new Map<string, Command>()
 
 function metaOf(name: string): CommandMeta {
   const m = META[name]
@@ -107,7 +109,11 @@ export function defineCommand<A>(name: string, impl: CommandImpl<A>): Command<A>
     ...(bar < 0 && meta.subs.length > 0 ? { subcommands: TABLE.get(name)?.subcommands ?? new Map() } : {}),
   }
   if (bar > 0) (cmd.parent!.subcommands as Map<string, Command>).set(name.slice(bar + 1), cmd)
-  else TABLE.set(name, cmd)
+  else {
+    TABLE.set(name, cmd)
+    BY_SPELLING.set(name, cmd)
+    BY_SPELLING.set(name.toUpperCase(), cmd)
+  }
   return cmd
 }
 
@@ -125,6 +131,8 @@ function containerOf(name: string): Command {
       run: () => null,
     }
     TABLE.set(name, c)
+    BY_SPELLING.set(name, c)
+    BY_SPELLING.set(name.toUpperCase(), c)
   }
   return c
 }
@@ -142,7 +150,7 @@ export function lower(a: Arg): string {
  */
 export function resolveCommand(argv: Arg[]): { cmd: Command; argStart: number } | ReplyError {
   const name = argv[0]!
-  let cmd = TABLE.get(lower(name))
+  let cmd = (typeof name === 'string' ? BY_SPELLING.get(name) : undefined) ?? TABLE.get(lower(name))
   if (cmd === undefined) return unknownCommand(argv)
   let argStart = 1
   if (cmd.subcommands !== undefined) {
