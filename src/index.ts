@@ -6,3 +6,16 @@ export { Session } from './session.js'
 export type { Effect } from './keyspace/keyspace.js'
 export type { Key, Value, SetOptions, GetExOptions, LcsOptions, LcsMatch } from './api/strings.js'
 export type { KeyType, ExpireCondition, ScanOptions } from './api/keys.js'
+export type {
+  Member,
+  ScoredMember,
+  ZAddMembers,
+  ZAddOptions,
+  ScoreBound,
+  LexBound,
+  RangeLimit,
+  ZRangeOptions,
+  ZSetOpOptions,
+  SortOptions,
+  ZScanOptions,
+} from './api/sorted-sets.js'
