@@ -25,7 +25,7 @@ import { defineCommand, type Arg } from './table.js'
 
 registerConfig({
   name: 'zset-max-listpack-entries',
-  kind: { type: 'int', min: 0, max: 9223372036854775807 },
+  kind: { type: 'int', min: 0, max: 9223372036854775807n },
   default: 128,
   aliases: ['zset-max-ziplist-entries'],
 })

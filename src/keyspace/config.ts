@@ -2,7 +2,7 @@ import { fail } from '../core/errors.js'
 
 /** How a configuration parameter's text is read and printed. */
 export type ParamKind =
-  | { type: 'int'; min: number; max: number }
+  | { type: 'int'; min: number | bigint; max: number | bigint }
   | { type: 'memory' }
   | { type: 'bool' }
   | { type: 'enum'; values: readonly string[] }
@@ -140,9 +140,10 @@ function parseValue(kind: ParamKind, text: string): { value?: unknown; error?: s
   switch (kind.type) {
     case 'int': {
       if (!/^-?\d+$/.test(text)) return { error: 'argument couldn\'t be parsed into an integer' }
-      const n = Number(text)
-      if (n < kind.min || n > kind.max) return { error: `argument must be between ${kind.min} and ${kind.max} inclusive` }
-      return { value: n }
+      // Bounds up to LLONG_MAX are given as bigints: compare exactly.
+      const b = BigInt(text)
+      if (b < BigInt(kind.min) || b > BigInt(kind.max)) return { error: `argument must be between ${kind.min} and ${kind.max} inclusive` }
+      return { value: Number(b) }
     }
     case 'memory': {
       const n = parseMemory(text)
