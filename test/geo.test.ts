@@ -122,3 +122,19 @@ describe('effects', () => {
     expect(r.geopos('Sicily', 'Palermo')).toEqual(s.geopos('Sicily', 'Palermo'))
   })
 })
+
+describe('RESP3 coordinates', () => {
+  it('prints GEOPOS doubles with the same digits as RESP2 (%.17Lf)', async () => {
+    const { Store } = await import('../src/index.js')
+    const { encodeReply } = await import('../src/protocol/resp.js')
+    const store = new Store({ activeExpiry: false })
+    const s = store.session()
+    s.execute(['GEOADD', 'g', '13.361389', '38.115556', 'Palermo'])
+    const r2 = encodeReply(s.execute(['GEOPOS', 'g', 'Palermo']) as never, 2).toString()
+    s.resp = 3
+    const r3 = encodeReply(s.execute(['GEOPOS', 'g', 'Palermo']) as never, 3).toString()
+    expect(r2).toContain('$20\r\n13.36138933897018433\r\n')
+    expect(r3).toContain(',13.36138933897018433\r\n')
+    store.close()
+  })
+})

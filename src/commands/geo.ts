@@ -50,7 +50,7 @@ function lonLat(a: Arg, b: Arg): [number, number] {
 const XY = new Float64Array(2)
 
 /** A coordinate as a reply: Redis's human long double text in RESP2, a double in RESP3. */
-const coordReply = (ctx: Session, x: number): Reply => (ctx.resp === 3 ? new Double(x) : formatCoord(x))
+const coordReply = (ctx: Session, x: number): Reply => (ctx.resp === 3 ? new Double(x, formatCoord(x)) : formatCoord(x))
 
 // ---------------------------------------------------------------- GEOADD
 

@@ -16,9 +16,16 @@ export class Status {
   constructor(readonly value: string) {}
 }
 
-/** A double reply: a bulk string in RESP2, `,` in RESP3. */
+/**
+ * A double reply: a bulk string in RESP2, `,` in RESP3. `text`, when given, is
+ * the exact text Redis prints for it (GEOPOS coordinates use `%.17Lf`, not the
+ * shortest form).
+ */
 export class Double {
-  constructor(readonly value: number) {}
+  constructor(
+    readonly value: number,
+    readonly text?: string,
+  ) {}
 }
 
 /** A map reply: a flat array `[k1, v1, k2, v2, ...]` in RESP2, `%` in RESP3. */

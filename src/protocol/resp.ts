@@ -214,8 +214,8 @@ function writeLine(out: RespWriter, prefix: number, s: string): void {
   out.crlf()
 }
 
-function writeDouble(out: RespWriter, d: number, resp: 2 | 3): void {
-  const s = formatDouble(d)
+function writeDouble(out: RespWriter, d: number, resp: 2 | 3, text?: string): void {
+  const s = text ?? formatDouble(d)
   if (resp === 3) {
     out.byte(44)
     out.latin1(s)
@@ -280,7 +280,7 @@ export function writeReply(out: RespWriter, reply: Reply, resp: 2 | 3): void {
         return
       }
       if (reply instanceof Double) {
-        writeDouble(out, reply.value, resp)
+        writeDouble(out, reply.value, resp, reply.text)
         return
       }
       if (reply instanceof MapReply) {
