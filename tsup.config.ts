@@ -3,6 +3,10 @@ import { defineConfig } from 'tsup'
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    lua: 'src/scripting/index.ts',
+    server: 'src/server/index.ts',
+    ioredis: 'src/ioredis/index.ts',
+    cli: 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

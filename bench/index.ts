@@ -3,10 +3,15 @@
  * like with like. Pass group names to run only some: `npm run bench -- strings`.
  */
 import { benchMemory, benchStrings } from './strings.js'
+import { benchTypes } from './types.js'
 
 const groups: Record<string, () => Promise<unknown>> = {
+  ioredis: async () => (await import('./ioredis.js')).benchIoredis(),
   strings: () => benchStrings(),
   memory: () => benchMemory(),
+  types: () => benchTypes(),
+  collections: async () => (await import('./collections.js')).benchCollections(),
+  scripting: async () => (await import('./scripting.js')).benchScripting(),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

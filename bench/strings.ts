@@ -24,15 +24,23 @@ export async function benchStrings(opts: { time?: number } = {}): Promise<Map<st
   const mock = new RedisMock()
   for (const k of keys) await mock.set(k, value)
 
-  let real: { get(k: string): Promise<unknown>; set(...a: unknown[]): Promise<unknown>; incr(k: string): Promise<unknown>; mget(...k: string[]): Promise<unknown>; quit(): Promise<unknown> } | undefined
+  type RealClient = {
+    get(k: string): Promise<unknown>
+    set(...a: unknown[]): Promise<unknown>
+    incr(k: string): Promise<unknown>
+    mget(...k: string[]): Promise<unknown>
+    quit(): Promise<unknown>
+  }
+  let real: RealClient | undefined
   let stopReal: (() => void) | undefined
   const bin = serverBinary()
   if (bin) {
     const srv = await startRealServer(bin)
     stopReal = srv.stop
     const { Redis } = await import('ioredis')
-    real = new Redis({ port: srv.port, host: '127.0.0.1', lazyConnect: false }) as never
-    for (const k of keys) await real!.set(k, value)
+    const client = new Redis({ port: srv.port, host: '127.0.0.1', lazyConnect: false }) as unknown as RealClient
+    real = client
+    for (const k of keys) await client.set(k, value)
   }
 
   let i = 0

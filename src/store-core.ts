@@ -6,9 +6,13 @@ import { formatDouble } from './core/numbers.js'
 import { CF, lower, resolveCommand, TABLE, type Arg, type Command } from './commands/table.js'
 import type { Database, Entry } from './keyspace/database.js'
 import { Keyspace, type Effect } from './keyspace/keyspace.js'
+import { MemoryLayer, type EvictionPolicy } from './keyspace/eviction.js'
+import { serveReady } from './keyspace/blocking.js'
 import { PubSub } from './keyspace/pubsub.js'
 import { G, Replies, Session, type QueuedCommand } from './session.js'
 import './commands/all.js'
+import type { ScriptingHook } from './commands/scripting.js'
+import { attachPersistence, type PersistenceAdapter } from './persistence/adapter.js'
 
 /** Options for a new Store. */
 export interface StoreOptions {
@@ -24,6 +28,20 @@ export interface StoreOptions {
   activeExpiry?: boolean
   /** Initial configuration, as CONFIG SET would take it (`{ 'notify-keyspace-events': 'KEA' }`). */
   config?: Record<string, string | number>
+  /** A scripting engine for EVAL/FCALL: `lua()` from 'embedis/lua'. Without one, scripting commands answer an error. */
+  scripting?: ScriptingHook
+  /**
+   * Memory limit: bytes, or a string with a unit as CONFIG SET takes it
+   * (`'64mb'`). Writes over the limit evict keys by `maxmemoryPolicy`.
+   * Default 0 (no limit). See docs/caching.md.
+   */
+  maxmemory?: number | string
+  /** Which keys to evict at the limit (Redis's eight policies). Default `'noeviction'`: writes are refused with Redis's OOM error. */
+  maxmemoryPolicy?: EvictionPolicy
+  /** embedis extension: at most this many keys (all databases together), evicted by `maxmemoryPolicy`. Default 0 (no limit). */
+  maxkeys?: number
+  /** Persistence adapters (`rdbFile`, `aofFile` from 'embedis/persistence', or your own): data is loaded when the store is created. See docs/persistence.md. */
+  persistence?: PersistenceAdapter | PersistenceAdapter[]
 }
 
 /** A value that `store.call()` accepts as an argument. */
@@ -51,11 +69,14 @@ export class StoreCore {
     const databases = options.databases ?? 16
     if (!Number.isInteger(databases) || databases < 1) throw new RangeError('databases must be a positive integer')
     this.ks = new Keyspace(options.clock ?? systemClock, databases)
+    this.memory = new MemoryLayer(this.ks, options)
     if (options.config) {
       this.ks.config.setMany(Object.entries(options.config).map(([k, v]) => [k.toLowerCase(), String(v)]))
     }
     this.s = this.session()
     if (options.activeExpiry !== false) this.ks.startActiveExpire()
+    options.scripting?.install(this)
+    if (options.persistence !== undefined) attachPersistence(this, options.persistence)
   }
 
   /** Opens a new Session: a connection-like context with its own selected db, transaction and subscriptions. */
@@ -80,14 +101,17 @@ export class StoreCore {
         throw e
       }
     }
-    return this.runCommand(s, cmd, argv, argStart)
+    const r = this.runCommand(s, cmd, argv, argStart)
+    // Clients blocked on keys this command filled are served right after it.
+    serveReady(this, s)
+    return r
   }
 
   /** @internal Runs a command now (statistics, then parse + run). EXEC runs its queue through here. */
   runCommand(s: Session, cmd: Command, argv: Arg[], argStart: number): Reply | Promise<Reply> {
     const ks = this.ks
     ks.stats.commandsProcessed++
-    s.lastInteraction = ks.clock.now()
+    s.lastInteraction = ks.lruClock
     s.lastCommand = cmd.name
     s.argv = argv
     let reply = s.invoke(cmd, argv, argStart)
@@ -141,7 +165,9 @@ export class StoreCore {
       s.multiFlags |= cmd.flags
       return QUEUED_REPLY
     }
-    return this.runCommand(s, cmd, argv, argStart)
+    const r = this.runCommand(s, cmd, argv, argStart)
+    serveReady(this, s)
+    return r
   }
 
   /**
@@ -322,7 +348,13 @@ export class StoreCore {
    * @internal Called by typed write methods before they run (the command path
    * calls it from dispatch for denyoom commands): the eviction layer hooks in here.
    */
-  beforeWrite(): void {}
+  beforeWrite(): void {
+    const m = this.memory
+    if (m.limited && m.over()) m.enforce()
+  }
+
+  /** @internal Memory accounting, limits and eviction (src/keyspace/eviction.ts). */
+  readonly memory: MemoryLayer
 
   /** @internal The Redis version INFO, HELLO and scripts report. */
   redisVersion = '7.2.4'
@@ -333,22 +365,19 @@ export class StoreCore {
 
   /** @internal Whether small integers count as shared objects (OBJECT REFCOUNT); not under LRU/LFU eviction. */
   sharedIntegers(): boolean {
-    const c = this.ks.config
-    if (!c.has('maxmemory') || c.get<number>('maxmemory') === 0) return true
-    const p = c.get<string>('maxmemory-policy')
-    return !(p.includes('lru') || p.includes('lfu'))
+    const m = this.memory
+    if (m.maxmemory === 0) return true
+    return !(m.policy.includes('lru') || m.policy.includes('lfu'))
   }
 
-  /** @internal OBJECT IDLETIME: seconds since the entry was last accessed. */
+  /** @internal OBJECT IDLETIME: seconds since the entry was last accessed (an error under LFU policies). */
   idleTime(e: Entry): number {
-    return Math.max(0, Math.floor(this.ks.clock.now() / 1000) - e.lru)
+    return this.memory.idleTime(e)
   }
 
-  /** @internal OBJECT FREQ (the eviction layer answers when an LFU policy is set). */
-  frequency(_e: Entry): number {
-    return fail(
-      'An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
-    )
+  /** @internal OBJECT FREQ: the entry's LFU counter (an error unless an LFU policy is set). */
+  frequency(e: Entry): number {
+    return this.memory.frequency(e)
   }
 
   /** @internal After SWAPDB: blocked clients may now find data. */
@@ -370,14 +399,14 @@ export class StoreCore {
     return h === undefined ? [0, 0] : [h.channels.size, h.patterns.size]
   }
 
-  /** @internal Estimated bytes used by the dataset. */
+  /** @internal Estimated heap bytes used by the dataset (src/keyspace/memory.ts). */
   usedMemory(): number {
-    return typeof process !== 'undefined' && process.memoryUsage ? process.memoryUsage().heapUsed : 0
+    return this.memory.usedMemory()
   }
 
   /** @internal Peak of `usedMemory()`. */
   peakMemory(): number {
-    return this.usedMemory()
+    return this.memory.peakMemory()
   }
 
   /** @internal COMMAND GETKEYS: the key positions of a full argv, or an error text. */
@@ -455,7 +484,7 @@ export function toJs(r: Reply, buffers: boolean, resp: 2 | 3 = 2): unknown {
   if (Array.isArray(r)) return r.map((x) => toJs(x, buffers, resp))
   if (r instanceof ReplyError) return r // inside an array (EXEC): kept as a value
   if (r instanceof Status) return r.value
-  if (r instanceof Double) return resp === 3 ? r.value : buffers ? Buffer.from(formatDouble(r.value)) : formatDouble(r.value)
+  if (r instanceof Double) return resp === 3 ? r.value : buffers ? Buffer.from(r.text ?? formatDouble(r.value)) : (r.text ?? formatDouble(r.value))
   if (r instanceof MapReply) {
     if (resp === 2) return r.entries.map((x) => toJs(x, buffers, resp))
     const m = new Map<unknown, unknown>()

@@ -1,10 +1,21 @@
+import { BitmapsApi } from './api/bitmaps.js'
+import { CacheApi } from './api/cache.js'
+import { MemoryApi } from './api/memory.js'
+import { GeoApi } from './api/geo.js'
 import { HashesApi } from './api/hashes.js'
+import { HyperLogLogApi } from './api/hyperloglog.js'
 import { KeysApi } from './api/keys.js'
+import { PubSubApi } from './api/pubsub.js'
+import { TransactionsApi } from './api/transactions.js'
 import { ListsApi } from './api/lists.js'
 import { ServerApi } from './api/server.js'
 import { SetsApi } from './api/sets.js'
 import { SortedSetsApi } from './api/sorted-sets.js'
+import { StreamsApi } from './api/streams.js'
 import { StringsApi } from './api/strings.js'
+import { ScriptingApi } from './api/scripting.js'
+import { PersistenceApi } from './api/persistence.js'
+import { serveReady } from './keyspace/blocking.js'
 import { StoreCore, type StoreOptions } from './store-core.js'
 
 /**
@@ -26,13 +37,50 @@ export class Store extends StoreCore {
   }
 }
 
-const APIS = [StringsApi, KeysApi, ServerApi, HashesApi, SetsApi, ListsApi, SortedSetsApi]
+const APIS = [StringsApi, KeysApi, ServerApi, HashesApi, SetsApi, ListsApi, SortedSetsApi, BitmapsApi, PubSubApi, TransactionsApi, MemoryApi, CacheApi, StreamsApi, HyperLogLogApi, ScriptingApi, GeoApi, PersistenceApi]
 
 // The typed methods live in one class per command group and are mixed in here.
-export interface Store extends StringsApi, KeysApi, ServerApi, HashesApi, SetsApi, ListsApi, SortedSetsApi {}
+export interface Store extends StringsApi, KeysApi, ServerApi, HashesApi, SetsApi, ListsApi, SortedSetsApi, BitmapsApi, PubSubApi, TransactionsApi, MemoryApi, CacheApi, StreamsApi, HyperLogLogApi, ScriptingApi, GeoApi, PersistenceApi {}
+
+/**
+ * Typed writes that can create or fill a sorted set, list or stream under a
+ * key other methods may block on. Like a command through the dispatcher, they
+ * serve blocked clients before returning. (List and stream methods do so
+ * themselves.)
+ */
+const SERVES_BLOCKED = new Set([
+  'zadd',
+  'zaddIncr',
+  'zincrby',
+  'zrangestore',
+  'zunionstore',
+  'zinterstore',
+  'zdiffstore',
+  'sortStore',
+  'geoadd',
+  'geosearchstore',
+  'rename',
+  'renamenx',
+  'move',
+  'copy',
+  'swapdb',
+  'restore',
+])
+
 for (const api of APIS) {
   for (const name of Object.getOwnPropertyNames(api.prototype)) {
     if (name === 'constructor') continue
-    Object.defineProperty(Store.prototype, name, Object.getOwnPropertyDescriptor(api.prototype, name)!)
+    const desc = Object.getOwnPropertyDescriptor(api.prototype, name)!
+    if (SERVES_BLOCKED.has(name) && typeof desc.value === 'function') {
+      const fn = desc.value as (...a: unknown[]) => unknown
+      desc.value = {
+        [name](this: StoreCore, ...args: unknown[]): unknown {
+          const r = fn.apply(this, args)
+          serveReady(this, this.s)
+          return r
+        },
+      }[name]
+    }
+    Object.defineProperty(Store.prototype, name, desc)
   }
 }

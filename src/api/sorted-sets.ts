@@ -275,6 +275,7 @@ function setOpArgs(op: number, keys: Key[], o: ZSetOpOptions | undefined, name: 
 
 function sortArgs(key: Key, o: SortOptions | undefined, store: Key | undefined): SortArgs {
   const r: SortArgs = { key: keyOf(key), by: undefined, dontSort: false, get: [], desc: false, alpha: false, offset: 0, count: -1, store: undefined }
+  if (store !== undefined) r.store = keyOf(store)
   if (o === undefined) return r
   if (o.by !== undefined) {
     const p = sortPattern(o.by)
@@ -292,7 +293,6 @@ function sortArgs(key: Key, o: SortOptions | undefined, store: Key | undefined):
     r.offset = intArg(o.limit.offset)
     r.count = intArg(o.limit.count)
   }
-  if (store !== undefined) r.store = keyOf(store)
   return r
 }
 

@@ -7,6 +7,7 @@ import { kw, str } from './args.js'
 import { docsTable } from './docs.generated.js'
 import type { CommandMeta } from './meta.js'
 import { CF, defineCommand, helpReply, lower, TABLE, type Arg, type Command } from './table.js'
+import { memoryInfo } from './memory.js'
 
 /** The Redis version INFO and HELLO report (libraries check it). */
 export const REDIS_VERSION = '7.2.4'
@@ -207,24 +208,8 @@ INFO_SECTIONS.set('clients', (ctx) => [
   ['total_blocking_keys_on_nokey', 0],
 ])
 
-INFO_SECTIONS.set('memory', (ctx) => {
-  const used = ctx.store.usedMemory()
-  const heap = typeof process !== 'undefined' && process.memoryUsage ? process.memoryUsage() : undefined
-  return [
-    ['used_memory', used],
-    ['used_memory_human', humanBytes(used)],
-    ['used_memory_rss', heap ? heap.rss : used],
-    ['used_memory_rss_human', humanBytes(heap ? heap.rss : used)],
-    ['used_memory_peak', ctx.store.peakMemory()],
-    ['used_memory_peak_human', humanBytes(ctx.store.peakMemory())],
-    ['used_memory_dataset', used],
-    ['total_system_memory', 0],
-    ['maxmemory', ctx.ks.config.has('maxmemory') ? ctx.ks.config.get<number>('maxmemory') : 0],
-    ['maxmemory_human', humanBytes(ctx.ks.config.has('maxmemory') ? ctx.ks.config.get<number>('maxmemory') : 0)],
-    ['maxmemory_policy', ctx.ks.config.has('maxmemory-policy') ? ctx.ks.config.get<string>('maxmemory-policy') : 'noeviction'],
-    ['mem_allocator', 'v8'],
-  ]
-})
+// Estimated dataset bytes, limits and policy (src/commands/memory.ts).
+INFO_SECTIONS.set('memory', memoryInfo)
 
 INFO_SECTIONS.set('persistence', () => [
   ['loading', 0],
@@ -253,6 +238,8 @@ INFO_SECTIONS.set('stats', (ctx) => {
     ['expire_cycle_cpu_milliseconds', Math.round(st.expireCycleCpuMs)],
     ['evicted_keys', st.evictedKeys],
     ['evicted_clients', 0],
+    ['total_eviction_exceeded_time', ctx.store.memory.exceededMs + ctx.store.memory.currentExceededMs()],
+    ['current_eviction_exceeded_time', ctx.store.memory.currentExceededMs()],
     ['keyspace_hits', st.keyspaceHits],
     ['keyspace_misses', st.keyspaceMisses],
     ['pubsub_channels', pubsubChannels],
@@ -309,18 +296,6 @@ INFO_SECTIONS.set('commandstats', (ctx) =>
   ]),
 )
 INFO_SECTIONS.set('latencystats', () => [])
-
-function humanBytes(n: number): string {
-  if (n < 1024) return `${n}B`
-  const units = ['K', 'M', 'G', 'T', 'P']
-  let v = n
-  let i = -1
-  do {
-    v /= 1024
-    i++
-  } while (v >= 1024 && i < units.length - 1)
-  return `${v.toFixed(2)}${units[i]}`
-}
 
 const SECTION_TITLES: Record<string, string> = { cpu: 'CPU', commandstats: 'Commandstats', errorstats: 'Errorstats', latencystats: 'Latencystats' }
 

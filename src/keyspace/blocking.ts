@@ -86,9 +86,16 @@ export class Blocking {
 
   constructor(readonly store: StoreCore) {
     const ks = store.ks
-    ks.onReady = (db, key) => this.signal(db, key)
+    // Hooks are chained, so anything installed before keeps running.
+    const prevReady = ks.onReady
+    ks.onReady = (db, key) => {
+      if (prevReady !== undefined) prevReady(db, key)
+      this.signal(db, key)
+    }
     store.blockedClients = () => this.waiters.size
+    const prevSwap = store.afterSwapDb.bind(store)
     store.afterSwapDb = (a, b) => {
+      prevSwap(a, b)
       this.rescan(a)
       this.rescan(b)
     }
@@ -103,6 +110,12 @@ export class Blocking {
     return this.waiters.size
   }
 
+  /** Whether a session has a command waiting (CLIENT LIST's `b` flag). */
+  isBlocked(s: Session): boolean {
+    for (const w of this.waiters) if (w.s === s) return true
+    return false
+  }
+
   /** Number of distinct keys waited on, over all databases (INFO's total_blocking_keys). */
   blockingKeys(): number {
     let n = 0
@@ -112,7 +125,7 @@ export class Blocking {
 
   /** Registers a waiter for `s` and returns the Promise of its eventual reply. */
   wait(s: Session, spec: WaitSpec): Promise<Reply> {
-    if (this.closed) return Promise.reject(new Error(STORE_CLOSED))
+    if (this.closed || this.store.isClosed) return Promise.reject(new Error(STORE_CLOSED))
     const signal = spec.signal
     if (signal !== undefined && signal.aborted) return Promise.reject(abortReason(signal))
     return new Promise<Reply>((resolve, reject) => {

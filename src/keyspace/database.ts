@@ -37,6 +37,8 @@ export class Entry {
   flags: number
   /** Last access (LRU clock) or LFU counter, kept by the eviction layer. */
   lru: number
+  /** Estimated heap bytes, kept by memory accounting while it tracks (src/keyspace/memory.ts). */
+  mem: number
   constructor(type: number, value: unknown) {
     this.type = type
     this.value = value
@@ -44,6 +46,7 @@ export class Entry {
     this.idx = 0
     this.flags = 0
     this.lru = 0
+    this.mem = 0
   }
 }
 
@@ -88,7 +91,9 @@ export class Database {
       this.expire(key, e)
       return undefined
     }
-    e.lru = this.ks.lruClock
+    const touch = this.ks.touch
+    if (touch === undefined) e.lru = this.ks.lruClock
+    else touch(e)
     return e
   }
 
@@ -120,7 +125,9 @@ export class Database {
   /** Adds a key known to be absent. Signals blocked clients when it creates a list, sorted set or stream. */
   add(key: string, type: number, value: unknown): Entry {
     const e = new Entry(type, value)
-    e.lru = this.ks.lruClock
+    const touch = this.ks.touch
+    if (touch === undefined) e.lru = this.ks.lruClock
+    else touch(e)
     e.idx = this.keys.length
     this.keys.push(key)
     this.map.set(key, e)

@@ -48,6 +48,13 @@ export class Keyspace {
   onKeyAdded: ((db: Database, key: string, e: Entry) => void) | undefined
   onKeyRemoved: ((db: Database, key: string, e: Entry) => void) | undefined
   onFlush: ((db: Database) => void) | undefined
+  /** Memory accounting: a key's value was modified in place (called from `keyChanged`). */
+  onKeyWritten: ((db: Database, key: string) => void) | undefined
+  /**
+   * Access tracking installed by the eviction layer for LRU/LFU policies
+   * (`Database.lookup`/`add` call it instead of storing `lruClock` in `e.lru`).
+   */
+  touch: ((e: Entry) => void) | undefined
   private expireTimer: ReturnType<typeof setInterval> | undefined
 
   constructor(
@@ -138,6 +145,7 @@ export class Keyspace {
    * Invalidates WATCHes on it.
    */
   keyChanged(db: Database, key: string): void {
+    if (this.onKeyWritten !== undefined) this.onKeyWritten(db, key)
     const w = db.watched
     if (w === undefined) return
     const set = w.get(key)

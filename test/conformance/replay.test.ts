@@ -5,6 +5,7 @@
  */
 import { describe, it } from 'vitest'
 import { ReplyParser, encodeReply, type Tagged } from '../../src/protocol/resp.js'
+import { lua } from '../../src/scripting/index.js'
 import type { Reply } from '../../src/core/reply.js'
 import {
   commandArgv,
@@ -23,7 +24,7 @@ interface StoreLike {
   session(): SessionLike
   close?(): void
 }
-type StoreCtor = new () => StoreLike
+type StoreCtor = new (options?: { scripting?: unknown }) => StoreLike
 
 /** The Store class, or why it cannot be used yet. */
 const storeClass: Promise<StoreCtor | string> = import('../../src/index.js').then(
@@ -59,7 +60,8 @@ for (const family of listFixtures()) {
       it(scenario.name, async () => {
         const Store = await storeClass
         if (typeof Store === 'string') throw new Error(`${Store} — the conformance replay needs Store#session().execute`)
-        const store = new Store()
+        // Scripting scenarios need the Lua hook; installing it everywhere keeps one code path.
+        const store = new Store({ scripting: lua() })
         const mismatches: Mismatch[] = []
         try {
           const session = store.session()

@@ -1,0 +1,184 @@
+import { isBinaryKey, keyBytes, keyOf, type Bytes } from '../core/bytes.js'
+import { PUBLISH, PUBSUB_CHANNELS, PUBSUB_NUMPAT, PUBSUB_SHARDCHANNELS, SPUBLISH, messageArg } from '../commands/pubsub.js'
+import { patternMatcher, type Message, type Subscriber } from '../keyspace/pubsub.js'
+import type { StoreCore } from '../store-core.js'
+
+/** A listener of `subscribe()`: the message and the channel, as text. */
+export type MessageListener = (message: string, channel: string) => void
+/** A listener of `psubscribe()`: the message, the channel and the pattern that matched, as text. */
+export type PatternListener = (message: string, channel: string, pattern: string) => void
+/** Buffer variants: exact bytes. */
+export type MessageBufferListener = (message: Buffer, channel: Buffer) => void
+export type PatternBufferListener = (message: Buffer, channel: Buffer, pattern: Buffer) => void
+
+const text = (s: string): string => (isBinaryKey(s) ? keyBytes(s).toString('utf8') : s)
+const bytes = (m: Message): Buffer => (typeof m === 'string' ? keyBytes(m) : m)
+
+/**
+ * Calls listeners after the current command, never in the middle of one (a
+ * keyspace event fires inside a write; a listener that writes must not run
+ * there). One queue per Store keeps the order messages were published in.
+ */
+class Delivery {
+  private queue: Array<() => void> = []
+  private scheduled = false
+
+  add(fn: () => void): void {
+    this.queue.push(fn)
+    if (!this.scheduled) {
+      this.scheduled = true
+      queueMicrotask(() => this.run())
+    }
+  }
+
+  private run(): void {
+    this.scheduled = false
+    const q = this.queue
+    this.queue = []
+    let failure: unknown
+    let failed = false
+    for (const fn of q) {
+      try {
+        fn()
+      } catch (e) {
+        if (!failed) failure = e
+        failed = true
+      }
+    }
+    // A throwing listener does not keep the others from their messages; its error still surfaces.
+    if (failed) throw failure
+  }
+}
+
+const deliveries = new WeakMap<StoreCore, Delivery>()
+function deliveryOf(store: StoreCore): Delivery {
+  let d = deliveries.get(store)
+  if (d === undefined) deliveries.set(store, (d = new Delivery()))
+  return d
+}
+
+/** A `store.subscribe()` listener as a subscriber of the registry (it counts in PUBLISH and NUMSUB). */
+class ListenerSubscriber implements Subscriber {
+  constructor(
+    private readonly delivery: Delivery,
+    private readonly fn: (...a: any[]) => void,
+    private readonly buffers: boolean,
+  ) {}
+
+  deliver(_kind: number, channel: string, message: Message, pattern: string | null): void {
+    const fn = this.fn
+    if (this.buffers) {
+      const m = bytes(message)
+      const c = keyBytes(channel)
+      const p = pattern === null ? undefined : keyBytes(pattern)
+      this.delivery.add(() => (p === undefined ? fn(m, c) : fn(m, c, p)))
+    } else {
+      const m = typeof message === 'string' ? text(message) : message.toString('utf8')
+      const c = text(channel)
+      const p = pattern === null ? undefined : text(pattern)
+      this.delivery.add(() => (p === undefined ? fn(m, c) : fn(m, c, p)))
+    }
+  }
+}
+
+const list = (x: Bytes | Bytes[]): string[] => (Array.isArray(x) ? x.map(keyOf) : [keyOf(x)])
+
+/** Pub/sub without a connection: listeners, publishing, introspection. */
+export class PubSubApi {
+  /**
+   * Subscribes `listener` to one or more channels (PUBLISH reaches it, and it
+   * counts as a subscriber). Listeners are called right after the command that
+   * published, in publishing order. Returns a function that unsubscribes.
+   *
+   * ```ts
+   * const off = store.subscribe('news', (message, channel) => console.log(channel, message))
+   * store.publish('news', 'hello') // 1
+   * off()
+   * ```
+   */
+  subscribe(this: StoreCore, channels: Bytes | Bytes[], listener: MessageListener): () => void {
+    return addListener(this, 'channel', list(channels), new ListenerSubscriber(deliveryOf(this), listener, false))
+  }
+
+  /** `subscribe()` with messages and channel names as Buffers (exact bytes). */
+  subscribeBuffer(this: StoreCore, channels: Bytes | Bytes[], listener: MessageBufferListener): () => void {
+    return addListener(this, 'channel', list(channels), new ListenerSubscriber(deliveryOf(this), listener, true))
+  }
+
+  /**
+   * Subscribes `listener` to every channel matching one or more glob patterns
+   * (PSUBSCRIBE), including keyspace notifications such as `__keyevent@0__:expired`
+   * (enable them with CONFIG SET notify-keyspace-events). Returns a function that unsubscribes.
+   */
+  psubscribe(this: StoreCore, patterns: Bytes | Bytes[], listener: PatternListener): () => void {
+    return addListener(this, 'pattern', list(patterns), new ListenerSubscriber(deliveryOf(this), listener, false))
+  }
+
+  /** `psubscribe()` with Buffers. */
+  psubscribeBuffer(this: StoreCore, patterns: Bytes | Bytes[], listener: PatternBufferListener): () => void {
+    return addListener(this, 'pattern', list(patterns), new ListenerSubscriber(deliveryOf(this), listener, true))
+  }
+
+  /** Subscribes to shard channels (SSUBSCRIBE; SPUBLISH reaches them). Returns a function that unsubscribes. */
+  ssubscribe(this: StoreCore, channels: Bytes | Bytes[], listener: MessageListener): () => void {
+    return addListener(this, 'shard', list(channels), new ListenerSubscriber(deliveryOf(this), listener, false))
+  }
+
+  /** PUBLISH: sends a message to a channel; returns how many subscribers received it. */
+  publish(this: StoreCore, channel: Bytes, message: string | Buffer): number {
+    return PUBLISH.run(this.s, [keyOf(channel), messageArg(message)]) as number
+  }
+
+  /** SPUBLISH: sends a message to a shard channel; returns how many subscribers received it. */
+  spublish(this: StoreCore, channel: Bytes, message: string | Buffer): number {
+    return SPUBLISH.run(this.s, [keyOf(channel), messageArg(message)]) as number
+  }
+
+  /** PUBSUB CHANNELS: channels with at least one subscriber, optionally matching a glob pattern. */
+  pubsubChannels(this: StoreCore, pattern?: string): string[] {
+    const r = PUBSUB_CHANNELS.run(this.s, pattern === undefined ? null : patternMatcher(keyOf(pattern))) as Array<string | Buffer>
+    return r.map((x) => (typeof x === 'string' ? x : x.toString('utf8')))
+  }
+
+  /** PUBSUB SHARDCHANNELS. */
+  pubsubShardChannels(this: StoreCore, pattern?: string): string[] {
+    const r = PUBSUB_SHARDCHANNELS.run(this.s, pattern === undefined ? null : patternMatcher(keyOf(pattern))) as Array<string | Buffer>
+    return r.map((x) => (typeof x === 'string' ? x : x.toString('utf8')))
+  }
+
+  /** PUBSUB NUMSUB: subscribers per channel (pattern subscriptions not counted). */
+  pubsubNumsub(this: StoreCore, ...channels: string[]): Map<string, number> {
+    const hub = this.pubsub
+    return new Map(channels.map((c) => [c, hub.numsub(keyOf(c))]))
+  }
+
+  /** PUBSUB SHARDNUMSUB. */
+  pubsubShardNumsub(this: StoreCore, ...channels: string[]): Map<string, number> {
+    const hub = this.pubsub
+    return new Map(channels.map((c) => [c, hub.shardNumsub(keyOf(c))]))
+  }
+
+  /** PUBSUB NUMPAT: the number of distinct patterns subscribed to. */
+  pubsubNumpat(this: StoreCore): number {
+    return PUBSUB_NUMPAT.run(this.s, undefined) as number
+  }
+}
+
+function addListener(store: StoreCore, kind: 'channel' | 'pattern' | 'shard', names: string[], sub: ListenerSubscriber): () => void {
+  const hub = store.pubsub
+  for (const n of names) {
+    if (kind === 'channel') hub.subscribe(sub, n)
+    else if (kind === 'pattern') hub.psubscribe(sub, n)
+    else hub.ssubscribe(sub, n)
+  }
+  let done = false
+  return () => {
+    if (done) return
+    done = true
+    for (const n of names) {
+      if (kind === 'channel') hub.unsubscribe(sub, n)
+      else if (kind === 'pattern') hub.punsubscribe(sub, n)
+      else hub.sunsubscribe(sub, n)
+    }
+  }
+}

@@ -1,0 +1,196 @@
+/**
+ * Persistence commands: DUMP and RESTORE (Redis's payload: RDB value, RDB
+ * version, CRC-64), SAVE, BGSAVE, LASTSAVE, BGREWRITEAOF. The snapshot and
+ * append-only work is done by the store's persistence adapters
+ * (src/persistence/); a store without adapters has nothing to write, so its
+ * SAVE/BGSAVE/BGREWRITEAOF succeed without doing anything.
+ */
+import { toBuffer } from '../core/bytes.js'
+import { E, fail, ReplyError, syntaxError } from '../core/errors.js'
+import { string2ll } from '../core/numbers.js'
+import { OK, Status, type Reply } from '../core/reply.js'
+import { registerConfig } from '../keyspace/config.js'
+import { N } from '../keyspace/notifications.js'
+import type { Session } from '../session.js'
+import type { StoreCore } from '../store-core.js'
+import { hostOf } from '../persistence/adapter.js'
+import { decodeDumpPayload, verifyDumpPayload, DUMP_BAD_DATA, RdbError } from '../persistence/rdb/reader.js'
+import { dumpPayload } from '../persistence/rdb/writer.js'
+import { int, key, kw, numArg } from './args.js'
+import { INFO_SECTIONS } from './server.js'
+import { defineCommand, type Arg } from './table.js'
+
+registerConfig({ name: 'rdbcompression', kind: { type: 'bool' }, default: true })
+registerConfig({ name: 'rdbchecksum', kind: { type: 'bool' }, default: true })
+
+// ---------------------------------------------------------------- DUMP / RESTORE
+
+export const DUMP = defineCommand('dump', {
+  parse: (a) => key(a[0]!),
+  run(ctx, k: string): Reply {
+    const e = ctx.db.read(k)
+    if (e === undefined) return null
+    return dumpPayload(e, ctx.ks.config.get<boolean>('rdbcompression'))
+  },
+})
+
+/** RESTORE arguments. `ttl` is parsed in `run`, after the BUSYKEY check, as Redis does. */
+export interface RestoreArgs {
+  key: string
+  ttl: Arg
+  payload: Buffer
+  replace: boolean
+  absttl: boolean
+  /** IDLETIME seconds, or -1. */
+  idle: number
+  /** FREQ counter, or -1. */
+  freq: number
+  /** The option arguments as given (the effect repeats them). */
+  opts: Arg[]
+}
+
+export function parseRestore(a: Arg[]): RestoreArgs {
+  const r: RestoreArgs = { key: key(a[0]!), ttl: a[1]!, payload: toBuffer(a[2]!), replace: false, absttl: false, idle: -1, freq: -1, opts: a.slice(3) }
+  for (let i = 3; i < a.length; i++) {
+    const o = kw(a[i]!)
+    const more = a.length - i - 1
+    if (o === 'REPLACE') r.replace = true
+    else if (o === 'ABSTTL') r.absttl = true
+    else if (o === 'IDLETIME' && more >= 1 && r.freq === -1) {
+      r.idle = int(a[++i]!)
+      if (r.idle < 0) fail('Invalid IDLETIME value, must be >= 0')
+    } else if (o === 'FREQ' && more >= 1 && r.idle === -1) {
+      r.freq = int(a[++i]!)
+      if (r.freq < 0 || r.freq > 255) fail('Invalid FREQ value, must be >= 0 and <= 255')
+    } else syntaxError()
+  }
+  return r
+}
+
+export function restore(ctx: Session, a: RestoreArgs): Reply {
+  const db = ctx.db
+  if (!a.replace && db.lookup(a.key) !== undefined) fail(E.BUSYKEY)
+  const t = string2ll(typeof a.ttl === 'string' ? a.ttl : a.ttl.toString('latin1'))
+  if (t === undefined) fail(E.NOT_INTEGER)
+  let ttl = typeof t === 'bigint' ? Number(t) : t
+  if (ttl < 0) fail('Invalid TTL value, must be >= 0')
+  const bad = verifyDumpPayload(a.payload)
+  if (bad !== undefined) fail(bad)
+  let v
+  try {
+    v = decodeDumpPayload(a.payload, { cfg: ctx.ks.config, session: ctx })
+  } catch (e) {
+    if (e instanceof RdbError) fail(DUMP_BAD_DATA)
+    throw e
+  }
+  const deleted = a.replace && db.lookup(a.key) !== undefined && db.delete(a.key)
+  if (ttl !== 0 && !a.absttl) ttl += ctx.ks.now()
+  if (ttl !== 0 && ttl <= ctx.ks.now()) {
+    // Already expired: the key is not created (an old one replaced is gone).
+    if (deleted) {
+      ctx.signal(a.key, N.GENERIC, 'del')
+      if (ctx.ks.fx) ctx.effect('DEL', a.key)
+    }
+    return OK
+  }
+  const e = db.add(a.key, v.type, v.value)
+  if (ttl !== 0) db.setExpire(a.key, e, ttl)
+  const mem = ctx.store.memory
+  if (a.freq >= 0) mem.setFrequency(e, a.freq)
+  else if (a.idle >= 0) mem.setIdleTime(e, a.idle)
+  ctx.signal(a.key, N.GENERIC, 'restore')
+  if (ctx.ks.fx) {
+    // A relative TTL goes to the log as an absolute one.
+    if (ttl !== 0 && !a.absttl) ctx.effect('RESTORE', a.key, numArg(ttl), a.payload, ...a.opts, 'ABSTTL')
+    else ctx.effect('RESTORE', a.key, a.ttl, a.payload, ...a.opts)
+  }
+  return OK
+}
+
+export const RESTORE = defineCommand('restore', { parse: parseRestore, run: restore })
+
+// ---------------------------------------------------------------- SAVE / BGSAVE / LASTSAVE / BGREWRITEAOF
+
+/** LASTSAVE for stores without adapters: the last (no-op) save, or the start time. */
+const lastSaves = new WeakMap<StoreCore, number>()
+
+/** Unix time (s) of the last successful save. */
+export function lastSave(store: StoreCore): number {
+  const host = hostOf(store)
+  if (host !== undefined) return host.state.lastSave
+  return lastSaves.get(store) ?? Math.floor(store.ks.stats.startTime / 1000)
+}
+
+/** SAVE: a synchronous snapshot through the adapters. */
+export function save(ctx: Session): Reply {
+  const host = hostOf(ctx.store)
+  if (host === undefined) {
+    lastSaves.set(ctx.store, Math.floor(ctx.ks.clock.now() / 1000))
+    return OK
+  }
+  if (host.state.bgsaveRunning) fail('Background save already in progress')
+  try {
+    host.save()
+  } catch {
+    // Redis answers a failed SAVE with a bare "ERR" (the reason goes to its log).
+    return new ReplyError('ERR')
+  }
+  return OK
+}
+
+export const SAVE = defineCommand('save', { parse: () => undefined, run: (ctx) => save(ctx) })
+
+export const BGSAVE = defineCommand('bgsave', {
+  parse(a): boolean {
+    if (a.length === 0) return false
+    if (a.length === 1 && kw(a[0]!) === 'SCHEDULE') return true
+    return syntaxError()
+  },
+  run(ctx, schedule: boolean): Reply {
+    const host = hostOf(ctx.store)
+    if (host === undefined) {
+      lastSaves.set(ctx.store, Math.floor(ctx.ks.clock.now() / 1000))
+      return new Status('Background saving started')
+    }
+    // Inside a transaction Redis defers the save until the transaction is over.
+    if (ctx.noBlock && !host.state.bgsaveRunning) {
+      host.state.bgsaveScheduled = true
+      setImmediate(() => {
+        if (host.state.bgsaveScheduled) host.bgsave(true)
+      })
+      return new Status('Background saving scheduled')
+    }
+    const r = host.bgsave(schedule)
+    if (r === 'running') fail('Background save already in progress')
+    if (r === 'busy') fail("Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.")
+    return new Status(r === 'scheduled' ? 'Background saving scheduled' : 'Background saving started')
+  },
+})
+
+export const LASTSAVE = defineCommand('lastsave', { parse: () => undefined, run: (ctx): Reply => lastSave(ctx.store) })
+
+export const BGREWRITEAOF = defineCommand('bgrewriteaof', {
+  parse: () => undefined,
+  run(ctx): Reply {
+    const host = hostOf(ctx.store)
+    if (host === undefined) return new Status('Background append only file rewriting started')
+    const r = host.rewrite(ctx.noBlock)
+    if (r === 'running') fail('Background append only file rewriting already in progress')
+    return new Status(r === 'scheduled' ? 'Background append only file rewriting scheduled' : 'Background append only file rewriting started')
+  },
+})
+
+INFO_SECTIONS.set('persistence', (ctx) => {
+  const host = hostOf(ctx.store)
+  if (host !== undefined) return host.info()
+  return [
+    ['loading', 0],
+    ['async_loading', 0],
+    ['rdb_changes_since_last_save', 0],
+    ['rdb_bgsave_in_progress', 0],
+    ['rdb_last_save_time', lastSave(ctx.store)],
+    ['rdb_last_bgsave_status', 'ok'],
+    ['aof_enabled', 0],
+    ['aof_rewrite_in_progress', 0],
+  ]
+})

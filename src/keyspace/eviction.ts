@@ -1,0 +1,570 @@
+/**
+ * maxmemory, maxkeys and Redis's eight eviction policies.
+ *
+ * - Limits are checked before a write (`StoreCore.beforeWrite`, which the
+ *   dispatcher calls for `denyoom` commands and typed write methods call
+ *   themselves): over a limit, keys are evicted until the store is back under
+ *   it, or — with `noeviction`, or when nothing can be evicted — the write is
+ *   refused with Redis's OOM error. Reads never evict.
+ * - Victims are chosen as Redis chooses them: `maxmemory-samples` keys are
+ *   sampled into a pool of the 16 best candidates kept across evictions, and
+ *   the best candidate still valid is evicted. Sampling is uniform over every
+ *   key of every database and reads only the slot table of the accounting
+ *   layer (src/keyspace/memory.ts), so it costs a few array reads per sample.
+ * - Access data depend on the policy, as in Redis: LFU policies keep Redis's
+ *   24-bit word (16-bit minutes, 8-bit logarithmic counter with
+ *   `lfu-log-factor` and `lfu-decay-time`); LRU policies keep an access
+ *   counter — a clock that moves with every access rather than every second,
+ *   so recency stays exact at in-process speeds — mapped back to seconds for
+ *   OBJECT IDLETIME; other policies keep the keyspace's seconds clock.
+ *   Changing between these modes converts every key's data once.
+ *
+ * @module
+ */
+import { E, replyError, ReplyError } from '../core/errors.js'
+import { parseMemory } from './config.js'
+import type { Database, Entry } from './database.js'
+import type { Keyspace } from './keyspace.js'
+import { Accounting } from './memory.js'
+import { N } from './notifications.js'
+
+/** The eight maxmemory policies. */
+export type EvictionPolicy =
+  | 'noeviction'
+  | 'allkeys-lru'
+  | 'volatile-lru'
+  | 'allkeys-lfu'
+  | 'volatile-lfu'
+  | 'allkeys-random'
+  | 'volatile-random'
+  | 'volatile-ttl'
+
+/** Memory-related Store options. */
+export interface MemoryOptions {
+  /** Memory limit in bytes, or with a unit as CONFIG SET takes it (`'64mb'`). 0: no limit. */
+  maxmemory?: number | string
+  /** What to do when a limit is reached. Default `noeviction` (writes are refused). */
+  maxmemoryPolicy?: EvictionPolicy
+  /** embedis extension: a limit on the number of keys (all databases), enforced by the same policy. 0: no limit. */
+  maxkeys?: number
+}
+
+// Policy bits.
+const P_LRU = 1
+const P_LFU = 2
+const P_TTL = 4
+const P_RANDOM = 8
+const P_ALLKEYS = 16
+const POLICY_BITS: Record<EvictionPolicy, number> = {
+  noeviction: 0,
+  'allkeys-lru': P_LRU | P_ALLKEYS,
+  'volatile-lru': P_LRU,
+  'allkeys-lfu': P_LFU | P_ALLKEYS,
+  'volatile-lfu': P_LFU,
+  'allkeys-random': P_RANDOM | P_ALLKEYS,
+  'volatile-random': P_RANDOM,
+  'volatile-ttl': P_TTL,
+}
+
+/** What the access data of a key are. */
+const MODE_SECONDS = 0
+const MODE_TICKS = 1
+const MODE_LFU = 2
+
+/** Redis's initial LFU counter of a new key. */
+export const LFU_INIT_VAL = 5
+const POOL_SIZE = 16
+/** Checkpoints (access counter → second) kept for OBJECT IDLETIME before older ones are thinned out. */
+const MAX_CHECKPOINTS = 4096
+
+const LFU_ERROR =
+  'An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.'
+const NOT_LFU_ERROR =
+  'An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.'
+
+/**
+ * The memory layer of a Store: accounting, limits, access tracking and
+ * eviction. One per Keyspace.
+ *
+ * Until a limit or an LRU/LFU policy is set, it installs nothing: `Entry.lru`
+ * holds the keyspace's seconds clock (written by `Database.lookup`) and no
+ * hook runs. From then on the accounting layer tracks every key and this
+ * layer's `touch` keeps each key's access data.
+ */
+export class MemoryLayer {
+  readonly acct: Accounting
+  /** Limits (0 = none) and whether any is set. */
+  maxmemory = 0
+  maxkeys = 0
+  limited = false
+  policy: EvictionPolicy = 'noeviction'
+  private bits = 0
+  private samples = 5
+  private lfuLogFactor = 10
+  private lfuDecayTime = 1
+  private mode = MODE_SECONDS
+
+  // ---- access counter (LRU policies)
+  /** The access counter; data ≤ 0 are seconds relative to `baseSec` (accesses before the counter started). */
+  private tick = 0
+  private baseSec = 0
+  private cpTick: number[] = [0]
+  private cpSec: number[] = [0]
+  private lastSec = -1
+
+  // ---- the eviction pool: sorted by idle score (best candidates last), packed from slot 0
+  private poolSize = 0
+  /** Candidates' slots. */
+  private readonly poolSlot: number[] = new Array(POOL_SIZE).fill(0)
+  private readonly poolIdle: number[] = new Array(POOL_SIZE).fill(0)
+  /** Access data (or expire time) when sampled: a candidate touched since is no longer a candidate. */
+  private readonly poolStamp: number[] = new Array(POOL_SIZE).fill(0)
+  private nextDb = 0
+  /** Persistent iterators over each database's keys with a TTL. */
+  private readonly volatileIters = new Map<Database, { set: Set<string>; it: Iterator<string> }>()
+
+  /** Time (ms) spent over a limit with writes refused (INFO's total_eviction_exceeded_time), and since when (0 = not over). */
+  exceededMs = 0
+  exceededSince = 0
+
+  constructor(
+    readonly ks: Keyspace,
+    options: MemoryOptions = {},
+  ) {
+    this.acct = new Accounting(ks)
+    this.acct.initAccess = () => this.initAccess()
+    const c = ks.config
+    c.define({ name: 'maxkeys', kind: { type: 'int', min: 0, max: Number.MAX_SAFE_INTEGER }, default: 0 })
+    const reconfigure = () => this.configure()
+    for (const name of ['maxmemory', 'maxkeys', 'maxmemory-policy', 'maxmemory-samples', 'lfu-log-factor', 'lfu-decay-time']) {
+      c.watch(name, reconfigure)
+    }
+    if (options.maxmemoryPolicy !== undefined) {
+      if (!Object.hasOwn(POLICY_BITS, options.maxmemoryPolicy)) throw new RangeError(`unknown maxmemoryPolicy '${options.maxmemoryPolicy}'`)
+      c.put('maxmemory-policy', options.maxmemoryPolicy)
+    }
+    if (options.maxkeys !== undefined) {
+      if (!Number.isSafeInteger(options.maxkeys) || options.maxkeys < 0) throw new RangeError('maxkeys must be a non-negative integer')
+      c.put('maxkeys', options.maxkeys)
+    }
+    if (options.maxmemory !== undefined) {
+      const m = typeof options.maxmemory === 'number' ? options.maxmemory : parseMemory(options.maxmemory)
+      if (m === undefined || !Number.isFinite(m) || m < 0) throw new RangeError(`invalid maxmemory '${options.maxmemory}'`)
+      c.put('maxmemory', Math.floor(m))
+    }
+    this.configure()
+  }
+
+  /** Re-reads the configuration: limits, policy, tracking; evicts down to a lowered limit. */
+  private configure(): void {
+    const c = this.ks.config
+    this.maxmemory = c.get<number>('maxmemory')
+    this.maxkeys = c.get<number>('maxkeys')
+    this.samples = c.get<number>('maxmemory-samples')
+    this.lfuLogFactor = c.get<number>('lfu-log-factor')
+    this.lfuDecayTime = c.get<number>('lfu-decay-time')
+    const policy = c.get<EvictionPolicy>('maxmemory-policy')
+    if (policy !== this.policy) this.clearPool()
+    this.policy = policy
+    this.bits = POLICY_BITS[policy]
+    this.limited = this.maxmemory !== 0 || this.maxkeys !== 0
+    const mode = this.bits & P_LFU ? MODE_LFU : this.bits & P_LRU ? MODE_TICKS : MODE_SECONDS
+    if (!this.acct.tracking && (this.limited || mode !== MODE_SECONDS)) {
+      // Before tracking, every entry's `lru` is the seconds clock.
+      this.mode = MODE_SECONDS
+      this.acct.enable((e) => e.lru)
+    }
+    if (this.acct.tracking) this.setMode(mode)
+    // CONFIG SET of a lower limit evicts down to it at once (a refusal waits for the next write).
+    if (this.limited && this.bits !== 0 && this.over()) {
+      try {
+        this.enforce()
+      } catch (e) {
+        if (!(e instanceof ReplyError)) throw e
+      }
+    }
+  }
+
+  /** True when a limit is exceeded (memory above maxmemory, or no room for a new key under maxkeys). */
+  over(): boolean {
+    return (this.maxmemory !== 0 && this.acct.used > this.maxmemory) || (this.maxkeys !== 0 && this.acct.keys >= this.maxkeys)
+  }
+
+  /**
+   * Before a write: evicts until under the limits, or throws Redis's OOM
+   * error when the policy is `noeviction` or nothing is left to evict.
+   */
+  beforeWrite(): void {
+    if (this.limited && this.over()) this.enforce()
+  }
+
+  /** Evicts until under the limits; throws the OOM error if it cannot. */
+  enforce(): void {
+    if (this.bits !== 0) {
+      while (this.over()) if (!this.evictOne()) break
+    }
+    if (this.over()) {
+      if (this.exceededSince === 0) this.exceededSince = this.ks.clock.now()
+      throw replyError(E.OOM)
+    }
+    if (this.exceededSince !== 0) {
+      this.exceededMs += this.ks.clock.now() - this.exceededSince
+      this.exceededSince = 0
+    }
+  }
+
+  /** Evicts one key chosen by the policy. Returns false when there is no candidate. */
+  evictOne(): boolean {
+    const bits = this.bits
+    const acct = this.acct
+    if (acct.n === 0) return false
+    if (bits & P_RANDOM) {
+      const s = bits & P_ALLKEYS ? 1 + Math.floor(Math.random() * acct.n) : this.randomVolatile()
+      if (s === 0) return false
+      this.evictSlot(s)
+      return true
+    }
+    const slots = acct.slots
+    for (;;) {
+      if (!this.populate()) return false
+      // Best candidates are at the end of the pool.
+      while (this.poolSize > 0) {
+        const k = --this.poolSize
+        const s = this.poolSlot[k]!
+        if (s > acct.n) continue
+        // A candidate whose slot now holds data other than when it was sampled (accessed since,
+        // deleted, or another key moved in) is dropped. An access counter is unique per access;
+        // an LFU word or TTL that happens to match belongs to an equally good candidate.
+        if (bits & P_TTL) {
+          const e = slots[3 * s] as Entry
+          if (e.expire !== this.poolStamp[k]) continue
+        } else {
+          if (acct.access[s] !== this.poolStamp[k]) continue
+          if (!(bits & P_ALLKEYS) && (slots[3 * s] as Entry).expire === 0) continue
+        }
+        this.evictSlot(s)
+        return true
+      }
+    }
+  }
+
+  /** Evicts the key in slot `s`. */
+  private evictSlot(s: number): void {
+    const db = this.acct.locate(s, this.ks.dbs)
+    if (db !== undefined) this.evict(db, this.acct.keyAt(s))
+  }
+
+  /** Deletes a key as an eviction: statistics, WATCH, the `evicted` event and a DEL effect, as Redis does. */
+  evict(db: Database, key: string): void {
+    const ks = this.ks
+    db.delete(key)
+    ks.stats.evictedKeys++
+    // keyChanged for WATCH (its accounting hook has nothing to do for a deleted key).
+    if (db.watched !== undefined) ks.keyChanged(db, key)
+    if (ks.notifyFlags & N.EVICTED) ks.notify(N.EVICTED, 'evicted', key, db.id)
+    if (ks.fx) ks.emit(db.id, ['DEL', key])
+  }
+
+  // ---------------------------------------------------------------- sampling
+
+  /** Samples `maxmemory-samples` keys into the pool. Returns whether there was any candidate. */
+  private populate(): boolean {
+    const acct = this.acct
+    const n = acct.n
+    const samples = this.samples
+    const slots = acct.slots
+    if (this.bits & P_ALLKEYS) {
+      // Uniform over all keys: slot order follows insertion order, so neighbouring
+      // slots would be biased samples. Only the compact access array is read.
+      const access = acct.access
+      for (let i = 0; i < samples; i++) {
+        const s = 1 + Math.floor(Math.random() * n)
+        this.consider(slots, s, access[s]!)
+      }
+      return true
+    }
+    let v = 0
+    const dbs = this.ks.dbs
+    for (let i = 0; i < dbs.length; i++) v += dbs[i]!.volatile.size
+    if (v === 0) return false
+    // Dense enough: rejection-sample all keys (uniform); otherwise walk the TTL sets.
+    if (v * 8 >= n) {
+      const access = acct.access
+      let got = 0
+      for (let tries = 0; got < samples && tries < samples * 16; tries++) {
+        const s = 1 + Math.floor(Math.random() * n)
+        if ((slots[3 * s] as Entry).expire === 0) continue
+        this.consider(slots, s, access[s]!)
+        got++
+      }
+      if (got > 0) return true
+    }
+    for (let i = 0; i < samples; i++) {
+      const e = this.nextVolatile()
+      if (e === undefined) break
+      this.consider(slots, e.lru, acct.access[e.lru]!)
+    }
+    return true
+  }
+
+  /**
+   * Redis's evictionPoolPopulate step for the key in slot `s`: keep it if it
+   * beats the pool's worst. The entry itself is read only when it does (or
+   * for its TTL under volatile-ttl).
+   */
+  private consider(slots: unknown[], s: number, access: number): void {
+    const bits = this.bits
+    let idle: number
+    let stamp = access
+    if (bits & P_LRU) idle = this.mode === MODE_TICKS ? this.tick - access : this.ks.lruClock - access
+    else if (bits & P_LFU) idle = 255 - this.lfuDecr(access)
+    else {
+      stamp = (slots[3 * s] as Entry).expire
+      idle = Number.MAX_SAFE_INTEGER - stamp
+    }
+    const pn = this.poolSlot
+    const pi = this.poolIdle
+    const ps = this.poolStamp
+    let size = this.poolSize
+    // First slot whose candidate is at least as good as this one.
+    let k = 0
+    while (k < size && pi[k]! < idle) k++
+    if (size === POOL_SIZE) {
+      if (k === 0) return // worse than everything in a full pool
+      // Drop the worst (slot 0), shifting the slots before k left.
+      k--
+      for (let i = 0; i < k; i++) {
+        pn[i] = pn[i + 1]!
+        pi[i] = pi[i + 1]!
+        ps[i] = ps[i + 1]!
+      }
+    } else {
+      for (let i = size; i > k; i--) {
+        pn[i] = pn[i - 1]!
+        pi[i] = pi[i - 1]!
+        ps[i] = ps[i - 1]!
+      }
+      this.poolSize = ++size
+    }
+    pn[k] = s
+    pi[k] = idle
+    ps[k] = stamp
+  }
+
+  private clearPool(): void {
+    this.poolSize = 0
+  }
+
+  /** The slot of a random key with a TTL (uniform when such keys are not rare), or 0. */
+  private randomVolatile(): number {
+    const acct = this.acct
+    const n = acct.n
+    let v = 0
+    const dbs = this.ks.dbs
+    for (let i = 0; i < dbs.length; i++) v += dbs[i]!.volatile.size
+    if (v === 0) return 0
+    if (v * 8 >= n) {
+      for (let tries = 0; tries < 64; tries++) {
+        const s = 1 + Math.floor(Math.random() * n)
+        if (acct.entryAt(s).expire !== 0) return s
+      }
+    }
+    const e = this.nextVolatile()
+    return e === undefined ? 0 : e.lru
+  }
+
+  /**
+   * The next key with a TTL, round-robin over the databases, from iterators
+   * kept across calls (restarted at the end, or when a flush or swap replaced
+   * the set).
+   */
+  private nextVolatile(): Entry | undefined {
+    const dbs = this.ks.dbs
+    for (let tries = 0; tries < dbs.length; tries++) {
+      const db = dbs[this.nextDb]!
+      if (db.volatile.size > 0) {
+        let st = this.volatileIters.get(db)
+        if (st === undefined || st.set !== db.volatile) {
+          st = { set: db.volatile, it: db.volatile.values() }
+          this.volatileIters.set(db, st)
+        }
+        let r = st.it.next()
+        if (r.done) {
+          st.it = st.set.values()
+          r = st.it.next()
+        }
+        if (!r.done) {
+          const e = db.map.get(r.value)
+          if (e !== undefined) return e
+        }
+      }
+      this.nextDb = (this.nextDb + 1) % dbs.length
+    }
+    return undefined
+  }
+
+  // ---------------------------------------------------------------- access data
+
+  /** Switches what the access data are, converting every key's data once so idle times and counters stay meaningful. */
+  private setMode(mode: number): void {
+    const old = this.mode
+    if (mode === old && this.ks.touch !== undefined) return
+    const ks = this.ks
+    const acct = this.acct
+    const nowSec = ks.lruClock
+    const minutes = lfuMinutes(nowSec)
+    if (mode !== old) {
+      const a = acct.access
+      for (let s = 1; s <= acct.n; s++) {
+        if (mode === MODE_LFU) a[s] = (minutes << 8) | LFU_INIT_VAL
+        else {
+          const sec = old === MODE_TICKS ? this.secondsOf(a[s]!) : old === MODE_SECONDS ? a[s]! : nowSec
+          // Into the counter: the past as seconds relative to now (≤ 0), older than any counted access.
+          a[s] = mode === MODE_TICKS ? Math.min(0, sec - nowSec) : sec
+        }
+      }
+    }
+    this.mode = mode
+    if (mode === MODE_TICKS && old !== MODE_TICKS) {
+      this.baseSec = nowSec
+      this.tick = 0
+      this.cpTick = [0]
+      this.cpSec = [nowSec]
+      this.lastSec = nowSec
+    }
+    ks.touch = mode === MODE_TICKS ? this.touchTick : mode === MODE_LFU ? this.touchLfu : this.touchSeconds
+  }
+
+  /** Access data of a new key. */
+  private initAccess(): number {
+    if (this.mode === MODE_TICKS) {
+      const t = ++this.tick
+      if (this.ks.lruClock !== this.lastSec) this.checkpoint()
+      return t
+    }
+    if (this.mode === MODE_LFU) return (lfuMinutes(this.ks.lruClock) << 8) | LFU_INIT_VAL
+    return this.ks.lruClock
+  }
+
+  // A new entry is touched before it has a slot: its `lru` is 0, the scratch slot.
+  private readonly touchSeconds = (e: Entry): void => {
+    this.acct.access[e.lru] = this.ks.lruClock
+  }
+
+  private readonly touchTick = (e: Entry): void => {
+    this.acct.access[e.lru] = ++this.tick
+    if (this.ks.lruClock !== this.lastSec) this.checkpoint()
+  }
+
+  /** Redis's updateLFU: decay, then logarithmic increment. */
+  private readonly touchLfu = (e: Entry): void => {
+    const a = this.acct.access
+    const s = e.lru
+    let counter = this.lfuDecr(a[s]!)
+    if (counter < 255) {
+      const base = counter - LFU_INIT_VAL
+      if (base <= 0 || Math.random() < 1 / (base * this.lfuLogFactor + 1)) counter++
+    }
+    a[s] = (lfuMinutes(this.ks.lruClock) << 8) | counter
+  }
+
+  /** Redis's LFUDecrAndReturn: the counter after decay (one step per `lfu-decay-time` minutes idle). */
+  private lfuDecr(word: number): number {
+    const counter = word & 255
+    if (this.lfuDecayTime === 0) return counter
+    const ldt = word >>> 8
+    const now = lfuMinutes(this.ks.lruClock)
+    const elapsed = now >= ldt ? now - ldt : 65535 - ldt + now
+    const periods = Math.floor(elapsed / this.lfuDecayTime)
+    return periods > counter ? 0 : counter - periods
+  }
+
+  /** Records that from the current tick on, accesses happen in the current second. */
+  private checkpoint(): void {
+    const sec = this.ks.lruClock
+    this.lastSec = sec
+    const ct = this.cpTick
+    const cs = this.cpSec
+    if (ct[ct.length - 1] === this.tick) {
+      cs[cs.length - 1] = sec
+      return
+    }
+    ct.push(this.tick)
+    cs.push(sec)
+    if (ct.length > MAX_CHECKPOINTS) {
+      // Thin the older half: idle times of long-idle keys get coarser, recent ones stay exact.
+      const half = ct.length >> 1
+      let w = 1
+      for (let r = 1; r < ct.length; r++) {
+        if (r < half && r % 2 === 0) continue
+        ct[w] = ct[r]!
+        cs[w] = cs[r]!
+        w++
+      }
+      ct.length = cs.length = w
+    }
+  }
+
+  /** The second (keyspace LRU clock) of an access with counter value `t`. */
+  private secondsOf(t: number): number {
+    if (t <= 0) return this.baseSec + t
+    const ct = this.cpTick
+    let lo = 0
+    let hi = ct.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (ct[mid]! <= t) lo = mid
+      else hi = mid - 1
+    }
+    return this.cpSec[lo]!
+  }
+
+  /** OBJECT IDLETIME: seconds since the entry was last accessed (an error under LFU policies). */
+  idleTime(e: Entry): number {
+    if (this.mode === MODE_LFU) throw replyError(LFU_ERROR)
+    const now = Math.floor(this.ks.clock.now() / 1000)
+    let sec = e.lru
+    if (this.acct.tracking) {
+      const a = this.acct.access[e.lru]!
+      sec = this.mode === MODE_TICKS ? this.secondsOf(a) : a
+    }
+    return Math.max(0, now - sec)
+  }
+
+  /** OBJECT FREQ: the LFU counter after decay (an error unless an LFU policy is set). */
+  frequency(e: Entry): number {
+    if (this.mode !== MODE_LFU) throw replyError(NOT_LFU_ERROR)
+    return this.lfuDecr(this.acct.access[e.lru]!)
+  }
+
+  /** Sets an entry's idle time (RESTORE ... IDLETIME). Ignored under LFU policies, as in Redis. */
+  setIdleTime(e: Entry, seconds: number): void {
+    const sec = this.ks.lruClock - Math.max(0, seconds)
+    if (!this.acct.tracking) e.lru = sec
+    else if (this.mode === MODE_SECONDS) this.acct.access[e.lru] = sec
+    else if (this.mode === MODE_TICKS) this.acct.access[e.lru] = Math.min(0, sec - this.baseSec)
+  }
+
+  /** Sets an entry's LFU counter (RESTORE ... FREQ). Ignored unless an LFU policy is set, as in Redis. */
+  setFrequency(e: Entry, freq: number): void {
+    if (this.mode === MODE_LFU) this.acct.access[e.lru] = (lfuMinutes(this.ks.lruClock) << 8) | Math.max(0, Math.min(255, freq))
+  }
+
+  /** Dataset bytes (the tracked total, or an estimate before tracking starts). */
+  usedMemory(): number {
+    return this.acct.usedBytes()
+  }
+
+  peakMemory(): number {
+    return Math.max(this.acct.peak, this.acct.tracking ? this.acct.used : 0)
+  }
+
+  /** INFO's current_eviction_exceeded_time (ms). */
+  currentExceededMs(): number {
+    return this.exceededSince === 0 ? 0 : this.ks.clock.now() - this.exceededSince
+  }
+}
+
+function lfuMinutes(sec: number): number {
+  return Math.floor(sec / 60) & 65535
+}

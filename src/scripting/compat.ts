@@ -1,0 +1,561 @@
+/**
+ * Lua 5.1 on top of fengari's Lua 5.3: the globals and library functions a
+ * Redis script can reach, with 5.1's behaviour where a script can tell the
+ * difference (lua.md §11). Installed into a fresh state before the redis
+ * table and the protection of the globals.
+ */
+import { asciiBytes, formatG, formatLuaNumber, toExponentialC, toFixedC, type LuaState } from './fengari.js'
+import { argError, checkBytes, lauxlib, latin1, fromLatin1, lua, luaError, to_luastring } from './libs/util.js'
+
+const { LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_TNIL, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS } = lua
+
+const s = to_luastring
+
+function setField(L: LuaState, idx: number, name: string, fn: ((L: LuaState) => number) | null): void {
+  if (fn === null) lua.lua_pushnil(L)
+  else lua.lua_pushcfunction(L, fn)
+  lua.lua_setfield(L, idx < 0 ? idx - 1 : idx, s(name))
+}
+
+function num(L: LuaState, v: number): number {
+  lua.lua_pushnumber(L, v)
+  return 1
+}
+
+/** Raises a string error without position information (as an error raised inside a C function of Redis's Lua). */
+function luaErrorPlain(L: LuaState, msg: string): never {
+  lua.lua_pushstring(L, s(msg))
+  lua.lua_error(L)
+  throw new Error('unreachable')
+}
+
+// ------------------------------------------------------------------ string.format (Lua 5.1)
+
+const FLAGS = '-+ #0'
+
+function pad(body: string, width: number, left: boolean, zero: boolean): string {
+  if (body.length >= width) return body
+  if (left) return body + ' '.repeat(width - body.length)
+  if (zero) {
+    const sign = body[0] === '-' || body[0] === '+' || body[0] === ' ' ? body[0] : ''
+    const rest = sign ? body.slice(1) : body
+    const pre = rest.startsWith('0x') || rest.startsWith('0X') ? rest.slice(0, 2) : ''
+    return sign + pre + '0'.repeat(width - body.length) + rest.slice(pre.length)
+  }
+  return ' '.repeat(width - body.length) + body
+}
+
+/** A double truncated to a 64-bit integer, as C's (long) cast on x86-64 does. */
+function toLong(n: number): bigint {
+  if (!(n > -9223372036854775808 && n < 9223372036854775808)) return -9223372036854775808n
+  return BigInt(Math.trunc(n))
+}
+
+function fixed(n: number, prec: number): string {
+  if (Math.abs(n) < 1e21) return toFixedC(n, prec)
+  // Beyond toFixed's range: the integer part exactly, then the zero fraction.
+  const int = BigInt(n).toString()
+  return prec > 0 ? int + '.' + '0'.repeat(prec) : int
+}
+
+function exponential(n: number, prec: number, upper: boolean): string {
+  const { mant, exp: x } = toExponentialC(n, prec)
+  const ax = Math.abs(x)
+  return mant + (upper ? 'E' : 'e') + (x < 0 ? '-' : '+') + (ax < 10 ? '0' + ax : String(ax))
+}
+
+function special(n: number, upper: boolean): string | undefined {
+  if (n === Infinity) return upper ? 'INF' : 'inf'
+  if (n === -Infinity) return upper ? '-INF' : '-inf'
+  if (n !== n) {
+    const t = formatLuaNumber(n)
+    return upper ? t.toUpperCase() : t
+  }
+  return undefined
+}
+
+function formatFloat(conv: string, n: number, prec: number | undefined, flags: string): string {
+  const upper = conv === 'E' || conv === 'G'
+  let body = special(n, upper)
+  if (body === undefined) {
+    const p = prec ?? 6
+    if (conv === 'f') body = fixed(n, p)
+    else if (conv === 'e' || conv === 'E') body = exponential(n, p, upper)
+    else if (n === 0) body = flags.includes('#') ? (0).toFixed(Math.max(0, (p || 1) - 1)) : '0'
+    else body = formatG(n, p, flags.includes('#'), upper)
+    if (Object.is(n, -0) && body[0] !== '-') body = '-' + body
+  }
+  if (body[0] !== '-') {
+    if (flags.includes('+')) body = '+' + body
+    else if (flags.includes(' ')) body = ' ' + body
+  }
+  return body
+}
+
+function quoted(b: Uint8Array): string {
+  let out = '"'
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!
+    if (c === 34) out += '\\"'
+    else if (c === 92) out += '\\\\'
+    else if (c === 10) out += '\\\n'
+    else if (c === 13) out += '\\r'
+    else if (c === 0) out += '\\000'
+    else out += String.fromCharCode(c)
+  }
+  return out + '"'
+}
+
+function stringFormat(L: LuaState): number {
+  const top = lua.lua_gettop(L)
+  const fmt = latin1(checkBytes(L, 1))
+  let arg = 1
+  let out = ''
+  for (let i = 0; i < fmt.length; ) {
+    const ch = fmt[i]!
+    if (ch !== '%') {
+      out += ch
+      i++
+      continue
+    }
+    if (fmt[i + 1] === '%') {
+      out += '%'
+      i += 2
+      continue
+    }
+    i++
+    // Lua 5.1's scanformat: at most 5 flag chars, 2 width digits, 2 precision digits.
+    let p = i
+    while (p < fmt.length && FLAGS.includes(fmt[p]!)) p++
+    if (p - i > FLAGS.length) luaError(L, 'invalid format (repeated flags)')
+    const flags = fmt.slice(i, p)
+    let w = ''
+    while (p < fmt.length && fmt[p]! >= '0' && fmt[p]! <= '9' && w.length < 3) w += fmt[p++]
+    let prec: number | undefined
+    let pr = ''
+    if (fmt[p] === '.') {
+      p++
+      while (p < fmt.length && fmt[p]! >= '0' && fmt[p]! <= '9' && pr.length < 3) pr += fmt[p++]
+      prec = pr === '' ? 0 : Number(pr)
+    }
+    if (w.length > 2 || pr.length > 2) luaError(L, 'invalid format (width or precision too long)')
+    const width = w === '' ? 0 : Number(w)
+    const conv = fmt[p]
+    i = p + 1
+    if (++arg > top && conv !== undefined) argError(L, arg, 'no value')
+    const left = flags.includes('-')
+    const zero = flags.includes('0') && !left
+    switch (conv) {
+      case 'c': {
+        const c = Number(toLong(lauxlib.luaL_checknumber(L, arg)) & 0xffn)
+        out += pad(String.fromCharCode(c), width, left, false)
+        break
+      }
+      case 'd':
+      case 'i': {
+        const v = toLong(lauxlib.luaL_checknumber(L, arg))
+        let body = v < 0n ? '-' + (-v).toString() : v.toString()
+        if (prec !== undefined) {
+          const digits = body[0] === '-' ? body.slice(1) : body
+          const padded = prec === 0 && v === 0n ? '' : digits.padStart(prec, '0')
+          body = (v < 0n ? '-' : '') + padded
+        }
+        if (v >= 0n) {
+          if (flags.includes('+')) body = '+' + body
+          else if (flags.includes(' ')) body = ' ' + body
+        }
+        out += pad(body, width, left, zero && prec === undefined)
+        break
+      }
+      case 'o':
+      case 'u':
+      case 'x':
+      case 'X': {
+        const v = BigInt.asUintN(64, toLong(lauxlib.luaL_checknumber(L, arg)))
+        let body = conv === 'o' ? v.toString(8) : conv === 'u' ? v.toString() : v.toString(16)
+        if (conv === 'X') body = body.toUpperCase()
+        if (prec !== undefined) body = prec === 0 && v === 0n ? '' : body.padStart(prec, '0')
+        if (flags.includes('#') && v !== 0n) {
+          if (conv === 'x') body = '0x' + body
+          else if (conv === 'X') body = '0X' + body
+          else if (conv === 'o' && body[0] !== '0') body = '0' + body
+        }
+        out += pad(body, width, left, zero && prec === undefined)
+        break
+      }
+      case 'e':
+      case 'E':
+      case 'f':
+      case 'g':
+      case 'G': {
+        const body = formatFloat(conv, lauxlib.luaL_checknumber(L, arg), prec, flags)
+        out += pad(body, width, left, zero && Number.isFinite(lauxlib.luaL_checknumber(L, arg)))
+        break
+      }
+      case 'q':
+        out += quoted(checkBytes(L, arg))
+        break
+      case 's': {
+        const t = lua.lua_type(L, arg)
+        if (t !== LUA_TSTRING && t !== LUA_TNUMBER) {
+          argError(L, arg, `string expected, got ${t === -1 ? 'no value' : Buffer.from(lua.lua_typename(L, t)).toString()}`)
+        }
+        let v = latin1(lauxlib.luaL_checklstring(L, arg))
+        if (prec !== undefined) v = v.slice(0, prec)
+        out += prec === undefined && v.length >= 100 ? v : pad(v, width, left, false)
+        break
+      }
+      default:
+        luaError(L, `invalid option '%${conv ?? ''}' to 'format'`)
+    }
+  }
+  lua.lua_pushstring(L, fromLatin1(out))
+  return 1
+}
+
+// ------------------------------------------------------------------ other 5.1 functions
+
+function tableGetn(L: LuaState): number {
+  lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
+  return num(L, lua.lua_rawlen(L, 1))
+}
+
+function tableMaxn(L: LuaState): number {
+  lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
+  let max = 0
+  lua.lua_pushnil(L)
+  while (lua.lua_next(L, 1) !== 0) {
+    lua.lua_pop(L, 1)
+    if (lua.lua_type(L, -1) === LUA_TNUMBER) {
+      const v = lua.lua_tonumber(L, -1)
+      if (v > max) max = v
+    }
+  }
+  return num(L, max)
+}
+
+function tableForeachi(L: LuaState): number {
+  lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
+  lauxlib.luaL_checktype(L, 2, LUA_TFUNCTION)
+  const n = lua.lua_rawlen(L, 1)
+  for (let i = 1; i <= n; i++) {
+    lua.lua_pushvalue(L, 2)
+    lua.lua_pushnumber(L, i)
+    lua.lua_rawgeti(L, 1, i)
+    lua.lua_call(L, 2, 1)
+    if (lua.lua_type(L, -1) !== LUA_TNIL) return 1
+    lua.lua_pop(L, 1)
+  }
+  return 0
+}
+
+function tableForeach(L: LuaState): number {
+  lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
+  lauxlib.luaL_checktype(L, 2, LUA_TFUNCTION)
+  lua.lua_pushnil(L)
+  while (lua.lua_next(L, 1) !== 0) {
+    lua.lua_pushvalue(L, 2)
+    lua.lua_pushvalue(L, -3)
+    lua.lua_pushvalue(L, -3)
+    lua.lua_call(L, 2, 1)
+    if (lua.lua_type(L, -1) !== LUA_TNIL) return 1
+    lua.lua_pop(L, 2)
+  }
+  return 0
+}
+
+const LOG_CACHE = { frexp: new Float64Array(1) }
+void LOG_CACHE
+
+function frexp(x: number): [number, number] {
+  if (x === 0 || !Number.isFinite(x)) return [x, 0]
+  let e = Math.max(-1073, Math.floor(Math.log2(Math.abs(x))) + 1)
+  let m = x * 2 ** -e
+  while (Math.abs(m) < 0.5) {
+    m *= 2
+    e--
+  }
+  while (Math.abs(m) >= 1) {
+    m /= 2
+    e++
+  }
+  return [m, e]
+}
+
+function ldexp(m: number, e: number): number {
+  // Split the power so intermediate results neither overflow nor underflow early.
+  const steps = Math.min(3, Math.ceil(Math.abs(e) / 1023))
+  let r = m
+  for (let i = 0; i < steps; i++) r *= 2 ** Math.floor((e + i) / steps)
+  return r
+}
+
+/** An upvalue index of `f` named `_ENV`, or 0 when it has none. */
+function envUpvalue(L: LuaState, fidx: number): number {
+  for (let i = 1; ; i++) {
+    const name = lua.lua_getupvalue(L, fidx, i)
+    if (name === null || name === undefined) return 0
+    lua.lua_pop(L, 1)
+    if (Buffer.from(name).toString() === '_ENV') return i
+  }
+}
+
+/** Pushes the function getfenv/setfenv address (a level or a function). */
+function fenvFunction(L: LuaState, name: string): boolean {
+  if (lua.lua_type(L, 1) === LUA_TFUNCTION) {
+    lua.lua_pushvalue(L, 1)
+    return true
+  }
+  const level = lua.lua_isnone(L, 1) ? 1 : lauxlib.luaL_checkinteger(L, 1)
+  if (level < 0) argError(L, 1, 'level must be non-negative')
+  if (level === 0) return false
+  const ar = new lua.lua_Debug()
+  if (!lua.lua_getstack(L, level, ar)) argError(L, 1, 'invalid level')
+  lua.lua_getinfo(L, s('f'), ar)
+  if (lua.lua_type(L, -1) !== LUA_TFUNCTION) luaError(L, `no function environment for '${name}'`)
+  return true
+}
+
+function pushGlobals(L: LuaState): void {
+  lua.lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS)
+}
+
+function getfenv(L: LuaState): number {
+  if (!fenvFunction(L, 'getfenv')) {
+    pushGlobals(L)
+    return 1
+  }
+  const f = lua.lua_gettop(L)
+  const up = lua.lua_iscfunction(L, f) ? 0 : envUpvalue(L, f)
+  if (up === 0) pushGlobals(L)
+  else lua.lua_getupvalue(L, f, up)
+  return 1
+}
+
+function setfenv(L: LuaState): number {
+  lauxlib.luaL_checktype(L, 2, LUA_TTABLE)
+  if (!fenvFunction(L, 'setfenv')) luaError(L, "'setfenv' cannot change environment of given object")
+  const f = lua.lua_gettop(L)
+  const up = lua.lua_iscfunction(L, f) ? 0 : envUpvalue(L, f)
+  if (up === 0) luaError(L, "'setfenv' cannot change environment of given object")
+  lua.lua_pushvalue(L, 2)
+  lua.lua_setupvalue(L, f, up)
+  return 1
+}
+
+function newproxy(L: LuaState): number {
+  lua.lua_settop(L, 1)
+  lua.lua_newuserdata(L, 0)
+  if (lua.lua_toboolean(L, 1) === false) return 1
+  if (lua.lua_type(L, 1) === LUA_TBOOLEAN) {
+    lua.lua_createtable(L, 0, 0)
+  } else {
+    if (lua.lua_getmetatable(L, 1) === 0) argError(L, 1, 'boolean or proxy expected')
+  }
+  lua.lua_setmetatable(L, 2)
+  return 1
+}
+
+/** A stand-in for the Lua heap size (KB) gcinfo/collectgarbage("count") report; fengari has no GC control. */
+function heapKb(): number {
+  return Math.round(process.memoryUsage().heapUsed / 1024 / 1024) || 1
+}
+
+const GC_OPTS = ['stop', 'restart', 'collect', 'count', 'step', 'setpause', 'setstepmul']
+
+function collectgarbage(L: LuaState): number {
+  const opt = lua.lua_isnoneornil(L, 1) ? 'collect' : latin1(checkBytes(L, 1))
+  if (!GC_OPTS.includes(opt)) argError(L, 1, `invalid option '${opt}'`)
+  if (opt === 'count') return num(L, heapKb())
+  if (opt === 'step') {
+    lua.lua_pushboolean(L, false)
+    return 1
+  }
+  return num(L, 0)
+}
+
+/**
+ * Applies the Lua 5.1 shape to the libraries loaded in `L` (base, table,
+ * string, math, coroutine already open).
+ */
+export function installCompat(L: LuaState): void {
+  pushGlobals(L)
+  const G = lua.lua_gettop(L)
+  // Functions Redis does not expose (or Lua 5.1 does not have).
+  for (const name of ['print', 'dofile', 'loadfile', 'rawlen', 'require', 'package', 'utf8', 'io', 'os', 'debug']) {
+    lua.lua_pushnil(L)
+    lua.lua_setfield(L, G, s(name))
+  }
+  lua.lua_pushstring(L, s('Lua 5.1'))
+  lua.lua_setfield(L, G, s('_VERSION'))
+
+  // load / loadstring: text chunks only (binary chunks bypass the compiler's checks).
+  lua.lua_getfield(L, G, s('load'))
+  const load = lua.lua_tocfunction(L, -1)
+  lua.lua_pop(L, 1)
+  // Lua 5.1: load takes a reader function, loadstring a string.
+  setField(L, G, 'load', (L) => {
+    lauxlib.luaL_checktype(L, 1, LUA_TFUNCTION)
+    lua.lua_settop(L, 2)
+    lua.lua_pushstring(L, s('t'))
+    return load(L)
+  })
+  setField(L, G, 'loadstring', (L) => {
+    lauxlib.luaL_checklstring(L, 1)
+    lua.lua_settop(L, 2)
+    lua.lua_pushstring(L, s('t'))
+    return load(L)
+  })
+  // Lua 5.1's error: numbers get the position prefix too.
+  setField(L, G, 'error', (L) => {
+    const level = lauxlib.luaL_optinteger(L, 2, 1)
+    lua.lua_settop(L, 1)
+    const t = lua.lua_type(L, 1)
+    if ((t === LUA_TSTRING || t === LUA_TNUMBER) && level > 0) {
+      lauxlib.luaL_where(L, level)
+      lua.lua_pushvalue(L, 1)
+      lua.lua_concat(L, 2)
+    }
+    return lua.lua_error(L)
+  })
+  // tostring: numbers straight to 5.1 text (the general path goes through lua_pushfstring).
+  lua.lua_getfield(L, G, s('tostring'))
+  const tostr = lua.lua_tocfunction(L, -1)
+  lua.lua_pop(L, 1)
+  setField(L, G, 'tostring', (L) => {
+    if (lua.lua_type(L, 1) === LUA_TNUMBER) {
+      lua.lua_pushstring(L, asciiBytes(formatLuaNumber(lua.lua_tonumber(L, 1))))
+      return 1
+    }
+    return tostr(L)
+  })
+  // setmetatable refuses read-only tables (Redis's patched lua_setmetatable).
+  lua.lua_getfield(L, G, s('setmetatable'))
+  const setmt = lua.lua_tocfunction(L, -1)
+  lua.lua_pop(L, 1)
+  setField(L, G, 'setmetatable', (L) => {
+    if (lua.lua_type(L, 1) === LUA_TTABLE && (lua.lua_topointer(L, 1) as { readonly?: boolean }).readonly === true) {
+      luaErrorPlain(L, 'Attempt to modify a readonly table')
+    }
+    return setmt(L)
+  })
+
+  lua.lua_getfield(L, G, s('table'))
+  lua.lua_getfield(L, -1, s('unpack'))
+  lua.lua_setfield(L, G, s('unpack'))
+  lua.lua_pop(L, 1)
+
+  setField(L, G, 'getfenv', getfenv)
+  setField(L, G, 'setfenv', setfenv)
+  setField(L, G, 'newproxy', newproxy)
+  setField(L, G, 'gcinfo', (L) => num(L, heapKb()))
+  setField(L, G, 'collectgarbage', collectgarbage)
+
+  // table: 5.1's set.
+  lua.lua_getfield(L, G, s('table'))
+  for (const name of ['move', 'pack', 'unpack']) setField(L, -1, name, null)
+  setField(L, -1, 'getn', tableGetn)
+  setField(L, -1, 'maxn', tableMaxn)
+  setField(L, -1, 'foreach', tableForeach)
+  setField(L, -1, 'foreachi', tableForeachi)
+  setField(L, -1, 'setn', (L) => luaError(L, "'setn' is obsolete"))
+  lua.lua_pop(L, 1)
+
+  // string: 5.1's set, 5.1's format, rep without a separator.
+  lua.lua_getfield(L, G, s('string'))
+  for (const name of ['pack', 'packsize', 'unpack']) setField(L, -1, name, null)
+  lua.lua_getfield(L, -1, s('gmatch'))
+  lua.lua_setfield(L, -2, s('gfind'))
+  setField(L, -1, 'format', stringFormat)
+  lua.lua_getfield(L, -1, s('rep'))
+  const rep = lua.lua_tocfunction(L, -1)
+  lua.lua_pop(L, 1)
+  setField(L, -1, 'rep', (L) => {
+    lua.lua_settop(L, 2)
+    return rep(L)
+  })
+  lua.lua_pop(L, 1)
+
+  // math: 5.1's set.
+  lua.lua_getfield(L, G, s('math'))
+  for (const name of ['tointeger', 'type', 'ult', 'maxinteger', 'mininteger']) setField(L, -1, name, null)
+  setField(L, -1, 'atan2', (L) => num(L, Math.atan2(lauxlib.luaL_checknumber(L, 1), lauxlib.luaL_checknumber(L, 2))))
+  setField(L, -1, 'atan', (L) => num(L, Math.atan(lauxlib.luaL_checknumber(L, 1))))
+  setField(L, -1, 'cosh', (L) => num(L, Math.cosh(lauxlib.luaL_checknumber(L, 1))))
+  setField(L, -1, 'sinh', (L) => num(L, Math.sinh(lauxlib.luaL_checknumber(L, 1))))
+  setField(L, -1, 'tanh', (L) => num(L, Math.tanh(lauxlib.luaL_checknumber(L, 1))))
+  setField(L, -1, 'log10', (L) => num(L, Math.log10(lauxlib.luaL_checknumber(L, 1))))
+  setField(L, -1, 'log', (L) => num(L, Math.log(lauxlib.luaL_checknumber(L, 1))))
+  setField(L, -1, 'pow', (L) => num(L, Math.pow(lauxlib.luaL_checknumber(L, 1), lauxlib.luaL_checknumber(L, 2))))
+  setField(L, -1, 'ldexp', (L) => num(L, ldexp(lauxlib.luaL_checknumber(L, 1), lauxlib.luaL_checkinteger(L, 2))))
+  setField(L, -1, 'frexp', (L) => {
+    const [m, e] = frexp(lauxlib.luaL_checknumber(L, 1))
+    lua.lua_pushnumber(L, m)
+    lua.lua_pushnumber(L, e)
+    return 2
+  })
+  setField(L, -1, 'fmod', (L) => {
+    const a = lauxlib.luaL_checknumber(L, 1)
+    const b = lauxlib.luaL_checknumber(L, 2)
+    return num(L, a % b)
+  })
+  lua.lua_getfield(L, -1, s('fmod'))
+  lua.lua_setfield(L, -2, s('mod'))
+  lua.lua_pop(L, 1)
+
+  // coroutine: 5.1's set.
+  lua.lua_getfield(L, G, s('coroutine'))
+  setField(L, -1, 'isyieldable', null)
+  lua.lua_pop(L, 1)
+
+  lua.lua_pop(L, 1)
+}
+
+// ------------------------------------------------------------------ math.random (Redis's lrand48)
+
+/** Redis's deterministic math.random / math.randomseed (POSIX lrand48), state shared by every script of a state. */
+export class Lrand48 {
+  private x = 0x1234abcd330en
+
+  seed(s: number): void {
+    const v = BigInt.asUintN(32, BigInt(Math.trunc(s) | 0))
+    this.x = (v << 16n) | 0x330en
+  }
+
+  next(): number {
+    this.x = (0x5deece66dn * this.x + 0xbn) & 0xffffffffffffn
+    return Number(this.x >> 17n)
+  }
+
+  install(L: LuaState): void {
+    lua.lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS)
+    lua.lua_getfield(L, -1, s('math'))
+    setField(L, -1, 'random', (L) => {
+      const r = (this.next() % 2147483647) / 2147483647
+      switch (lua.lua_gettop(L)) {
+        case 0:
+          return num(L, r)
+        case 1: {
+          const u = Math.trunc(lauxlib.luaL_checknumber(L, 1))
+          if (!(1 <= u)) argError(L, 1, 'interval is empty')
+          return num(L, Math.floor(r * u) + 1)
+        }
+        case 2: {
+          const l = Math.trunc(lauxlib.luaL_checknumber(L, 1))
+          const u = Math.trunc(lauxlib.luaL_checknumber(L, 2))
+          if (!(l <= u)) argError(L, 2, 'interval is empty')
+          return num(L, Math.floor(r * (u - l + 1)) + l)
+        }
+        default:
+          return luaError(L, 'wrong number of arguments')
+      }
+    })
+    setField(L, -1, 'randomseed', (L) => {
+      this.seed(lauxlib.luaL_checknumber(L, 1))
+      return 0
+    })
+    lua.lua_pop(L, 2)
+  }
+}
+
+export { LUA_TSTRING }

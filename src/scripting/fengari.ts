@@ -1,0 +1,305 @@
+/**
+ * A private, patched instance of the fengari Lua VM.
+ *
+ * fengari implements Lua 5.3 with 32-bit integers; Redis runs Lua 5.1, where
+ * every number is a double. The instance loaded here is adjusted so a script
+ * cannot tell the difference where it matters:
+ *  - every number is a float (no integer subtype, so no 32-bit wraparound);
+ *  - numbers print as Lua 5.1's `%.14g` (`tostring(10/2)` is `5`, `1e+15`, `inf`, `-nan`);
+ *  - tables can be made read-only, as Redis's patched Lua does for the globals
+ *    and library tables (`Attempt to modify a readonly table`).
+ *
+ * The instance is private (loaded with fengari's modules taken out of the
+ * require cache and put back afterwards), so other users of fengari in the same
+ * process (ioredis-mock, for one) keep an unpatched VM.
+ */
+import { createRequire } from 'node:module'
+import { dirname, sep } from 'node:path'
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** fengari has no type declarations; its API is used through these loose types. */
+export type LuaState = any
+export type LuaModule = any
+
+export interface Fengari {
+  lua: LuaModule
+  lauxlib: LuaModule
+  lualib: LuaModule
+  to_luastring: (s: string, cache?: boolean) => Uint8Array
+  to_jsstring: (s: Uint8Array) => string
+  /** The bypass switch for read-only tables (set while the host itself writes to them). */
+  readonlyBypass: { on: boolean }
+}
+
+let instance: Fengari | undefined
+
+/** Returns the patched fengari instance, loading it on first use. */
+export function fengari(): Fengari {
+  return (instance ??= load())
+}
+
+declare const __filename: string | undefined
+declare const require: NodeJS.Require | undefined
+
+/**
+ * A CommonJS `require` that resolves from this package, in every build: the
+ * CJS one has `require`; in ESM, this file's path is read from a stack trace
+ * (`import.meta` would not parse in the CJS build).
+ */
+function localRequire(): NodeJS.Require {
+  if (typeof require === 'function' && typeof require.resolve === 'function') return require
+  if (typeof __filename === 'string' && __filename !== '') return createRequire(__filename)
+  const stack = new Error().stack ?? ''
+  const m = /(file:\/\/[^\s)]+?|\/[^\s)(]+?)(?::\d+)+\)?\s*$/m.exec(stack.split('\n').slice(1).find((l) => /fengari|lua|scripting|chunk/.test(l)) ?? '')
+  if (m !== null) return createRequire(m[1]!)
+  return createRequire(process.cwd() + sep)
+}
+
+function load(): Fengari {
+  const req = localRequire()
+  const entry = req.resolve('fengari')
+  const dir = dirname(entry) + sep
+  const cache = req.cache
+  const saved = new Map<string, unknown>()
+  for (const k of Object.keys(cache)) {
+    if (k.startsWith(dir)) {
+      saved.set(k, cache[k])
+      delete cache[k]
+    }
+  }
+  let f: Fengari
+  try {
+    const core = req(entry)
+    const mods = {
+      defs: req(dir + 'defs.js'),
+      lobject: req(dir + 'lobject.js'),
+      ltable: req(dir + 'ltable.js'),
+      ldebug: req(dir + 'ldebug.js'),
+      lstring: req(dir + 'lstring.js'),
+      lstate: req(dir + 'lstate.js'),
+    }
+    const bypass = { on: false }
+    patch(core, mods, bypass)
+    f = {
+      lua: core.lua,
+      lauxlib: core.lauxlib,
+      lualib: core.lualib,
+      to_luastring: core.to_luastring,
+      to_jsstring: core.to_jsstring,
+      readonlyBypass: bypass,
+    }
+  } finally {
+    // Put the shared copies back: anyone else requiring fengari gets the unpatched one.
+    for (const k of Object.keys(cache)) if (k.startsWith(dir)) delete cache[k]
+    for (const [k, m] of saved) (cache as Record<string, unknown>)[k] = m
+  }
+  return f
+}
+
+function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void {
+  const { LUA_TNUMINT, LUA_TNUMFLT } = m.defs.constant_types
+  const to_luastring = core.to_luastring as (s: string) => Uint8Array
+
+  // 1. No integer subtype: a value tagged integer is stored as a float. Every
+  // TValue assignment of `type` goes through this setter (constructor included).
+  Object.defineProperty(m.lobject.TValue.prototype, 'type', {
+    configurable: true,
+    get(this: { t_: number }) {
+      return this.t_
+    },
+    set(this: { t_: number }, v: number) {
+      this.t_ = v === LUA_TNUMINT ? LUA_TNUMFLT : v
+    },
+  })
+
+  // 2. Number to string as Lua 5.1 prints it (%.14g).
+  const luaS_bless = m.lstring.luaS_bless
+  m.lobject.luaO_tostring = function (L: any, obj: any) {
+    obj.setsvalue(luaS_bless(L, asciiBytes(formatLuaNumber(obj.value))))
+  }
+  // lua_pushfstring's %d / %I / %f / %c go through the same formatting (error
+  // messages carry line numbers; luaL_tolstring prints numbers with %f).
+  const origV = m.lobject.luaO_pushvfstring
+  const TYPEERROR = to_luastring('attempt to %s a %s value%s')
+  const TYPEERROR51 = to_luastring("attempt to %s %s '%s' (a %s value)")
+  const TYPEERROR51_ANON = to_luastring('attempt to %s a %s value')
+  const NEAR = to_luastring('%s near %s')
+  const EOF = to_luastring('<eof>')
+  const pushv = function (L: any, fmt: Uint8Array, argp: any[]): any {
+    // Lua 5.1's wording where 5.3 changed it: "attempt to index local 'x' (a nil value)"
+    // instead of "attempt to index a nil value (local 'x')", and "near '<eof>'".
+    if (sameBytes(fmt, TYPEERROR)) {
+      const info = Buffer.from(argp[2] as Uint8Array).toString('latin1')
+      const m51 = /^ \((\w+) '(.*)'\)$/s.exec(info)
+      if (m51 === null) return origV(L, TYPEERROR51_ANON, [argp[0], argp[1]])
+      return origV(L, TYPEERROR51, [argp[0], to_luastring(m51[1]!), Buffer.from(m51[2]!, 'latin1'), argp[1]])
+    }
+    if (sameBytes(fmt, NEAR) && argp[1] instanceof Uint8Array && sameBytes(argp[1], EOF)) {
+      return origV(L, fmt, [argp[0], to_luastring("'<eof>'")])
+    }
+    let needs = false
+    for (let i = 0; i + 1 < fmt.length; i++) {
+      if (fmt[i] === 37) {
+        const c = fmt[i + 1]
+        if (c === 100 || c === 73 || c === 102 || c === 99) {
+          needs = true
+          break
+        }
+        i++
+      }
+    }
+    if (!needs) return origV(L, fmt, argp)
+    const out: number[] = []
+    const args: any[] = []
+    let a = 0
+    for (let i = 0; i < fmt.length; i++) {
+      const ch = fmt[i]!
+      if (ch !== 37 || i + 1 >= fmt.length) {
+        out.push(ch)
+        continue
+      }
+      const c = fmt[++i]!
+      if (c === 100 || c === 73) {
+        out.push(37, 115)
+        args.push(to_luastring(String(Math.trunc(Number(argp[a++])))))
+      } else if (c === 102) {
+        out.push(37, 115)
+        args.push(to_luastring(formatLuaNumber(Number(argp[a++]))))
+      } else if (c === 99) {
+        const code = Number(argp[a++])
+        out.push(37, 115)
+        args.push(code >= 32 && code < 127 ? Uint8Array.of(code) : to_luastring(`<\\${code}>`))
+      } else {
+        out.push(37, c)
+        if (c !== 37) args.push(argp[a++])
+      }
+    }
+    return origV(L, Uint8Array.from(out), args)
+  }
+  m.lobject.luaO_pushvfstring = pushv
+  m.lobject.luaO_pushfstring = (L: any, fmt: Uint8Array, ...argp: any[]) => pushv(L, fmt, argp)
+
+  // Hex numerals are read as doubles (Lua 5.1's strtod), not as 5.3 integers that
+  // wrap modulo 2^32 in fengari (0x100000000 must not become 0).
+  const str2num = m.lobject.luaO_str2num
+  const HEX_INT = /^[ \f\n\r\t\v]*(-)?0[xX]([0-9a-fA-F]+)[ \f\n\r\t\v]*$/
+  m.lobject.luaO_str2num = function (s: Uint8Array, o: any) {
+    if (s.length > 2 && (s.includes(120) || s.includes(88))) {
+      const mm = HEX_INT.exec(Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString('latin1'))
+      if (mm !== null) {
+        const v = parseInt(mm[2]!, 16)
+        o.setfltvalue(mm[1] ? -v : v)
+        return s.length + 1
+      }
+    }
+    return str2num(s, o)
+  }
+
+  // 3. Read-only tables: a flag on the table, checked by the two functions every
+  // table write goes through (VM assignment, rawset, lua_seti, lua_rawseti).
+  const probe = m.ltable.luaH_new({ l_G: { id_counter: 0 } })
+  Object.getPrototypeOf(probe).readonly = false
+  const ldebug = m.ldebug
+  const setfrom = m.ltable.luaH_setfrom
+  const READONLY = to_luastring('Attempt to modify a readonly table')
+  m.ltable.luaH_setfrom = function (L: any, t: any, key: any, value: any) {
+    if (t.readonly === true && !bypass.on) ldebug.luaG_runerror(L, READONLY)
+    setfrom(L, t, key, value)
+  }
+  const setint = m.ltable.luaH_setint
+  m.ltable.luaH_setint = function (t: any, key: number, value: any) {
+    if (t.readonly === true && !bypass.on && currentL !== null) ldebug.luaG_runerror(currentL, READONLY)
+    setint(t, key, value)
+  }
+}
+
+/** An ASCII string (number text) as bytes, without a general UTF-8 encoder. */
+export function asciiBytes(t: string): Uint8Array {
+  const u = new Uint8Array(t.length)
+  for (let i = 0; i < t.length; i++) u[i] = t.charCodeAt(i)
+  return u
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** The state running now, for errors raised where fengari passes no state (lua_rawseti). */
+let currentL: any = null
+export function setCurrentState(L: any): void {
+  currentL = L
+}
+
+const NAN_F = new Float64Array(1)
+const NAN_U = new Uint32Array(NAN_F.buffer)
+
+/**
+ * A number as Lua 5.1 (and so Redis) prints it: C's `%.14g`, with glibc's
+ * spellings of the special values (`inf`, `-inf`, `-nan`, `-0`).
+ */
+export function formatLuaNumber(n: number): string {
+  if (n === 0) return Object.is(n, -0) ? '-0' : '0'
+  if (!Number.isFinite(n)) {
+    if (n === Infinity) return 'inf'
+    if (n === -Infinity) return '-inf'
+    // glibc prints the NaN's sign: 0/0 has it set on x86 (and in V8), so it prints "-nan".
+    NAN_F[0] = n
+    return NAN_U[1]! >>> 31 ? '-nan' : 'nan'
+  }
+  if (Number.isInteger(n) && Math.abs(n) < 1e14) return String(n)
+  return formatG(n, 14)
+}
+
+/**
+ * C's `%.<p>f`: like `toFixed`, but an exact tie rounds to even (glibc) where
+ * `toFixed` rounds away from zero (`%.0f` of 2.5 is `2`).
+ */
+export function toFixedC(n: number, p: number): string {
+  if (Object.is(n, -0)) return '-' + (0).toFixed(p)
+  const out = n.toFixed(p)
+  const a = Math.abs(n)
+  if (a >= 1e21 || p >= 99) return out
+  const exact = a.toFixed(100)
+  const dot = exact.indexOf('.')
+  if (exact.charCodeAt(dot + p + 1) !== 53) return out
+  for (let i = dot + p + 2; i < exact.length; i++) if (exact.charCodeAt(i) !== 48) return out
+  const lastDigit = exact.charCodeAt(p === 0 ? dot - 1 : dot + p) - 48
+  if (lastDigit % 2 !== 0) return out
+  const kept = exact.slice(0, p === 0 ? dot : dot + p + 1)
+  return (n < 0 || Object.is(n, -0) ? '-' : '') + kept
+}
+
+/** C's `%.<p>e` digits (mantissa `d.ddd` and exponent), with glibc's round-half-even on exact ties. */
+export function toExponentialC(n: number, p: number): { mant: string; exp: number } {
+  let e = n.toExponential(p)
+  if (p < 99) {
+    const exact = Math.abs(n).toExponential(100)
+    const ei = exact.indexOf('e')
+    const digits = exact.slice(0, ei).replace('.', '')
+    if (digits.charCodeAt(p + 1) === 53 && /^0*$/.test(digits.slice(p + 2)) && (digits.charCodeAt(p) - 48) % 2 === 0) {
+      const kept = digits.slice(0, p + 1)
+      e = (n < 0 ? '-' : '') + kept[0] + (p > 0 ? '.' + kept.slice(1) : '') + exact.slice(ei)
+    }
+  }
+  const ei = e.indexOf('e')
+  return { mant: e.slice(0, ei), exp: Number(e.slice(ei + 1)) }
+}
+
+/** C's `%.<p>g` for a finite nonzero number. */
+export function formatG(n: number, p: number, alt = false, upper = false): string {
+  if (p === 0) p = 1
+  const { mant, exp: x } = toExponentialC(n, p - 1)
+  let s: string
+  if (x < -4 || x >= p) {
+    let m = mant
+    if (!alt && m.includes('.')) m = m.replace(/\.?0+$/, '')
+    const ax = Math.abs(x)
+    s = m + (upper ? 'E' : 'e') + (x < 0 ? '-' : '+') + (ax < 10 ? '0' + ax : String(ax))
+  } else {
+    s = toFixedC(n, Math.max(0, p - 1 - x))
+    if (!alt && s.includes('.')) s = s.replace(/\.?0+$/, '')
+  }
+  return s
+}

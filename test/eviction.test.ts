@@ -1,0 +1,463 @@
+import { describe, expect, it } from 'vitest'
+import { NULL_ARRAY } from '../src/core/reply.js'
+import { ManualClock, ReplyError, Store } from '../src/index.js'
+import type { EvictionPolicy } from '../src/keyspace/eviction.js'
+import { entrySize } from '../src/keyspace/memory.js'
+
+const OOM = "OOM command not allowed when used memory > 'maxmemory'."
+
+function store(opts: ConstructorParameters<typeof Store>[0] = {}): Store {
+  return new Store({ activeExpiry: false, ...opts })
+}
+
+/** Keys of `names` that are gone. */
+function gone(s: Store, names: string[]): string[] {
+  return names.filter((k) => s.exists(k) === 0)
+}
+
+const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => prefix + i)
+
+/** Sum of every entry's accounted bytes: must always equal the running total. */
+function accountedSum(s: Store): number {
+  let sum = 0
+  for (const db of s.ks.dbs) for (const e of db.map.values()) sum += e.mem
+  return sum
+}
+
+describe('noeviction', () => {
+  it('refuses denyoom commands with Redis OOM error, typed and through call()', () => {
+    const s = store({ maxmemory: 4000 })
+    let n = 0
+    expect(() => {
+      for (; n < 1000; n++) s.set('k' + n, 'x'.repeat(50))
+    }).toThrow(OOM)
+    expect(n).toBeGreaterThan(5)
+    expect(s.dbsize()).toBe(n)
+    expect(() => s.call('SET', 'other', 'v')).toThrow(ReplyError)
+    expect(() => s.call('SET', 'other', 'v')).toThrow(OOM)
+    expect(() => s.call('INCR', 'counter')).toThrow(OOM)
+    expect(() => s.call('RPUSH', 'list', 'a')).toThrow(OOM)
+    // Commands that are not denyoom still run: reads, DEL, EXPIRE.
+    expect(s.get('k0')).toBe('x'.repeat(50))
+    expect(s.call('EXPIRE', 'k0', 100)).toBe(1)
+    expect(s.del('k1', 'k2', 'k3')).toBe(3)
+    // Room again: writes succeed.
+    expect(s.set('again', 'v')).toBe('OK')
+    expect(s.memoryStats().evictedKeys).toBe(0)
+  })
+
+  it('refuses writes inside a session too, and a refused command changes nothing', () => {
+    const s = store()
+    s.set('first', 'v')
+    s.configSet('maxmemory', '1')
+    const sess = s.session()
+    const r = sess.execute(['SET', 'a', 'b'])
+    expect(r).toBeInstanceOf(ReplyError)
+    expect((r as ReplyError).message).toBe(OOM)
+    expect(s.dbsize()).toBe(1)
+    expect(s.call('GET', 'a')).toBe(null)
+    // Queued in MULTI while over the limit: refused at once, and EXEC aborts.
+    sess.execute(['MULTI'])
+    expect((sess.execute(['GET', 'first']) as ReplyError).message).toBe(OOM)
+    expect((sess.execute(['EXEC']) as ReplyError).message).toBe(
+      "EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.",
+    )
+  })
+
+  it('maxkeys with noeviction refuses writes at the cap', () => {
+    const s = store({ maxkeys: 3 })
+    s.set('a', '1')
+    s.set('b', '2')
+    s.set('c', '3')
+    expect(() => s.set('d', '4')).toThrow(OOM)
+    expect(s.dbsize()).toBe(3)
+    s.del('a')
+    expect(s.set('d', '4')).toBe('OK')
+  })
+})
+
+describe('reads never evict', () => {
+  it('over the limit, reads run and evict nothing; the next write evicts', () => {
+    const s = store({ maxmemoryPolicy: 'allkeys-lru' })
+    for (let i = 0; i < 200; i++) s.set('k' + i, 'v'.repeat(20))
+    // noeviction while lowering the limit: nothing is evicted at CONFIG SET.
+    s.configSet('maxmemory-policy', 'noeviction')
+    s.configSet('maxmemory', String(Math.floor(s.usedMemory() / 2)))
+    s.configSet('maxmemory-policy', 'allkeys-lru')
+    // Switching to an evicting policy evicts down at once...
+    const after = s.dbsize()
+    expect(after).toBeLessThan(200)
+    expect(s.usedMemory()).toBeLessThanOrEqual(s.memoryStats().maxmemory)
+    // ...and from then on reads leave everything in place, whatever they hit or miss.
+    const evicted = s.memoryStats().evictedKeys
+    for (let i = 0; i < 2000; i++) {
+      s.get('k' + (i % 250))
+      s.exists('k' + (i % 7))
+      s.call('STRLEN', 'k' + (i % 13))
+    }
+    expect(s.dbsize()).toBe(after)
+    expect(s.memoryStats().evictedKeys).toBe(evicted)
+  })
+
+  it('under noeviction over the limit, reads still answer', () => {
+    const s = store()
+    for (let i = 0; i < 50; i++) s.set('k' + i, 'v')
+    s.configSet('maxmemory', '100')
+    expect(s.dbsize()).toBe(50)
+    expect(s.get('k1')).toBe('v')
+    expect(s.call('MGET', 'k1', 'k2')).toEqual(['v', 'v'])
+    expect(() => s.set('x', 'y')).toThrow(OOM)
+  })
+})
+
+describe('allkeys-lru', () => {
+  it('evicts the least recently used keys (sampled, as Redis)', () => {
+    const s = store({ maxkeys: 1000, maxmemoryPolicy: 'allkeys-lru' })
+    const old = range(1000, 'k')
+    for (const k of old) s.set(k, 'v')
+    for (let i = 0; i < 100; i++) s.set('n' + i, 'v')
+    const ranks = old.map((k, i) => (s.exists(k) === 0 ? i : -1)).filter((i) => i >= 0)
+    expect(ranks.length).toBe(100)
+    // Exact LRU would evict ranks 0..99 (mean 49.5); random eviction gives a mean near 500.
+    const mean = ranks.reduce((a, b) => a + b, 0) / ranks.length
+    expect(mean).toBeLessThan(200)
+    expect(Math.max(...ranks)).toBeLessThan(500)
+  })
+
+  it('is exact with many samples, and reads refresh recency', () => {
+    const s = store({ maxkeys: 100, maxmemoryPolicy: 'allkeys-lru', config: { 'maxmemory-samples': 64 } })
+    const keys = range(100, 'k')
+    for (const k of keys) s.set(k, 'v')
+    // Touch the first half: now the second half is the least recently used.
+    for (let i = 0; i < 50; i++) s.get(keys[i]!)
+    for (let i = 0; i < 20; i++) s.set('n' + i, 'v')
+    const lost = gone(s, keys)
+    expect(lost.length).toBe(20)
+    expect(lost.every((k) => Number(k.slice(1)) >= 50)).toBe(true)
+  })
+
+  it('evicts from every database', () => {
+    const s = store({ maxkeys: 100, maxmemoryPolicy: 'allkeys-lru' })
+    const db1 = s.session()
+    db1.execute(['SELECT', '1'])
+    for (let i = 0; i < 60; i++) db1.execute(['SET', 'a' + i, 'v'])
+    for (let i = 0; i < 200; i++) s.set('b' + i, 'v')
+    expect(s.ks.dbs[1]!.size).toBeLessThan(60)
+    expect(s.ks.dbs[0]!.size + s.ks.dbs[1]!.size).toBeLessThanOrEqual(100)
+  })
+})
+
+describe('volatile-lru / volatile-lfu / volatile-random / volatile-ttl', () => {
+  for (const policy of ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl'] as EvictionPolicy[]) {
+    it(`${policy} evicts only keys with a TTL, then refuses writes`, () => {
+      const s = store({ maxkeys: 100, maxmemoryPolicy: policy })
+      const persistent = range(50, 'p')
+      for (const k of persistent) s.set(k, 'v')
+      for (let i = 0; i < 50; i++) s.set('t' + i, 'v', { ex: 1000 + i })
+      for (let i = 0; i < 30; i++) s.set('n' + i, 'v')
+      expect(gone(s, persistent)).toEqual([])
+      expect(s.dbsize()).toBeLessThanOrEqual(100)
+      // Once no key has a TTL left, nothing can be evicted.
+      for (let i = 30; i < 200; i++) {
+        try {
+          s.set('n' + i, 'v')
+        } catch (e) {
+          expect((e as Error).message).toBe(OOM)
+          break
+        }
+      }
+      expect(gone(s, persistent)).toEqual([])
+      expect(() => s.set('last', 'v')).toThrow(OOM)
+    })
+  }
+
+  it('volatile-ttl evicts the keys that expire soonest', () => {
+    const s = store({ maxkeys: 500, maxmemoryPolicy: 'volatile-ttl', config: { 'maxmemory-samples': 10 } })
+    const keys = range(500, 't')
+    // Shuffled TTLs so slot order says nothing about them.
+    const order = keys.map((_, i) => i).sort(() => Math.random() - 0.5)
+    keys.forEach((k, i) => s.set(k, 'v', { ex: 1000 + order[i]! }))
+    for (let i = 0; i < 50; i++) s.set('n' + i, 'v')
+    const ttlRanks = keys.filter((k) => s.exists(k) === 0).map((k) => order[Number(k.slice(1))]!)
+    expect(ttlRanks.length).toBe(50)
+    const mean = ttlRanks.reduce((a, b) => a + b, 0) / ttlRanks.length
+    // Exact: mean 24.5; random: about 250.
+    expect(mean).toBeLessThan(100)
+  })
+})
+
+describe('allkeys-lfu', () => {
+  it('keeps frequently used keys', () => {
+    const s = store({ maxkeys: 1000, maxmemoryPolicy: 'allkeys-lfu' })
+    const hot = range(100, 'h')
+    const cold = range(900, 'c')
+    for (const k of [...hot, ...cold]) s.set(k, 'v')
+    for (let r = 0; r < 30; r++) for (const k of hot) s.get(k)
+    for (let i = 0; i < 300; i++) s.set('n' + i, 'v')
+    expect(gone(s, hot).length).toBeLessThanOrEqual(2)
+    expect(gone(s, cold).length).toBeGreaterThan(250)
+  })
+
+  it('OBJECT FREQ follows Redis: 5 for a new key, +1 on first access, decays by lfu-decay-time', () => {
+    const clock = new ManualClock(1_700_000_000_000)
+    const s = store({ clock, maxmemoryPolicy: 'allkeys-lfu' })
+    s.set('k', 'v')
+    expect(s.call('OBJECT', 'FREQ', 'k')).toBe(5)
+    s.get('k')
+    expect(s.call('OBJECT', 'FREQ', 'k')).toBe(6)
+    // The counter grows logarithmically: 1000 accesses get far less than 1000 increments.
+    for (let i = 0; i < 1000; i++) s.get('k')
+    const f = s.call('OBJECT', 'FREQ', 'k') as number
+    expect(f).toBeGreaterThan(10)
+    expect(f).toBeLessThan(40)
+    // One step of decay per minute idle (lfu-decay-time 1), read without being stored by OBJECT FREQ.
+    clock.advance(5 * 60_000)
+    expect(s.call('OBJECT', 'FREQ', 'k')).toBe(f - 5)
+    s.configSet('lfu-decay-time', '0')
+    expect(s.call('OBJECT', 'FREQ', 'k')).toBe(f)
+    s.configSet('lfu-decay-time', '2')
+    expect(s.call('OBJECT', 'FREQ', 'k')).toBe(f - 2)
+    clock.advance(1000 * 60_000)
+    expect(s.call('OBJECT', 'FREQ', 'k')).toBe(0)
+  })
+
+  it('lfu-log-factor 0 counts every access; OBJECT IDLETIME is refused', () => {
+    const s = store({ maxmemoryPolicy: 'volatile-lfu', config: { 'lfu-log-factor': 0 } })
+    s.set('k', 'v')
+    for (let i = 0; i < 100; i++) s.get('k')
+    expect(s.call('OBJECT', 'FREQ', 'k')).toBe(105)
+    for (let i = 0; i < 500; i++) s.get('k')
+    expect(s.call('OBJECT', 'FREQ', 'k')).toBe(255)
+    expect(() => s.call('OBJECT', 'IDLETIME', 'k')).toThrow(
+      'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+    )
+  })
+})
+
+describe('allkeys-random / volatile-random', () => {
+  it('allkeys-random picks victims uniformly', () => {
+    const counts = new Map<string, number>()
+    const trials = 2000
+    for (let t = 0; t < trials; t++) {
+      const s = store({ maxkeys: 10, maxmemoryPolicy: 'allkeys-random' })
+      for (let i = 0; i < 10; i++) s.set('k' + i, 'v')
+      s.set('new', 'v')
+      for (const k of gone(s, range(10, 'k'))) counts.set(k, (counts.get(k) ?? 0) + 1)
+      s.close()
+    }
+    // Each key: expected 200, standard deviation about 13.4; allow 5 sigma.
+    expect(counts.size).toBe(10)
+    for (const c of counts.values()) expect(Math.abs(c - 200)).toBeLessThan(70)
+  })
+
+  it('volatile-random picks uniformly among keys with a TTL', () => {
+    const counts = new Map<string, number>()
+    for (let t = 0; t < 1000; t++) {
+      const s = store({ maxkeys: 10, maxmemoryPolicy: 'volatile-random' })
+      for (let i = 0; i < 5; i++) s.set('p' + i, 'v')
+      for (let i = 0; i < 5; i++) s.set('t' + i, 'v', { px: 100000 })
+      s.set('new', 'v')
+      const lost = gone(s, [...range(5, 'p'), ...range(5, 't')])
+      expect(lost.length).toBe(1)
+      expect(lost[0]!.startsWith('t')).toBe(true)
+      counts.set(lost[0]!, (counts.get(lost[0]!) ?? 0) + 1)
+      s.close()
+    }
+    for (const c of counts.values()) expect(Math.abs(c - 200)).toBeLessThan(70)
+  })
+})
+
+describe('eviction side effects', () => {
+  it('counts evicted_keys, publishes evicted events, reports DEL effects and dirties WATCH', async () => {
+    const s = store({ maxkeys: 5, maxmemoryPolicy: 'allkeys-lru', config: { 'notify-keyspace-events': 'Ee' } })
+    const events: string[] = []
+    s.subscribe('__keyevent@0__:evicted', (message) => events.push(message))
+    const effects: string[][] = []
+    s.onEffect((fx) => effects.push(fx.argv.map(String)))
+    for (let i = 0; i < 5; i++) s.set('k' + i, 'v')
+    const watcher = s.session()
+    for (let i = 0; i < 5; i++) watcher.execute(['WATCH', 'k' + i])
+    watcher.execute(['MULTI'])
+    watcher.execute(['SET', 'x', '1'])
+    for (let i = 0; i < 3; i++) s.set('n' + i, 'v')
+    await new Promise((r) => setTimeout(r, 10))
+    const lost = gone(s, range(5, 'k'))
+    expect(lost.length).toBe(3)
+    expect(events.sort()).toEqual([...lost].sort())
+    expect(effects.filter((a) => a[0] === 'DEL').map((a) => a[1]).sort()).toEqual([...lost].sort())
+    expect(s.call('INFO', 'stats') as string).toContain('evicted_keys:3\r\n')
+    expect(s.memoryStats().evictedKeys).toBe(3)
+    // A watched key was evicted: the transaction fails.
+    expect(watcher.execute(['EXEC'])).toBe(NULL_ARRAY)
+    s.call('CONFIG', 'RESETSTAT')
+    expect(s.memoryStats().evictedKeys).toBe(0)
+  })
+
+  it('keeps keyspace_hits and keyspace_misses', () => {
+    const s = store({ maxkeys: 10, maxmemoryPolicy: 'allkeys-lru' })
+    s.set('a', '1')
+    s.get('a')
+    s.get('a')
+    s.get('missing')
+    const info = s.call('INFO', 'stats') as string
+    expect(info).toContain('keyspace_hits:2\r\n')
+    expect(info).toContain('keyspace_misses:1\r\n')
+    expect(s.memoryStats().hitRatio).toBeCloseTo(2 / 3)
+  })
+})
+
+describe('limits', () => {
+  it('CONFIG SET maxmemory evicts down to the new limit at once', () => {
+    const s = store({ maxmemoryPolicy: 'allkeys-lru' })
+    for (let i = 0; i < 1000; i++) s.set('k' + i, 'v'.repeat(30))
+    const used = s.usedMemory()
+    expect(s.dbsize()).toBe(1000)
+    s.call('CONFIG', 'SET', 'maxmemory', String(Math.floor(used / 4)))
+    expect(s.usedMemory()).toBeLessThanOrEqual(used / 4)
+    expect(s.dbsize()).toBeGreaterThan(200)
+    expect(s.dbsize()).toBeLessThan(260)
+    expect(s.call('CONFIG', 'GET', 'maxmemory')).toEqual(['maxmemory', String(Math.floor(used / 4))])
+  })
+
+  it('accepts maxmemory with units, and maxkeys through CONFIG', () => {
+    const s = store({ maxmemory: '2mb', maxmemoryPolicy: 'allkeys-random' })
+    expect(s.memoryStats().maxmemory).toBe(2 * 1024 * 1024)
+    expect(s.call('CONFIG', 'GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'allkeys-random'])
+    s.call('CONFIG', 'SET', 'maxkeys', '10')
+    for (let i = 0; i < 100; i++) s.set('k' + i, 'v')
+    expect(s.dbsize()).toBe(10)
+    expect(() => s.call('CONFIG', 'SET', 'maxkeys', '-1')).toThrow("ERR CONFIG SET failed (possibly related to argument 'maxkeys') - argument must be between 0 and 9007199254740991 inclusive")
+    expect(() => new Store({ maxmemory: 'lots' })).toThrow(RangeError)
+    expect(() => new Store({ maxmemoryPolicy: 'fifo' as EvictionPolicy })).toThrow(RangeError)
+  })
+
+  it('keeps memory within the limit under a long random write load of every type', () => {
+    const limit = 200_000
+    const s = store({ maxmemory: limit, maxmemoryPolicy: 'allkeys-lru' })
+    let seed = 12345
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed % n)
+    const value = (n: number) => 'x'.repeat(1 + rnd(n))
+    let maxAfter = 0
+    for (let i = 0; i < 20_000; i++) {
+      const k = 'key' + rnd(3000)
+      try {
+        switch (rnd(9)) {
+          case 0:
+            s.call('SET', k, value(400))
+            break
+          case 1:
+            s.call('APPEND', 's' + k, value(50))
+            break
+          case 2:
+            s.call('HSET', 'h' + k, 'f' + rnd(20), value(40))
+            break
+          case 3:
+            s.call('RPUSH', 'l' + k, value(40))
+            break
+          case 4:
+            s.call('SADD', 'z' + k, 'm' + rnd(50))
+            break
+          case 5:
+            s.call('ZADD', 'zz' + k, rnd(100), 'm' + rnd(50))
+            break
+          case 6:
+            s.call('SET', k, value(100), 'EX', 100 + rnd(100))
+            break
+          case 7:
+            s.call('DEL', 'h' + k)
+            break
+          default:
+            s.get(k)
+        }
+      } catch (e) {
+        // Wrong types between random keys are expected; never OOM with an evicting policy.
+        expect((e as Error).message).toMatch(/^WRONGTYPE/)
+      }
+      // Over the limit by at most the last write (eviction happens before a write).
+      maxAfter = Math.max(maxAfter, s.usedMemory())
+      expect(s.usedMemory()).toBeLessThan(limit + 4000)
+      // The next write first brings it back under the limit.
+      s.beforeWrite()
+      expect(s.usedMemory()).toBeLessThanOrEqual(limit)
+    }
+    expect(maxAfter).toBeGreaterThan(limit * 0.9)
+    expect(s.memoryStats().evictedKeys).toBeGreaterThan(100)
+    // The running total is exactly the sum of what each key is accounted for.
+    expect(s.usedMemory()).toBe(accountedSum(s))
+  })
+
+  it('accounting follows flushes, swaps, renames and expiry', () => {
+    const clock = new ManualClock(1_700_000_000_000)
+    const s = store({ clock, maxkeys: 1000, maxmemoryPolicy: 'allkeys-lru' })
+    for (let i = 0; i < 100; i++) s.set('k' + i, 'v' + i)
+    const sess = s.session()
+    sess.execute(['SELECT', '3'])
+    for (let i = 0; i < 50; i++) sess.execute(['SET', 'x' + i, 'value' + i, 'PX', '1000'])
+    expect(s.usedMemory()).toBe(accountedSum(s))
+    s.call('SWAPDB', '0', '3')
+    expect(s.usedMemory()).toBe(accountedSum(s))
+    // After the swap, eviction finds keys in the right database.
+    s.call('CONFIG', 'SET', 'maxkeys', '120')
+    expect(s.ks.dbs[0]!.size + s.ks.dbs[3]!.size).toBeLessThan(120)
+    expect(s.usedMemory()).toBe(accountedSum(s))
+    s.call('RENAME', 'x1', 'renamed')
+    clock.advance(2000)
+    s.call('EXISTS', ...range(50, 'x'))
+    expect(s.usedMemory()).toBe(accountedSum(s))
+    s.flushdb()
+    expect(s.usedMemory()).toBe(accountedSum(s))
+    s.flushall()
+    expect(s.usedMemory()).toBe(0)
+    expect(s.memoryStats().keys).toBe(0)
+    s.set('again', 'v')
+    expect(s.usedMemory()).toBe(entrySize('again', s.ks.dbs[0]!.map.get('again')!))
+  })
+})
+
+describe('OBJECT IDLETIME and REFCOUNT', () => {
+  for (const policy of ['noeviction', 'allkeys-lru', 'volatile-ttl'] as EvictionPolicy[]) {
+    it(`IDLETIME counts seconds since the last access under ${policy}`, () => {
+      const clock = new ManualClock(1_700_000_000_000)
+      const s = store({ clock, maxmemoryPolicy: policy, maxmemory: '10mb' })
+      s.set('a', '1')
+      s.set('b', '1')
+      clock.advance(5000)
+      expect(s.call('OBJECT', 'IDLETIME', 'a')).toBe(5)
+      s.get('a')
+      clock.advance(3000)
+      expect(s.call('OBJECT', 'IDLETIME', 'a')).toBe(3)
+      expect(s.call('OBJECT', 'IDLETIME', 'b')).toBe(8)
+      // OBJECT itself is not an access.
+      expect(s.call('OBJECT', 'IDLETIME', 'b')).toBe(8)
+      expect(() => s.call('OBJECT', 'FREQ', 'a')).toThrow(
+        'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+      )
+    })
+  }
+
+  it('idle times survive switching between LRU and other policies', () => {
+    const clock = new ManualClock(1_700_000_000_000)
+    const s = store({ clock })
+    s.set('a', '1')
+    clock.advance(10_000)
+    s.configSet('maxmemory-policy', 'allkeys-lru')
+    expect(s.call('OBJECT', 'IDLETIME', 'a')).toBe(10)
+    s.set('b', '1')
+    clock.advance(4000)
+    s.configSet('maxmemory-policy', 'volatile-random')
+    expect(s.call('OBJECT', 'IDLETIME', 'a')).toBe(14)
+    expect(s.call('OBJECT', 'IDLETIME', 'b')).toBe(4)
+    s.configSet('maxmemory-policy', 'allkeys-lfu')
+    expect(s.call('OBJECT', 'FREQ', 'a')).toBe(5)
+  })
+
+  it('small integers are shared objects only without an LRU/LFU maxmemory policy', () => {
+    const s = store()
+    s.set('n', '42')
+    expect(s.call('OBJECT', 'REFCOUNT', 'n')).toBe(2147483647)
+    s.configSet('maxmemory-policy', 'allkeys-lru')
+    expect(s.call('OBJECT', 'REFCOUNT', 'n')).toBe(2147483647)
+    s.configSet('maxmemory', '100mb')
+    expect(s.call('OBJECT', 'REFCOUNT', 'n')).toBe(1)
+  })
+})

@@ -1,0 +1,292 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { Store, ManualClock, ReplyError, type Effect } from '../../src/index.js'
+import { lua } from '../../src/scripting/index.js'
+import { NOT_ENABLED } from '../../src/commands/scripting.js'
+
+const stores: Store[] = []
+function newStore(opts: ConstructorParameters<typeof Store>[0] = {}): Store {
+  const s = new Store({ scripting: lua(), ...opts })
+  stores.push(s)
+  return s
+}
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close()
+})
+
+function err(fn: () => unknown): string {
+  try {
+    fn()
+  } catch (e) {
+    if (e instanceof ReplyError) return e.message
+    throw e
+  }
+  throw new Error('expected a ReplyError')
+}
+
+describe('without the hook', () => {
+  it('answers every scripting command with how to enable it', () => {
+    const s = new Store()
+    stores.push(s)
+    for (const argv of [
+      ['EVAL', 'return 1', '0'],
+      ['EVALSHA', 'a'.repeat(40), '0'],
+      ['SCRIPT', 'LOAD', 'return 1'],
+      ['FUNCTION', 'LIST'],
+      ['FCALL', 'f', '0'],
+    ]) {
+      expect(err(() => s.call(argv[0]!, ...argv.slice(1)))).toBe('ERR ' + NOT_ENABLED)
+    }
+    // Argument errors still come first, as they would from any command.
+    expect(err(() => s.call('EVAL', 'return 1', 'x'))).toBe('ERR value is not an integer or out of range')
+  })
+})
+
+describe('typed API', () => {
+  it('eval, evalsha, scriptLoad, scriptExists, scriptFlush', () => {
+    const s = newStore()
+    expect(s.eval("return redis.call('INCRBY', KEYS[1], ARGV[1])", ['n'], [5])).toBe(5)
+    expect(s.eval('return {KEYS[1], ARGV[1], ARGV[2]}', ['k'], ['a', 1.5])).toEqual(['k', 'a', '1.5'])
+    const sha = s.scriptLoad('return ARGV[1] .. "!"')
+    expect(sha).toMatch(/^[0-9a-f]{40}$/)
+    expect(s.evalsha(sha, [], ['hi'])).toBe('hi!')
+    expect(s.scriptExists(sha, '0'.repeat(40))).toEqual([true, false])
+    s.scriptFlush()
+    expect(s.scriptExists(sha)).toEqual([false])
+    expect(err(() => s.evalsha(sha))).toBe('NOSCRIPT No matching script. Please use EVAL.')
+    expect(err(() => s.eval('error("boom")'))).toMatch(/^ERR user_script:1: boom script: [0-9a-f]{40}, on @user_script:1\.$/)
+  })
+
+  it('returns Buffers with buffers: true, and reads binary arguments exactly', () => {
+    const s = newStore()
+    const bin = Buffer.from([0, 255, 1, 128])
+    expect(s.eval('return ARGV[1]', [], [bin], { buffers: true })).toEqual(bin)
+    expect(s.eval('return #ARGV[1]', [], [bin])).toBe(4)
+    s.eval("redis.call('SET', KEYS[1], ARGV[1])", [bin], [bin])
+    expect(s.callBuffer('GET', bin)).toEqual(bin)
+  })
+
+  it('read-only runs refuse writes', () => {
+    const s = newStore()
+    expect(err(() => s.eval("return redis.call('SET', 'k', 'v')", [], [], { readOnly: true }))).toMatch(
+      /^ERR Write commands are not allowed from read-only scripts\. script: /,
+    )
+    expect(s.call('EXISTS', 'k')).toBe(0)
+  })
+
+  it('defineScript runs by SHA and reloads after SCRIPT FLUSH', () => {
+    const s = newStore()
+    const incr = s.defineScript("return redis.call('INCR', KEYS[1])")
+    expect(incr.run(['hits'])).toBe(1)
+    s.call('SCRIPT', 'FLUSH')
+    expect(incr.run(['hits'])).toBe(2)
+    expect(s.scriptExists(incr.sha)).toEqual([true])
+  })
+
+  it('functions: load, fcall, list, delete, flush', () => {
+    const s = newStore()
+    const code = "#!lua name=lib\nredis.register_function{function_name='add', callback=function(keys, args) return redis.call('INCRBY', keys[1], args[1]) end, description='adds'}\nredis.register_function{function_name='get', callback=function(keys) return redis.call('GET', keys[1]) end, flags={'no-writes'}}"
+    expect(s.functionLoad(code)).toBe('lib')
+    expect(s.fcall('add', ['c'], [3])).toBe(3)
+    expect(s.fcall('get', ['c'], [], { readOnly: true })).toBe('3')
+    expect(err(() => s.fcall('add', ['c'], [1], { readOnly: true }))).toBe('ERR Can not execute a script with write flag using *_ro command.')
+    expect(s.functionList({ withCode: true })).toEqual([
+      {
+        libraryName: 'lib',
+        engine: 'LUA',
+        functions: [
+          { name: 'add', description: 'adds', flags: [] },
+          { name: 'get', description: null, flags: ['no-writes'] },
+        ],
+        libraryCode: code,
+      },
+    ])
+    expect(err(() => s.functionLoad(code))).toBe("ERR Library 'lib' already exists")
+    expect(s.functionLoad(code.replace("'adds'", "'adds again'"), { replace: true })).toBe('lib')
+    s.functionDelete('lib')
+    expect(err(() => s.fcall('add', ['c'], [1]))).toBe('ERR Function not found')
+    s.functionLoad(code)
+    s.functionFlush()
+    expect(s.functionList()).toEqual([])
+  })
+
+  it('FUNCTION DUMP output restores, here and after a flush', () => {
+    const s = newStore()
+    s.functionLoad("#!lua name=a\nredis.register_function('fa', function() return 'A' end)")
+    s.functionLoad("#!lua name=b\nredis.register_function('fb', function() return 'B' end)")
+    const dump = s.callBuffer('FUNCTION', 'DUMP') as Buffer
+    s.functionFlush()
+    expect(s.call('FUNCTION', 'RESTORE', dump)).toBe('OK')
+    expect([s.fcall('fa'), s.fcall('fb')]).toEqual(['A', 'B'])
+    expect(err(() => s.call('FUNCTION', 'RESTORE', dump))).toBe('ERR Library a already exists')
+    expect(s.call('FUNCTION', 'RESTORE', dump, 'REPLACE')).toBe('OK')
+    const bad = Buffer.from(dump)
+    bad[bad.length - 1] = bad[bad.length - 1]! ^ 1
+    expect(err(() => s.call('FUNCTION', 'RESTORE', bad))).toBe('ERR DUMP payload version or checksum are wrong')
+  })
+})
+
+describe('sandbox', () => {
+  it('gives Redis errors for escapes and leaves the host untouched', () => {
+    const s = newStore()
+    const cases: Array<[string, RegExp]> = [
+      ['os.exit(1)', /Script attempted to access nonexistent global variable 'os'/],
+      ['return io.open("/etc/passwd")', /nonexistent global variable 'io'/],
+      ['return require("fs")', /nonexistent global variable 'require'/],
+      ['return loadfile("/etc/passwd")', /nonexistent global variable 'loadfile'/],
+      ['return dofile("/etc/passwd")', /nonexistent global variable 'dofile'/],
+      ['print("x")', /nonexistent global variable 'print'/],
+      ['setmetatable(string, {})', /^ERR Attempt to modify a readonly table script:/],
+      ['getmetatable("").__index = {}', /Attempt to modify a readonly table/],
+      ['string.upper = nil', /^ERR user_script:1: Attempt to modify a readonly table/],
+      ['newglobal = 1', /^ERR user_script:1: Attempt to modify a readonly table/],
+      ['rawset(_G, "g", 1)', /^ERR Attempt to modify a readonly table/],
+      ['local function f(n) return 1 + f(n + 1) end return f(1)', /stack overflow/],
+      ['return loadstring(string.dump(function() end))', /./],
+      ['return load("return 1")', /function expected, got string/],
+    ]
+    for (const [script, re] of cases) {
+      let out: string
+      try {
+        out = String(s.eval(script))
+      } catch (e) {
+        out = (e as Error).message
+      }
+      expect(out, script).toMatch(re)
+    }
+    // Still alive, and the library tables intact for the next script.
+    expect(s.eval('return string.upper("ok")')).toBe('OK')
+    expect(s.eval('return ("x"):rep(2)')).toBe('xx')
+  })
+
+  it('stops an endless loop at busy-reply-threshold', () => {
+    const s = newStore({ config: { 'busy-reply-threshold': 50 } })
+    const t0 = Date.now()
+    expect(err(() => s.eval('while true do end'))).toMatch(/^ERR Script killed by user with SCRIPT KILL\.\.\. script: [0-9a-f]{40}, on @user_script:1\.$/)
+    expect(Date.now() - t0).toBeLessThan(5000)
+    // A pcall cannot swallow the kill.
+    expect(err(() => s.eval('while true do pcall(function() while true do end end) end'))).toMatch(/Script killed by user/)
+    expect(s.eval('return 1')).toBe(1)
+  })
+
+  it('lets a script that wrote run past the threshold, up to the hard limit', () => {
+    const s = newStore({ config: { 'busy-reply-threshold': 20 }, scripting: lua({ hardTimeLimit: 300 }) })
+    const t0 = Date.now()
+    expect(err(() => s.eval("redis.call('SET', 'w', 1) while true do end"))).toMatch(/^ERR Script killed: it ran for more than 300 ms after writing/)
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290)
+    expect(s.call('GET', 'w')).toBe('1')
+    // A script that wrote and finishes before the hard limit completes.
+    expect(s.eval("redis.call('SET', 'w', 2) local t = 0 for i = 1, 3e4 do t = t + i end return t")).toBe(450015000)
+  })
+})
+
+describe('execution', () => {
+  it("reports a script's writes as its commands, wrapped in MULTI/EXEC", () => {
+    const s = newStore()
+    const seen: Effect[] = []
+    s.onEffect((e) => seen.push({ db: e.db, argv: e.argv.map(String) }))
+    s.eval("redis.call('SET', 'a', '1') redis.call('INCR', 'a') return redis.call('GET', 'a')")
+    // The commands' own effects (whatever each write reports), inside MULTI ... EXEC.
+    expect(seen.length).toBe(4)
+    expect(seen[0]!.argv).toEqual(['MULTI'])
+    expect(seen[1]!.argv).toEqual(['SET', 'a', '1'])
+    expect(seen[2]!.argv[1]).toBe('a')
+    expect(seen[3]!.argv).toEqual(['EXEC'])
+    seen.length = 0
+    s.eval("redis.call('SET', 'b', '1')")
+    expect(seen.length).toBe(1)
+    expect(seen[0]!.argv[0]).toBe('SET')
+    seen.length = 0
+    s.eval("return redis.call('GET', 'b')")
+    expect(seen).toEqual([])
+    s.eval("redis.set_repl(redis.REPL_NONE) redis.call('SET', 'c', '1')")
+    expect(seen).toEqual([])
+    expect(s.call('GET', 'c')).toBe('1')
+  })
+
+  it('freezes time while the script runs', () => {
+    const clock = new ManualClock(1_000_000)
+    const s = newStore({ clock })
+    const r = s.eval("redis.call('SET', 'k', 'v', 'PX', 100) local a = redis.call('PTTL', 'k') return {a, redis.call('TIME')[1]}") as unknown[]
+    expect(r).toEqual([100, '1000'])
+  })
+
+  it('runs in the caller database and leaves the caller there', () => {
+    const s = newStore()
+    s.call('SELECT', '3')
+    s.eval("redis.call('SET', 'in3', 'x') redis.call('SELECT', 5) redis.call('SET', 'in5', 'y')")
+    expect(s.call('GET', 'in3')).toBe('x')
+    expect(s.call('DBSIZE')).toBe(1)
+    s.call('SELECT', '5')
+    expect(s.call('GET', 'in5')).toBe('y')
+  })
+
+  it('answers BUSY to a script started re-entrantly, and SCRIPT KILL stops the running one', () => {
+    const s = newStore()
+    const replies: unknown[] = []
+    // A session's out-of-band replies are delivered synchronously, while the script runs.
+    const sub = s.session()
+    sub.execute(['SUBSCRIBE', 'trigger'])
+    sub.out = () => {
+      try {
+        replies.push(s.call('EVAL', 'return 1', '0'))
+      } catch (e) {
+        replies.push((e as Error).message)
+      }
+      try {
+        replies.push(s.call('FUNCTION', 'STATS'))
+      } catch (e) {
+        replies.push((e as Error).message)
+      }
+      try {
+        replies.push(s.call('SCRIPT', 'KILL'))
+      } catch (e) {
+        replies.push((e as Error).message)
+      }
+    }
+    // A write makes the script unkillable.
+    s.eval("redis.call('SET', 'w', 1) redis.call('PUBLISH', 'trigger', 'x')")
+    expect(replies[0]).toBe('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.')
+    expect(replies[1]).toBe('BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.')
+    expect(replies[2]).toMatch(/^UNKILLABLE /)
+    sub.close()
+    expect(err(() => s.call('SCRIPT', 'KILL'))).toBe('NOTBUSY No scripts in execution right now.')
+  })
+
+  it('kills a script on SCRIPT KILL when it has not written', () => {
+    const s = newStore()
+    s.functionLoad("#!lua name=l\nredis.register_function('spin', function() redis.call('PUBLISH', 'go', 'x') while true do end end)")
+    const seen: unknown[] = []
+    const sub = s.session()
+    sub.execute(['SUBSCRIBE', 'go'])
+    sub.out = () => {
+      seen.push(s.call('FUNCTION', 'STATS'))
+      seen.push(s.call('FUNCTION', 'KILL'))
+    }
+    const t0 = Date.now()
+    expect(err(() => s.call('FCALL', 'spin', '0'))).toBe('ERR Script killed by user with SCRIPT KILL... script: spin, on @user_function:2.')
+    // Killed at once, not at the 5 s threshold.
+    expect(Date.now() - t0).toBeLessThan(2000)
+    sub.close()
+    const stats = seen[0] as unknown[]
+    expect(stats[0]).toBe('running_script')
+    expect((stats[1] as unknown[]).slice(0, 4)).toEqual(['name', 'spin', 'command', ['FCALL', 'spin', '0']])
+    expect(seen[1]).toBe('OK')
+  })
+
+  it('RESP3 callers get RESP3 types from scripts', () => {
+    const s = newStore()
+    s.call('HELLO', '3')
+    expect(s.eval('return {map = {a = 1}}')).toEqual(new Map([['a', 1]]))
+    expect(s.eval('redis.setresp(3) return true')).toBe(true)
+    expect(s.eval('return {double = 1.5}')).toBe(1.5)
+  })
+
+  it('scripts inside MULTI run at EXEC', () => {
+    const s = newStore()
+    const sess = s.session()
+    sess.execute(['MULTI'])
+    expect(sess.execute(['EVAL', "return redis.call('INCR', 'q')", '0'])).toMatchObject({ value: 'QUEUED' })
+    expect(s.call('GET', 'q')).toBeNull()
+    expect(sess.execute(['EXEC'])).toEqual([1])
+  })
+})
