@@ -7,6 +7,7 @@ export default defineConfig({
     server: 'src/server/index.ts',
     ioredis: 'src/ioredis/index.ts',
     cli: 'src/cli/main.ts',
+    persistence: 'src/persistence/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -12,6 +12,8 @@ const groups: Record<string, () => Promise<unknown>> = {
   types: () => benchTypes(),
   collections: async () => (await import('./collections.js')).benchCollections(),
   scripting: async () => (await import('./scripting.js')).benchScripting(),
+  eviction: async () => (await import('./eviction.js')).benchEviction(),
+  persistence: async () => (await import('./persistence.js')).benchPersistence(),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

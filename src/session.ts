@@ -30,7 +30,6 @@ export const G = {
   MULTI: 1,
   NOAUTH: 2,
   SUBSCRIBED: 4,
-  PAUSE: 8,
 } as const
 
 /** CLIENT REPLY modes: SKIP_NEXT is set by CLIENT REPLY SKIP itself, SKIP while the next command runs. */
@@ -143,7 +142,6 @@ export class Session implements Subscriber {
   closed = false
   /** True for sessions that belong to a connection (pausable, listed by CLIENT LIST with an address). */
   connected = false
-  private abort: AbortController | null = null
 
   constructor(readonly store: StoreCore) {
     this.ks = store.ks
@@ -300,11 +298,6 @@ export class Session implements Subscriber {
     out(new Push(kind === PMESSAGE ? ['pmessage', wire(pattern!), ch, m] : [kind === MESSAGE ? 'message' : 'smessage', ch, m]))
   }
 
-  /** Sends an out-of-band reply (pub/sub message) to the door, if any. */
-  push(reply: Reply): void {
-    if (this.out !== null) this.out(reply)
-  }
-
   /**
    * Whether the reply of the command just run is to be sent (CLIENT REPLY);
    * doors call it once per command and drop the reply when it says no.
@@ -319,16 +312,10 @@ export class Session implements Subscriber {
 
   // ------------------------------------------------------------ lifecycle
 
-  /** Fires when the session closes: blocked commands listen to it to give up. */
-  get closeSignal(): AbortSignal {
-    this.abort ??= new AbortController()
-    return this.abort.signal
-  }
-
   /**
    * Closes the session as a disconnect does: drops the transaction, WATCHes
-   * and subscriptions, wakes a blocked command with `closeSignal`, and forgets
-   * the session in the store.
+   * and subscriptions, gives up a blocked command (its Promise rejects), and
+   * forgets the session in the store.
    */
   close(): void {
     if (this.closed) return
@@ -340,7 +327,6 @@ export class Session implements Subscriber {
     this.store.sessions.delete(this)
     this.out = null
     this.kill = null
-    if (this.abort !== null) this.abort.abort()
   }
 }
 

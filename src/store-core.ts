@@ -10,7 +10,7 @@ import { MemoryLayer, type EvictionPolicy } from './keyspace/eviction.js'
 import { serveReady } from './keyspace/blocking.js'
 import { PubSub } from './keyspace/pubsub.js'
 import { G, Replies, Session, type QueuedCommand } from './session.js'
-import './commands/all.js'
+import { COMMAND_GROUPS } from './commands/all.js'
 import type { ScriptingHook } from './commands/scripting.js'
 import { attachPersistence, type PersistenceAdapter } from './persistence/adapter.js'
 
@@ -66,6 +66,7 @@ export class StoreCore {
   private closed = false
 
   constructor(options: StoreOptions = {}) {
+    if (COMMAND_GROUPS.length === 0) throw new Error('no command groups loaded')
     const databases = options.databases ?? 16
     if (!Number.isInteger(databases) || databases < 1) throw new RangeError('databases must be a positive integer')
     this.ks = new Keyspace(options.clock ?? systemClock, databases)
@@ -207,6 +208,7 @@ export class StoreCore {
     const noBlock = s.noBlock
     s.noBlock = true
     const out: Reply[] = []
+    ks.beginBatch()
     try {
       for (const q of queue) {
         const r = this.runCommand(s, q.cmd, q.argv, q.argStart)
@@ -218,6 +220,7 @@ export class StoreCore {
         else out.push(r)
       }
     } finally {
+      ks.endBatch()
       ks.frozenNow = frozen
       s.noBlock = noBlock
     }

@@ -299,3 +299,30 @@ describe('commands from the table', () => {
     )
   })
 })
+
+describe('keyspace notifications', () => {
+  it('publishes the exact bytes of a non-UTF-8 key on the keyspace channel, and `new` events', async () => {
+    const s = fresh({ config: { 'notify-keyspace-events': 'KEAn' } })
+    const seen: Array<[Buffer, Buffer]> = []
+    s.psubscribeBuffer('__key*', (message, channel) => seen.push([message, channel]))
+    const key = Buffer.from([0x6b, 0xff])
+    s.set(key, 'v')
+    await new Promise((r) => setTimeout(r, 0))
+    const channels = seen.map(([, c]) => c.toString('latin1'))
+    expect(channels).toContain('__keyspace@0__:k\xff')
+    expect(channels).toContain('__keyevent@0__:new')
+    expect(seen.find(([, c]) => c.toString('latin1') === '__keyevent@0__:set')![0]).toEqual(key)
+  })
+})
+
+describe('effects of atomic units', () => {
+  it('wraps a transaction with several writes in MULTI/EXEC, and passes a single write alone', () => {
+    const s = fresh()
+    const seen: string[][] = []
+    s.onEffect((e) => seen.push(e.argv.map(String)))
+    const c = s.session()
+    for (const argv of [['MULTI'], ['SET', 'a', '1'], ['INCR', 'a'], ['GET', 'a'], ['EXEC']]) c.execute(argv)
+    for (const argv of [['MULTI'], ['SET', 'b', '1'], ['EXEC']]) c.execute(argv)
+    expect(seen).toEqual([['MULTI'], ['SET', 'a', '1'], ['SET', 'a', '2', 'KEEPTTL'], ['EXEC'], ['SET', 'b', '1']])
+  })
+})

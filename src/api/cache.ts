@@ -271,6 +271,8 @@ export class Cache<T> {
     if (running !== undefined) return running.promise
     const flight: Flight = { promise: undefined as unknown as Promise<unknown>, cancelled: false }
     this.counters.loads++
+    // Registered before the loader starts: a loader that throws at once still ends its flight.
+    this.flights.set(key, flight)
     flight.promise = (async () => {
       try {
         const value = await loader(id)
@@ -291,7 +293,6 @@ export class Cache<T> {
         if (this.flights.get(key) === flight) this.flights.delete(key)
       }
     })()
-    this.flights.set(key, flight)
     return flight.promise
   }
 

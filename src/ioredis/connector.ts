@@ -166,7 +166,7 @@ export function connectorFor(defaultStore: () => StoreCore) {
     stream: InProcessStream | undefined
     firstError: Error | undefined
 
-    constructor(private readonly options: ConnectorOptions) {}
+    constructor(readonly options: ConnectorOptions) {}
 
     check(): boolean {
       return true

@@ -37,8 +37,6 @@ export class Entry {
   flags: number
   /** Last access (LRU clock) or LFU counter, kept by the eviction layer. */
   lru: number
-  /** Estimated heap bytes, kept by memory accounting while it tracks (src/keyspace/memory.ts). */
-  mem: number
   constructor(type: number, value: unknown) {
     this.type = type
     this.value = value
@@ -46,7 +44,6 @@ export class Entry {
     this.idx = 0
     this.flags = 0
     this.lru = 0
-    this.mem = 0
   }
 }
 
@@ -132,6 +129,7 @@ export class Database {
     this.keys.push(key)
     this.map.set(key, e)
     if (this.blocked !== undefined && this.blocked.has(key)) this.ks.signalReady(this, key)
+    if (this.ks.notifyFlags & N.NEW) this.ks.notify(N.NEW, 'new', key, this.id)
     if (this.ks.onKeyAdded !== undefined) this.ks.onKeyAdded(this, key, e)
     return e
   }

@@ -191,14 +191,10 @@ export class MemoryLayer {
   }
 
   /**
-   * Before a write: evicts until under the limits, or throws Redis's OOM
-   * error when the policy is `noeviction` or nothing is left to evict.
+   * Evicts until under the limits; throws Redis's OOM error when the policy
+   * is `noeviction` or nothing is left to evict. `StoreCore.beforeWrite`
+   * calls it when `limited && over()`.
    */
-  beforeWrite(): void {
-    if (this.limited && this.over()) this.enforce()
-  }
-
-  /** Evicts until under the limits; throws the OOM error if it cannot. */
   enforce(): void {
     if (this.bits !== 0) {
       while (this.over()) if (!this.evictOne()) break

@@ -137,7 +137,34 @@ export class Keyspace {
   /** Reports one write's effect. Callers check `fx` first so no argv is built when nobody listens. */
   emit(db: number, argv: Array<string | Buffer>): void {
     const e: Effect = { db, argv }
+    if (this.batch !== undefined) {
+      if (this.dropEffects === 0) this.batch.push(e)
+      return
+    }
     for (const fn of this.effectListeners) fn(e)
+  }
+
+  /** Effects held back while a transaction or script runs (Redis propagates them at its end). */
+  private batch: Effect[] | undefined
+  private batchDepth = 0
+  /** While non-zero, effects are not kept (a script's `redis.set_repl(redis.REPL_NONE)`). */
+  dropEffects = 0
+
+  /** Starts an atomic unit (EXEC, a script): its effects are held until the matching `endBatch()`. Nests. */
+  beginBatch(): void {
+    if (this.batchDepth++ === 0 && this.fx) this.batch = []
+  }
+
+  /** Ends an atomic unit: its effects go out together, wrapped in MULTI/EXEC when there are several. */
+  endBatch(): void {
+    if (--this.batchDepth !== 0) return
+    const list = this.batch
+    this.batch = undefined
+    if (list === undefined || list.length === 0) return
+    if (list.length === 1) return this.emit(list[0]!.db, list[0]!.argv)
+    this.emit(list[0]!.db, ['MULTI'])
+    for (const e of list) this.emit(e.db, e.argv)
+    this.emit(list[list.length - 1]!.db, ['EXEC'])
   }
 
   /**

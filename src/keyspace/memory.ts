@@ -1,6 +1,6 @@
 /**
  * Memory accounting: an estimate of each entry's heap footprint (key, value,
- * structure overhead), kept in `Entry.mem` and summed incrementally into
+ * structure overhead), kept per key in the slot table below and summed into
  * `Accounting.used` — never by walking the keyspace on the hot path.
  *
  * The estimate models V8's layout on a 64-bit Node (no pointer compression):
@@ -171,7 +171,7 @@ export function entrySize(key: string, e: Entry, samples: number = SAMPLES_PER_W
 
 /**
  * The running totals — estimated dataset bytes (`used`, the sum of every
- * entry's `mem`), its peak, the number of keys — and the slot table that
+ * key's accounted size), its peak, the number of keys — and the slot table that
  * eviction samples. Tracking starts when a limit or an LRU/LFU policy is
  * first set (one pass over the keys to initialize) and then follows every
  * add, write, removal and flush through the keyspace hooks. Until then
@@ -182,8 +182,9 @@ export function entrySize(key: string, e: Entry, samples: number = SAMPLES_PER_W
  * its index, from 1; slots are kept dense by moving the last one into a hole).
  * `slots[3s]` is the entry, `slots[3s+1]` its key and `slots[3s+2]` the key
  * array of its database (arrays move with SWAPDB, so this finds the
- * database); `access[s]` is one number of access data (a time, an access
- * counter or an LFU word, as the eviction layer decides). Sampling keys and
+ * database); `size[s]` is the bytes the key is accounted for, and
+ * `access[s]` one number of access data (a time, an access counter or an LFU
+ * word, as the eviction layer decides). Sampling keys and
  * reading their access data touches one typed array; evicting one reads one
  * slot — no entry object.
  */
@@ -196,6 +197,7 @@ export class Accounting {
   n = 0
   slots: unknown[] = [undefined, undefined, undefined]
   access = new Float64Array(1024)
+  size = new Float64Array(1024)
   /** Access data of a new entry (set by the eviction layer). */
   initAccess: () => number = () => 0
   /** The entry last added (a write's signal usually follows its add at once). */
@@ -218,9 +220,8 @@ export class Accounting {
         const k = db.keys[i]!
         const e = db.map.get(k)!
         const m = entrySize(k, e)
-        e.mem = m
         used += m
-        this.addSlot(e, k, db.keys, accessOf(e))
+        this.addSlot(e, k, db.keys, accessOf(e), m)
       }
       keys += db.map.size
     }
@@ -230,15 +231,14 @@ export class Accounting {
     const ks = this.ks
     ks.onKeyAdded = (db, key, e) => {
       const m = entrySize(key, e)
-      e.mem = m
       this.keys++
       if ((this.used += m) > this.peak) this.peak = this.used
-      this.addSlot(e, key, db.keys, this.initAccess())
+      this.addSlot(e, key, db.keys, this.initAccess(), m)
       this.lastKey = key
       this.lastEntry = e
     }
     ks.onKeyRemoved = (_db, _key, e) => {
-      this.used -= e.mem
+      this.used -= this.size[e.lru]!
       this.keys--
       this.removeSlot(e.lru)
       if (this.lastEntry === e) this.lastEntry = undefined
@@ -251,13 +251,14 @@ export class Accounting {
         if (e === undefined) return
       }
       const m = entrySize(key, e)
-      if ((this.used += m - e.mem) > this.peak) this.peak = this.used
-      e.mem = m
+      const sz = this.size
+      if ((this.used += m - sz[e.lru]!) > this.peak) this.peak = this.used
+      sz[e.lru] = m
     }
     ks.onFlush = (db) => {
       let s = 0
       for (const e of db.map.values()) {
-        s += e.mem
+        s += this.size[e.lru]!
         this.removeSlot(e.lru)
       }
       this.used -= s
@@ -266,13 +267,17 @@ export class Accounting {
     }
   }
 
-  private addSlot(e: Entry, key: string, keys: string[], access: number): void {
+  private addSlot(e: Entry, key: string, keys: string[], access: number, size: number): void {
     const s = ++this.n
     if (s >= this.access.length) {
       const a = new Float64Array(this.access.length * 2)
       a.set(this.access)
       this.access = a
+      const z = new Float64Array(a.length)
+      z.set(this.size)
+      this.size = z
     }
+    this.size[s] = size
     const t = this.slots
     t[3 * s] = e
     t[3 * s + 1] = key
@@ -292,10 +297,16 @@ export class Accounting {
       t[i + 1] = t[j + 1]
       t[i + 2] = t[j + 2]
       this.access[s] = this.access[last]!
+      this.size[s] = this.size[last]!
       moved.lru = s
     }
     // Drop the references so deleted keys are not kept alive.
     t[j] = t[j + 1] = t[j + 2] = undefined
+  }
+
+  /** Bytes a tracked entry is accounted for. */
+  sizeOf(e: Entry): number {
+    return this.size[e.lru]!
   }
 
   /** The entry in slot `s`. */
@@ -321,14 +332,6 @@ export class Accounting {
     for (const db of this.ks.dbs) total += estimateDatabase(db, 1024)
     if (total > this.peak) this.peak = total
     return total
-  }
-
-  /** Total number of keys in every database. */
-  keyCount(): number {
-    if (this.tracking) return this.keys
-    let n = 0
-    for (const db of this.ks.dbs) n += db.map.size
-    return n
   }
 }
 

@@ -1,4 +1,4 @@
-import { keyText } from '../core/bytes.js'
+import { BIN_MARK, isBinaryKey } from '../core/bytes.js'
 
 /** Keyspace event classes (Redis's NOTIFY_* flags). */
 export const N = {
@@ -67,7 +67,8 @@ const flagOf = (c: string): number => LETTERS.find(([l]) => l === c)![1]
 
 /** Channel names for a keyspace event on `key` in database `db`. */
 export function keyspaceChannel(db: number, key: string): string {
-  return `__keyspace@${db}__:${keyText(key)}`
+  // A non-UTF-8 key makes a non-UTF-8 channel: keep the mark in front so the bytes stay exact.
+  return isBinaryKey(key) ? `${BIN_MARK}__keyspace@${db}__:${key.slice(1)}` : `__keyspace@${db}__:${key}`
 }
 export function keyeventChannel(db: number, event: string): string {
   return `__keyevent@${db}__:${event}`

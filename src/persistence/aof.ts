@@ -326,7 +326,11 @@ class CommandReader {
     if (b[this.pos] !== 42 /* * */) this.fail('bad file format reading the append only file (expected a command)', at)
     const argc = this.number(at)
     if (argc === undefined) return TRUNCATED
-    if (argc < 1) this.fail('bad file format reading the append only file (invalid argument count)', at)
+    // Each argument takes at least `$0\r\n\r\n`.
+    if (argc < 1 || argc > (end - this.pos) / 6 + 1) {
+      if (argc >= 1 && this.pos + 6 * argc > end && argc < 1 << 20) return TRUNCATED
+      this.fail('bad file format reading the append only file (invalid argument count)', at)
+    }
     const argv: Array<string | Buffer> = new Array(argc)
     for (let i = 0; i < argc; i++) {
       if (this.pos >= end) return TRUNCATED
@@ -372,6 +376,8 @@ class CommandReader {
 // ---------------------------------------------------------------- the adapter
 
 const SLICE = 5000
+const MULTI = ['MULTI']
+const EXEC = ['EXEC']
 
 /** The multi-part append-only file adapter (see {@link AofFileOptions}). */
 export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonly directory: string } {
@@ -394,6 +400,9 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
   const out = new CommandBuffer()
   let flushQueued = false
   let inMulti = false
+  /** A group of effects from one transaction/script is being framed with MULTI/EXEC. */
+  let implicit = false
+  let restoreExec: (() => void) | undefined
   let unsynced = false
   let timer: ReturnType<typeof setInterval> | undefined
   let lastWriteOk = true
@@ -450,6 +459,15 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
       fdatasyncSync(fd)
       unsynced = false
     }
+  }
+
+  /** Ends a group of writes framed by `effect` (see there) and writes it. */
+  const closeImplicit = (): void => {
+    if (!implicit) return
+    implicit = false
+    out.command(EXEC)
+    if (policy === 'always') flushNow(true)
+    else flushNow(false)
   }
 
   const scheduleFlush = (): void => {
@@ -577,6 +595,18 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
     open(c) {
       ctx = c
       const store = c.store
+      // EXEC's writes are one group: close it as soon as the transaction returns.
+      const execQueue = store.execQueue
+      store.execQueue = function (this: StoreCore, ...args: Parameters<StoreCore['execQueue']>) {
+        try {
+          return execQueue.apply(this, args)
+        } finally {
+          closeImplicit()
+        }
+      }
+      restoreExec = () => {
+        if (Object.prototype.hasOwnProperty.call(store, 'execQueue')) delete (store as unknown as Record<string, unknown>).execQueue
+      }
       if (legacy) {
         mkdirSync(dir, { recursive: true })
         renameSync(join(options.dir, filename), join(dir, filename))
@@ -615,21 +645,30 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
 
     effect(e: Effect) {
       if (closed) return
+      const a0 = e.argv[0]!
+      let marker = ''
+      if (typeof a0 === 'string' && a0.length <= 5) {
+        const u = a0.toUpperCase()
+        if (u === 'MULTI' || u === 'EXEC') marker = u
+      }
       if (e.db !== selectedDb) {
         out.command(['SELECT', String(e.db)])
         selectedDb = e.db
       }
+      if (marker === 'MULTI') inMulti = true
+      else if (!inMulti && !implicit && ctx !== undefined && ctx.store.ks.frozenNow !== 0) {
+        // A write inside a transaction or script that does not report its own MULTI/EXEC:
+        // the group is framed here, so it reaches the file whole and loads all or nothing.
+        // It is closed when EXEC returns (see open), or at the end of the tick for scripts.
+        implicit = true
+        out.command(MULTI)
+        queueMicrotask(closeImplicit)
+      }
       out.command(e.argv)
-      if (policy === 'always') {
-        const a0 = e.argv[0]!
-        if (typeof a0 === 'string' && a0.length <= 5) {
-          const u = a0.toUpperCase()
-          if (u === 'MULTI') inMulti = true
-          else if (u === 'EXEC') inMulti = false
-        }
-        // A transaction reaches the disk whole, at its EXEC.
-        if (!inMulti) flushNow(true)
-      } else scheduleFlush()
+      if (marker === 'EXEC') inMulti = false
+      if (inMulti || implicit) return
+      if (policy === 'always') flushNow(true)
+      else scheduleFlush()
     },
 
     rewrite(snap: Snapshot): SaveSink | undefined {
@@ -680,6 +719,8 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
     close() {
       if (closed) return
       closed = true
+      restoreExec?.()
+      closeImplicit()
       if (timer !== undefined) clearInterval(timer)
       try {
         flushNow(policy !== 'no')

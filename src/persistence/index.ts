@@ -36,7 +36,8 @@ export {
   type SnapshotSink,
 } from './adapter.js'
 export { rdbFile, REDIS_SAVE_RULES, type RdbFileOptions, type SaveRules } from './file.js'
-export { aofFile, type AofFileOptions, type FsyncPolicy } from './aof.js'
+export { aofFile, AofError, type AofFileOptions, type FsyncPolicy } from './aof.js'
+export { parseSaveRules, progressBar, serverPersistence, type ServerPersistenceOptions } from './cli.js'
 export { RdbError, readRdb, type RdbContents, type RdbReadOptions } from './rdb/reader.js'
 export { crc64 } from './rdb/crc64.js'
 export { KeyspaceSnapshot } from './snapshot.js'
@@ -66,6 +67,8 @@ export async function openStore(options: OpenStoreOptions = {}): Promise<Store> 
   }
   return store
 }
+
+export { keyBytes } from '../core/bytes.js'
 
 /** A value's DUMP payload (as DUMP returns it), for adapters that store keys one by one. */
 export function dumpEntry(e: Entry, compression = true): Buffer {

@@ -326,6 +326,7 @@ export class LuaEngine implements ScriptingEngine {
       const flags = Math.trunc(lua.lua_tonumber(L, -1))
       if ((flags & ~3) !== 0) raise(L, 'Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.')
       run.repl = flags
+      this.ks.dropEffects = (flags & 1) !== 0 ? 0 : 1
       return 0
     })
     const repl: Array<[string, number]> = [
@@ -446,17 +447,11 @@ export class LuaEngine implements ScriptingEngine {
     const client = this.client
     client.db = run.caller.db
     client.resp = 2
-    // Effects are collected and sent once the script is done (as Redis propagates
-    // at the end of the command), wrapped in MULTI/EXEC when there are several.
-    let effects: Array<Effect & { keep: boolean }> | null = null
-    const hadOwnEmit = Object.prototype.hasOwnProperty.call(ks, 'emit')
-    const ownEmit = hadOwnEmit ? ks.emit : undefined
-    if (ks.fx) {
-      const list: Array<Effect & { keep: boolean }> = (effects = [])
-      ks.emit = (db: number, argv: Array<string | Buffer>) => {
-        list.push({ db, argv, keep: (run.repl & 1) !== 0 })
-      }
-    }
+    // Effects are held and sent once the script is done (as Redis propagates at the end of
+    // the command), wrapped in MULTI/EXEC when there are several; set_repl can drop them.
+    const dropped = ks.dropEffects
+    ks.dropEffects = (run.repl & 1) !== 0 ? 0 : 1
+    ks.beginBatch()
     this.run = run
     setCurrentState(L)
     const threshold = ks.config.get<number>('busy-reply-threshold')
@@ -475,27 +470,11 @@ export class LuaEngine implements ScriptingEngine {
       this.run = null
       setCurrentState(null)
       ks.frozenNow = frozen
-      if (effects !== null) {
-        if (hadOwnEmit) ks.emit = ownEmit!
-        else delete (ks as { emit?: unknown }).emit
-      }
+      ks.dropEffects = dropped
+      ks.endBatch()
     }
     lua.lua_settop(L, 0)
-    if (effects !== null) this.flushEffects(effects, frozen !== 0)
     return reply
-  }
-
-  private flushEffects(list: Array<Effect & { keep: boolean }>, nested: boolean): void {
-    const kept = list.filter((e) => e.keep)
-    if (kept.length === 0) return
-    const ks = this.ks
-    if (kept.length === 1 || nested) {
-      for (const e of kept) ks.emit(e.db, e.argv)
-      return
-    }
-    ks.emit(kept[0]!.db, ['MULTI'])
-    for (const e of kept) ks.emit(e.db, e.argv)
-    ks.emit(kept[kept.length - 1]!.db, ['EXEC'])
   }
 
   /** The count hook: stops a script past busy-reply-threshold (and a killed one, on every line). */

@@ -41,21 +41,23 @@ const SLAB = 8 * 1024
 let parsedEnd = 0
 
 /**
- * One `*N\r\n$len\r\narg\r\n…` command from an ASCII string at `p` (where byte
- * lengths equal string lengths); null if it is not exactly that (the caller
- * then uses the byte parser, which gives Redis's errors). Sets `parsedEnd`.
+ * One `*N\r\n$len\r\narg\r\n…` command with ASCII arguments from a string at
+ * `p` (where byte lengths equal string lengths); null if it is not exactly
+ * that (the caller then uses the byte parser, which gives Redis's errors, on
+ * the rest). Sets `parsedEnd`.
  */
-function parseMultibulk(t: string, p: number): string[] | null {
+function parseMultibulk(t: string, p: number, maxBulk: number, authenticated: boolean): string[] | null {
   if (t.charCodeAt(p) !== 42 /* * */) return null
   let i = p + 1
   let count = 0
   let c = t.charCodeAt(i)
-  if (c < 48 || c > 57) return null
+  // Digits only, no leading zero: anything else is for the byte parser (and its errors).
+  if (c < 49 || c > 57) return null
   while (c >= 48 && c <= 57) {
     count = count * 10 + (c - 48)
     c = t.charCodeAt(++i)
   }
-  if (c !== 13 || t.charCodeAt(i + 1) !== 10 || count === 0 || count > 1024 * 1024) return null
+  if (c !== 13 || t.charCodeAt(i + 1) !== 10 || count > (authenticated ? 1024 * 1024 : 10)) return null
   i += 2
   const argv: string[] = new Array(count)
   for (let k = 0; k < count; k++) {
@@ -63,15 +65,21 @@ function parseMultibulk(t: string, p: number): string[] | null {
     i++
     let len = 0
     c = t.charCodeAt(i)
-    if (c < 48 || c > 57) return null
+    if (c < 48 || c > 57 || (c === 48 && t.charCodeAt(i + 1) !== 13)) return null
     while (c >= 48 && c <= 57) {
       len = len * 10 + (c - 48)
       c = t.charCodeAt(++i)
     }
-    if (c !== 13 || t.charCodeAt(i + 1) !== 10) return null
+    if (c !== 13 || t.charCodeAt(i + 1) !== 10 || len > maxBulk || (!authenticated && len > 16384)) return null
     i += 2
     const end = i + len
-    if (end + 2 > t.length || t.charCodeAt(end) !== 13 || t.charCodeAt(end + 1) !== 10) return null
+    if (end + 2 > t.length) return null
+    // Only ASCII keeps string lengths equal to byte lengths; a multi-byte
+    // character would lie inside this span (its character count is smaller).
+    if (len <= 64) {
+      for (let j = i; j < end; j++) if (t.charCodeAt(j) > 127) return null
+    } else if (Buffer.byteLength(t.slice(i, end), 'utf8') !== len) return null
+    if (t.charCodeAt(end) !== 13 || t.charCodeAt(end + 1) !== 10) return null
     argv[k] = t.slice(i, end)
     i = end + 2
   }
@@ -126,23 +134,24 @@ export class RespConnection {
    */
   feedString(text: string): void {
     if (this.closing) return
-    // ASCII only: string lengths are then byte lengths.
-    if (this.waiting || this.parser.midCommand || Buffer.byteLength(text, 'utf8') !== text.length) {
+    if (this.waiting || this.parser.midCommand) {
       this.feed(Buffer.from(text, 'utf8'))
       return
     }
     const n = text.length
+    const parser = this.parser
     let p = 0
     while (p < n && !this.waiting && !this.closing) {
-      const argv = parseMultibulk(text, p)
+      const argv = parseMultibulk(text, p, parser.maxBulkLen, parser.authenticated)
       if (argv === null) break
       p = parsedEnd
       this.run(argv)
+      // AUTH changes the limits that apply to what follows.
+      parser.authenticated = (this.session.gate & G.NOAUTH) === 0
     }
-    this.parser.authenticated = (this.session.gate & G.NOAUTH) === 0
     if (p < n) {
       // The rest (inline, malformed, or after a blocked command) takes the general path.
-      this.parser.feed(Buffer.from(text.slice(p), 'latin1'))
+      parser.feed(Buffer.from(text.slice(p), 'utf8'))
       if (!this.waiting && !this.closing) {
         this.process()
         return

@@ -185,91 +185,52 @@ export interface ScoreRangeQuery extends ScoreRangeOptions, RangeLimitOptions {}
 /** The outcome of {@link SortedSet.add}. */
 export type AddResult = 'added' | 'updated' | 'same'
 
-/** Redis's ZSKIPLIST_MAXLEVEL. */
-const MAX_LEVEL = 32
-/** Redis's ZSKIPLIST_P: each level is kept by a quarter of the nodes of the level below. */
-const P = 0.25
+/** Default capacity of a node: elements per leaf, children per inner node. */
+const NODE_SIZE = 64
 
 /**
- * Skiplist node. Level 0 lives in the `next` field and needs no span (it is
- * always 1), so the three nodes in four that have only that level share one
- * empty `lv` array and cost one small object. For a node of level L > 1, `lv`
- * holds the forward pointer and span of each level i in 1..L-1, side by side
- * at indexes 2i-2 and 2i-1, so a step along a level reads one array.
+ * One element, as the leaves hold it and as range queries hand it out
+ * ({@link SortedSetNode}).
  */
 class ZNode implements SortedSetNode {
   member: string
   score: number
-  /** Backward pointer (level 0); null for the first node. */
-  prev: ZNode | null = null
-  /** Level-0 forward pointer. */
-  next: ZNode | null = null
-  /** Upper levels: [forward₁, span₁, forward₂, span₂, ...]. */
-  lv: (ZNode | number | null)[]
-  constructor(member: string, score: number, level: number) {
+  /** The leaf holding the element; null once it is removed. */
+  leaf: Leaf | null = null
+  constructor(member: string, score: number) {
     this.member = member
     this.score = score
-    if (level === 1) {
-      this.lv = NO_LEVELS
-    } else {
-      const n = (level - 1) * 2
-      const lv = new Array<ZNode | number | null>(n)
-      for (let k = 0; k < n; k += 2) {
-        lv[k] = null
-        lv[k + 1] = 0
-      }
-      this.lv = lv
-    }
   }
 }
 
-// Shared by every level-1 node; never written (only levels a node has are touched).
-const NO_LEVELS: (ZNode | number | null)[] = []
-
-/** Number of levels of a node. */
-function levelOf(x: ZNode): number {
-  return (x.lv.length >> 1) + 1
-}
-/** Forward pointer of `x` at level i ≥ 1. */
-function fwd(x: ZNode, i: number): ZNode | null {
-  return x.lv[2 * i - 2] as ZNode | null
-}
-/** Span of `x` at level i ≥ 1: rank distance to its forward node (or to the end past the last). */
-function span(x: ZNode, i: number): number {
-  return x.lv[2 * i - 1] as number
-}
-function setFwd(x: ZNode, i: number, f: ZNode | null): void {
-  x.lv[2 * i - 2] = f
-}
-function setSpan(x: ZNode, i: number, s: number): void {
-  x.lv[2 * i - 1] = s
+/** A leaf: elements in order, their scores side by side so searches read one array of doubles. */
+class Leaf {
+  items: ZNode[] = []
+  /** `scores[i] === items[i].score`. */
+  scores: number[] = []
+  parent: Inner | null = null
+  /** Neighbouring leaves, for range walks. */
+  prev: Leaf | null = null
+  next: Leaf | null = null
 }
 
-/** A skiplist header: a level-1 node with its own (growable) level array. */
-function newHeader(): ZNode {
-  const h = new ZNode('', 0, 1)
-  h.lv = []
-  return h
-}
+type Child = Leaf | Inner
 
-/** Extends the header's level array to `level` levels (new levels: null forward, span 0). */
-function growHeader(h: ZNode, level: number): void {
-  const lv = h.lv
-  while (lv.length < 2 * (level - 1)) lv.push(null, 0)
+/**
+ * An inner node. `counts[i]` is the number of elements under `kids[i]`, and
+ * (`keyScores[i]`, `keyMembers[i]`) for i ≥ 1 is a lower bound of the
+ * elements under `kids[i]` that is above every element under `kids[i - 1]`:
+ * the routing key. Index 0's key is not read by searches.
+ */
+class Inner {
+  kids: Child[] = []
+  counts: number[] = []
+  keyScores: number[] = []
+  keyMembers: string[] = []
+  /** Sum of `counts`. */
+  total = 0
+  parent: Inner | null = null
 }
-
-/** Draws a level as Redis's zslRandomLevel: 1 + geometric(p = 1/4), capped at 32. */
-function randomLevel(): number {
-  let level = 1
-  while (level < MAX_LEVEL && Math.random() < P) level++
-  return level
-}
-
-// Scratch space shared by all sets (operations never nest): the rightmost node
-// visited at each level and its rank. Entries are cleared after use so that
-// they do not keep a dropped set's nodes alive.
-const UPDATE: (ZNode | null)[] = new Array<ZNode | null>(MAX_LEVEL).fill(null)
-const RANK: number[] = new Array<number>(MAX_LEVEL).fill(0)
 
 /** True when `x` sorts strictly before (score, member). */
 function before(x: ZNode, score: number, member: string): boolean {
@@ -305,6 +266,128 @@ function scoreRangeNonEmpty(min: number, max: number, minEx: boolean, maxEx: boo
   return !(min > max || (min === max && (minEx || maxEx)))
 }
 
+// ---- searches within one node (binary, over the node's own arrays) -----------
+
+/** The child of `x` whose range holds (score, member): the last i ≥ 1 whose key is ≤ it, else 0. */
+function childFor(x: Inner, score: number, member: string): number {
+  const ks = x.keyScores
+  let lo = 1
+  let hi = ks.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const s = ks[mid] as number
+    // Members are read only on equal scores.
+    if (s < score || (s === score && compareBytes(x.keyMembers[mid] as string, member) <= 0)) lo = mid + 1
+    else hi = mid
+  }
+  return lo - 1
+}
+
+/** Position in `leaf` where (score, member) belongs: the first element sorting after it. */
+function leafPos(leaf: Leaf, score: number, member: string): number {
+  const sc = leaf.scores
+  let lo = 0
+  let hi = sc.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    const s = sc[mid] as number
+    if (s < score || (s === score && compareBytes((leaf.items[mid] as ZNode).member, member) < 0)) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/**
+ * Number of leading entries of `a` (from index `from`) whose score is below
+ * the range's low end, i.e. fails {@link gteMin}. Scores in `a` are ascending.
+ */
+function countBelowMin(a: number[], from: number, min: number, ex: boolean): number {
+  let lo = from
+  let hi = a.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (gteMin(a[mid] as number, min, ex)) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
+/** Index of the first entry of `a` (from `from`) above the range's high end (fails {@link lteMax}). */
+function firstAboveMax(a: number[], from: number, max: number, ex: boolean): number {
+  let lo = from
+  let hi = a.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (lteMax(a[mid] as number, max, ex)) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** {@link countBelowMin} over member strings with a lex bound. */
+function countBelowLexMin(a: readonly string[], from: number, min: LexBound): number {
+  let lo = from
+  let hi = a.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (lexGteMin(a[mid] as string, min)) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
+/** {@link firstAboveMax} over member strings with a lex bound. */
+function firstAboveLexMax(a: readonly string[], from: number, max: LexBound): number {
+  let lo = from
+  let hi = a.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (lexLteMax(a[mid] as string, max)) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** Leaf versions of the lex searches: members are read from the elements. */
+function leafBelowLexMin(leaf: Leaf, min: LexBound): number {
+  const items = leaf.items
+  let lo = 0
+  let hi = items.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (lexGteMin((items[mid] as ZNode).member, min)) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+function leafAboveLexMax(leaf: Leaf, max: LexBound): number {
+  const items = leaf.items
+  let lo = 0
+  let hi = items.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (lexLteMax((items[mid] as ZNode).member, max)) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** Elements under `x.kids[0..i)`, summed from whichever end of `counts` is nearer. */
+function countBefore(x: Inner, i: number): number {
+  const c = x.counts
+  let s = 0
+  if (i <= c.length >> 1) {
+    for (let j = 0; j < i; j++) s += c[j] as number
+    return s
+  }
+  s = x.total
+  for (let j = i; j < c.length; j++) s -= c[j] as number
+  return s
+}
+
+/** Rank (1-based) of the node most recently found by a first/last range lookup. */
+let FOUND_RANK = 0
+
 /**
  * A Redis sorted set: members (strings) with scores, ordered by score and then
  * by member bytes.
@@ -312,6 +395,16 @@ function scoreRangeNonEmpty(min: number, max: number, minEx: boolean, maxEx: boo
  * Costs are those of Redis: {@link add}, {@link remove}, {@link rank},
  * {@link byRank} and range lookups are O(log n); range reads add O(m) for the m
  * elements returned; {@link score} and {@link has} are O(1).
+ *
+ * The order lives in a counted B+tree: leaves of up to 64 elements (with their
+ * scores side by side in an array of doubles) linked in order, under inner
+ * nodes that keep each child's element count and a routing key. Compared with
+ * a skiplist it touches a handful of compact nodes per operation rather than a
+ * few dozen scattered ones, which is what keeps large sets fast once they no
+ * longer fit in the CPU caches. Ranks come from the counts: an element's rank
+ * is its place in its leaf plus the counts of the subtrees to its left, found
+ * by walking up from the element (the member map leads to it) with no key
+ * comparison at all.
  *
  * Scores must not be NaN (Redis rejects such values before they reach a set);
  * `Infinity` and `-Infinity` are valid. Range queries return
@@ -325,18 +418,40 @@ function scoreRangeNonEmpty(min: number, max: number, minEx: boolean, maxEx: boo
  * ```
  */
 export class SortedSet {
-  /** Member → node. */
+  /** Member → element. */
   private readonly dict = new Map<string, ZNode>()
+  private root: Child
+  /** Inner levels above the leaves (0: the root is a leaf). */
+  private height = 0
+  /** First and last leaves. */
+  private head: Leaf
+  private tailLeaf: Leaf
+  /** Node capacity, the fill below which a non-root node is rebalanced, and the largest merge. */
+  private readonly cap: number
+  private readonly min: number
+  private readonly mergeMax: number
+  /** Where the last {@link locate} or range lookup found its element. */
+  private atLeaf: Leaf
+  private atPos = 0
+  /** Position of the element {@link next}/{@link prev} last returned: sequential walks skip the search. */
+  private hint = 0
+
   /**
-   * Sentinel at rank 0. Its level array grows with the highest level in use
-   * (small sets stay small) and has its own storage, unlike level-1 nodes.
+   * An empty set.
+   *
+   * @param nodeSize - node capacity (at least 8; default 64). Small values
+   *   exercise the tree's splits and merges in tests.
    */
-  private readonly header: ZNode = newHeader()
-  private tail: ZNode | null = null
-  /** Number of levels in use (at least 1). */
-  private level = 1
-  /** Nodes linked in the list (differs from the map's size only while a node moves). */
-  private length = 0
+  constructor(nodeSize: number = NODE_SIZE) {
+    this.cap = nodeSize >= 8 ? Math.floor(nodeSize) : 8
+    this.min = this.cap >> 2
+    this.mergeMax = this.cap - this.min
+    const leaf = new Leaf()
+    this.root = leaf
+    this.head = leaf
+    this.tailLeaf = leaf
+    this.atLeaf = leaf
+  }
 
   /** Number of elements (ZCARD). */
   get size(): number {
@@ -367,23 +482,31 @@ export class SortedSet {
   add(member: string, score: number): AddResult {
     const node = this.dict.get(member)
     if (node === undefined) {
-      const x = new ZNode(member, score, randomLevel())
+      const x = new ZNode(member, score)
       this.insertNode(x)
       this.dict.set(member, x)
       return 'added'
     }
     if (node.score === score) return 'same'
-    const prev = node.prev
-    const next = node.next
-    if (
-      (prev === null || before(prev, score, member)) &&
-      (next === null || score < next.score || (score === next.score && compareBytes(member, next.member) < 0))
-    ) {
+    const leaf = node.leaf as Leaf
+    const items = leaf.items
+    const pos = this.posOf(node)
+    // In place when the element keeps its place. Across a leaf boundary the
+    // routing keys bound it too, so only the set's two ends qualify there.
+    let stays: boolean
+    if (score > node.score) {
+      const nx = items[pos + 1]
+      stays = nx === undefined ? leaf.next === null : score < nx.score || (score === nx.score && compareBytes(member, nx.member) < 0)
+    } else {
+      stays = pos > 0 ? before(items[pos - 1] as ZNode, score, member) : leaf.prev === null
+    }
+    if (stays) {
       node.score = score
+      leaf.scores[pos] = score
       return 'updated'
     }
-    // Move: unlink and relink the same node (its level arrays are reused).
-    this.unlinkNode(node)
+    // Move: unlink and relink the same element object (views stay valid).
+    this.removeAt(leaf, pos, 1)
     node.score = score
     this.insertNode(node)
     return 'updated'
@@ -393,21 +516,24 @@ export class SortedSet {
   remove(member: string): boolean {
     const node = this.dict.get(member)
     if (node === undefined) return false
-    this.unlinkNode(node)
+    this.removeAt(node.leaf as Leaf, this.posOf(node), 1)
     this.dict.delete(member)
-    detach(node)
     return true
   }
 
   /** Removes every element. */
   clear(): void {
+    for (let l: Leaf | null = this.head; l !== null; l = l.next) {
+      const items = l.items
+      for (let i = 0; i < items.length; i++) (items[i] as ZNode).leaf = null
+    }
     this.dict.clear()
-    const h = this.header
-    h.lv = []
-    h.next = null
-    this.tail = null
-    this.level = 1
-    this.length = 0
+    const leaf = new Leaf()
+    this.root = leaf
+    this.head = leaf
+    this.tailLeaf = leaf
+    this.atLeaf = leaf
+    this.height = 0
   }
 
   /**
@@ -430,33 +556,56 @@ export class SortedSet {
   byRank(rank: number, reverse = false): SortedSetNode | undefined {
     const n = this.dict.size
     if (!(rank >= 0 && rank < n)) return undefined
-    return this.nodeAt(reverse ? n - rank : rank + 1)
+    return this.locate(reverse ? n - rank : rank + 1)
   }
 
   /** The element with the lowest score, or `undefined` when empty. O(1). */
   first(): SortedSetNode | undefined {
-    return this.header.next ?? undefined
+    return this.head.items[0]
   }
 
   /** The element with the highest score, or `undefined` when empty. O(1). */
   last(): SortedSetNode | undefined {
-    return this.tail ?? undefined
+    const items = this.tailLeaf.items
+    return items[items.length - 1]
   }
 
   /**
    * The element after `node` in ascending order, or `undefined` at the end.
-   * `node` must be a current element of this set. O(1).
+   * `node` must be a current element of this set. O(1) when walking forward
+   * element by element; O(log n) otherwise.
    */
   next(node: SortedSetNode): SortedSetNode | undefined {
-    return (node as ZNode).next ?? undefined
+    const x = node as ZNode
+    let leaf = x.leaf as Leaf
+    let p = this.posOf(x) + 1
+    if (p === leaf.items.length) {
+      const nl = leaf.next
+      if (nl === null) return undefined
+      leaf = nl
+      p = 0
+    }
+    this.hint = p
+    return leaf.items[p]
   }
 
   /**
    * The element before `node` in ascending order, or `undefined` at the
-   * start. `node` must be a current element of this set. O(1).
+   * start. `node` must be a current element of this set. O(1) when walking
+   * backward element by element; O(log n) otherwise.
    */
   prev(node: SortedSetNode): SortedSetNode | undefined {
-    return (node as ZNode).prev ?? undefined
+    const x = node as ZNode
+    let leaf = x.leaf as Leaf
+    let p = this.posOf(x) - 1
+    if (p < 0) {
+      const pl = leaf.prev
+      if (pl === null) return undefined
+      leaf = pl
+      p = pl.items.length - 1
+    }
+    this.hint = p
+    return leaf.items[p]
   }
 
   /**
@@ -477,16 +626,27 @@ export class SortedSet {
     if (stop >= n) stop = n - 1
     const m = stop - start + 1
     const out = new Array<SortedSetNode>(m)
-    let x = this.nodeAt(reverse ? n - start : start + 1)
+    this.locate(reverse ? n - start : start + 1)
+    let leaf = this.atLeaf
+    let p = this.atPos
+    let items = leaf.items
     if (reverse) {
       for (let i = 0; i < m; i++) {
-        out[i] = x
-        x = x.prev as ZNode
+        if (p < 0) {
+          leaf = leaf.prev as Leaf
+          items = leaf.items
+          p = items.length - 1
+        }
+        out[i] = items[p--] as ZNode
       }
     } else {
       for (let i = 0; i < m; i++) {
-        out[i] = x
-        x = x.next as ZNode
+        if (p === items.length) {
+          leaf = leaf.next as Leaf
+          items = leaf.items
+          p = 0
+        }
+        out[i] = items[p++] as ZNode
       }
     }
     return out
@@ -507,23 +667,38 @@ export class SortedSet {
     const offset = opts?.offset ?? 0
     const count = opts?.count ?? -1
     if (offset < 0 || count === 0) return []
-    let x = reverse ? this.lastScore(min, max, minEx, maxEx) : this.firstScore(min, max, minEx, maxEx)
-    if (x === null) return []
-    if (offset > 0) {
-      x = this.skipBy(x, FOUND_RANK, offset, reverse)
-      if (x === null) return []
-    }
+    const x = reverse ? this.lastScore(min, max, minEx, maxEx) : this.firstScore(min, max, minEx, maxEx)
+    if (x === null || (offset > 0 && !this.skip(offset, reverse))) return []
     const out: SortedSetNode[] = []
     let left = count
+    let leaf = this.atLeaf
+    let items = leaf.items
+    let p = this.atPos
     if (reverse) {
-      while (x !== null && left-- !== 0 && gteMin(x.score, min, minEx)) {
-        out.push(x)
-        x = x.prev
+      for (;;) {
+        const y = items[p] as ZNode
+        if (!gteMin(y.score, min, minEx)) break
+        out.push(y)
+        if (--left === 0) break
+        if (--p < 0) {
+          if (leaf.prev === null) break
+          leaf = leaf.prev
+          items = leaf.items
+          p = items.length - 1
+        }
       }
     } else {
-      while (x !== null && left-- !== 0 && lteMax(x.score, max, maxEx)) {
-        out.push(x)
-        x = x.next
+      for (;;) {
+        const y = items[p] as ZNode
+        if (!lteMax(y.score, max, maxEx)) break
+        out.push(y)
+        if (--left === 0) break
+        if (++p === items.length) {
+          if (leaf.next === null) break
+          leaf = leaf.next
+          items = leaf.items
+          p = 0
+        }
       }
     }
     return out
@@ -540,23 +715,38 @@ export class SortedSet {
     const offset = opts?.offset ?? 0
     const count = opts?.count ?? -1
     if (offset < 0 || count === 0) return []
-    let x = reverse ? this.lastLex(min, max) : this.firstLex(min, max)
-    if (x === null) return []
-    if (offset > 0) {
-      x = this.skipBy(x, FOUND_RANK, offset, reverse)
-      if (x === null) return []
-    }
+    const x = reverse ? this.lastLex(min, max) : this.firstLex(min, max)
+    if (x === null || (offset > 0 && !this.skip(offset, reverse))) return []
     const out: SortedSetNode[] = []
     let left = count
+    let leaf = this.atLeaf
+    let items = leaf.items
+    let p = this.atPos
     if (reverse) {
-      while (x !== null && left-- !== 0 && lexGteMin(x.member, min)) {
-        out.push(x)
-        x = x.prev
+      for (;;) {
+        const y = items[p] as ZNode
+        if (!lexGteMin(y.member, min)) break
+        out.push(y)
+        if (--left === 0) break
+        if (--p < 0) {
+          if (leaf.prev === null) break
+          leaf = leaf.prev
+          items = leaf.items
+          p = items.length - 1
+        }
       }
     } else {
-      while (x !== null && left-- !== 0 && lexLteMax(x.member, max)) {
-        out.push(x)
-        x = x.next
+      for (;;) {
+        const y = items[p] as ZNode
+        if (!lexLteMax(y.member, max)) break
+        out.push(y)
+        if (--left === 0) break
+        if (++p === items.length) {
+          if (leaf.next === null) break
+          leaf = leaf.next
+          items = leaf.items
+          p = 0
+        }
       }
     }
     return out
@@ -567,22 +757,34 @@ export class SortedSet {
    * Walk on with {@link next} to read the range without an array.
    */
   firstInScoreRange(min: number, max: number, opts?: ScoreRangeOptions): SortedSetNode | undefined {
-    return this.firstScore(min, max, opts?.minExclusive === true, opts?.maxExclusive === true) ?? undefined
+    const x = this.firstScore(min, max, opts?.minExclusive === true, opts?.maxExclusive === true)
+    if (x === null) return undefined
+    this.hint = this.atPos
+    return x
   }
 
   /** The highest element within the score range, or `undefined`. O(log n). */
   lastInScoreRange(min: number, max: number, opts?: ScoreRangeOptions): SortedSetNode | undefined {
-    return this.lastScore(min, max, opts?.minExclusive === true, opts?.maxExclusive === true) ?? undefined
+    const x = this.lastScore(min, max, opts?.minExclusive === true, opts?.maxExclusive === true)
+    if (x === null) return undefined
+    this.hint = this.atPos
+    return x
   }
 
   /** The lowest element within the lex range, or `undefined`. O(log n). */
   firstInLexRange(min: LexBound, max: LexBound): SortedSetNode | undefined {
-    return this.firstLex(min, max) ?? undefined
+    const x = this.firstLex(min, max)
+    if (x === null) return undefined
+    this.hint = this.atPos
+    return x
   }
 
   /** The highest element within the lex range, or `undefined`. O(log n). */
   lastInLexRange(min: LexBound, max: LexBound): SortedSetNode | undefined {
-    return this.lastLex(min, max) ?? undefined
+    const x = this.lastLex(min, max)
+    if (x === null) return undefined
+    this.hint = this.atPos
+    return x
   }
 
   /** Number of elements within the score range (ZCOUNT). O(log n), via ranks. */
@@ -599,8 +801,9 @@ export class SortedSet {
   countInLexRange(min: LexBound, max: LexBound): number {
     if (this.firstLex(min, max) === null) return 0
     const lo = FOUND_RANK
-    this.lastLex(min, max)
-    return FOUND_RANK - lo + 1
+    if (this.lastLex(min, max) === null) return 0
+    // Mixed scores make lex bounds meaningless (as in Redis); never report a negative count.
+    return FOUND_RANK >= lo ? FOUND_RANK - lo + 1 : 0
   }
 
   /**
@@ -614,118 +817,59 @@ export class SortedSet {
     if (start < 0) start = 0
     if (start > stop || start >= n) return 0
     if (stop >= n) stop = n - 1
-    // Find the predecessors of rank start+1 (1-based) at every level.
-    let x = this.header
-    let traversed = 0
-    for (let i = this.level - 1; i >= 1; i--) {
-      let f: ZNode | null
-      while ((f = fwd(x, i)) !== null && traversed + span(x, i) <= start) {
-        traversed += span(x, i)
-        x = f
-      }
-      UPDATE[i] = x
-    }
-    // Level 0 is walked by rank from the level-1 position.
-    let node = x.next
-    traversed++
-    while (traversed <= start) {
-      node = (node as ZNode).next
-      traversed++
-    }
-    let removed = 0
-    while (node !== null && traversed <= stop + 1) {
-      const nx: ZNode | null = node.next
-      this.deleteWithUpdate(node)
-      this.dict.delete(node.member)
-      detach(node)
-      removed++
-      traversed++
-      node = nx
-    }
-    this.clearScratch()
-    return removed
+    return this.removeRanks(start + 1, stop + 1)
   }
 
   /** Removes the elements within the score range (ZREMRANGEBYSCORE). Returns the count. O(log n + m). */
   removeRangeByScore(min: number, max: number, opts?: ScoreRangeOptions): number {
     const minEx = opts?.minExclusive === true
     const maxEx = opts?.maxExclusive === true
-    if (!scoreRangeNonEmpty(min, max, minEx, maxEx)) return 0
-    let x = this.header
-    for (let i = this.level - 1; i >= 1; i--) {
-      let f: ZNode | null
-      while ((f = fwd(x, i)) !== null && !gteMin(f.score, min, minEx)) x = f
-      UPDATE[i] = x
-    }
-    let node = x.next
-    while (node !== null && !gteMin(node.score, min, minEx)) node = node.next
-    let removed = 0
-    while (node !== null && lteMax(node.score, max, maxEx)) {
-      const nx: ZNode | null = node.next
-      this.deleteWithUpdate(node)
-      this.dict.delete(node.member)
-      detach(node)
-      removed++
-      node = nx
-    }
-    this.clearScratch()
-    return removed
+    if (this.firstScore(min, max, minEx, maxEx) === null) return 0
+    const lo = FOUND_RANK
+    this.lastScore(min, max, minEx, maxEx)
+    return this.removeRanks(lo, FOUND_RANK)
   }
 
   /** Removes the elements within the lex range (ZREMRANGEBYLEX). Returns the count. O(log n + m). */
   removeRangeByLex(min: LexBound, max: LexBound): number {
-    if (!lexRangeNonEmpty(min, max)) return 0
-    let x = this.header
-    for (let i = this.level - 1; i >= 1; i--) {
-      let f: ZNode | null
-      while ((f = fwd(x, i)) !== null && !lexGteMin(f.member, min)) x = f
-      UPDATE[i] = x
+    if (this.firstLex(min, max) === null) return 0
+    const lo = FOUND_RANK
+    // The run that follows the first match while it stays below max, as Redis
+    // walks it (which only matters when scores differ).
+    let leaf = this.atLeaf
+    let p = this.atPos
+    let m = 0
+    for (;;) {
+      if (!lexLteMax((leaf.items[p] as ZNode).member, max)) break
+      m++
+      if (++p === leaf.items.length) {
+        if (leaf.next === null) break
+        leaf = leaf.next
+        p = 0
+      }
     }
-    let node = x.next
-    while (node !== null && !lexGteMin(node.member, min)) node = node.next
-    let removed = 0
-    while (node !== null && lexLteMax(node.member, max)) {
-      const nx: ZNode | null = node.next
-      this.deleteWithUpdate(node)
-      this.dict.delete(node.member)
-      detach(node)
-      removed++
-      node = nx
-    }
-    this.clearScratch()
-    return removed
+    return this.removeRanks(lo, lo + m - 1)
   }
 
   /**
    * Removes and returns up to `count` elements with the lowest scores, lowest
-   * first (ZPOPMIN). O(log n) per element (O(1) amortized beyond the first).
+   * first (ZPOPMIN). O(log n + m).
    */
   popMin(count = 1): SortedSetNode[] {
     const m = count < this.dict.size ? count : this.dict.size
     if (!(m > 0)) return []
-    const out = new Array<SortedSetNode>(m)
-    for (let i = 0; i < m; i++) {
-      const x = this.header.next as ZNode
-      this.unlinkNode(x)
-      this.dict.delete(x.member)
-      detach(x)
-      out[i] = x
-    }
+    const out = this.rangeByRank(0, m - 1)
+    this.removeRanks(1, m)
     return out
   }
 
   /** Removes and returns up to `count` elements with the highest scores, highest first (ZPOPMAX). */
   popMax(count = 1): SortedSetNode[] {
-    const m = count < this.dict.size ? count : this.dict.size
+    const n = this.dict.size
+    const m = count < n ? count : n
     if (!(m > 0)) return []
-    const out = new Array<SortedSetNode>(m)
-    for (let i = 0; i < m; i++) {
-      const x = this.tail as ZNode
-      this.unlinkNode(x)
-      this.dict.delete(x.member)
-      detach(x)
-      out[i] = x
-    }
+    const out = this.rangeByRank(0, m - 1, true)
+    this.removeRanks(n - m + 1, n)
     return out
   }
 
@@ -738,7 +882,7 @@ export class SortedSet {
   randomMember(rng: () => number = Math.random): SortedSetNode | undefined {
     const n = this.dict.size
     if (n === 0) return undefined
-    return this.nodeAt(1 + Math.floor(rng() * n))
+    return this.locate(1 + Math.floor(rng() * n))
   }
 
   /**
@@ -756,7 +900,7 @@ export class SortedSet {
     if (n === 0 || !(count > 0)) return []
     if (allowRepeats) {
       const out = new Array<SortedSetNode>(count)
-      for (let i = 0; i < count; i++) out[i] = this.nodeAt(1 + Math.floor(rng() * n))
+      for (let i = 0; i < count; i++) out[i] = this.locate(1 + Math.floor(rng() * n))
       return out
     }
     if (count >= n) return this.rangeByRank(0, -1)
@@ -768,19 +912,28 @@ export class SortedSet {
       const t = Math.floor(rng() * (j + 1))
       const r = picked.has(t) ? j : t
       picked.add(r)
-      out[k++] = this.nodeAt(r + 1)
+      out[k++] = this.locate(r + 1)
     }
     return out
   }
 
   /** `[member, score]` pairs in ascending order. */
   *entries(): IterableIterator<[string, number]> {
-    for (let x = this.header.next; x !== null; x = x.next) yield [x.member, x.score]
+    for (let l: Leaf | null = this.head; l !== null; l = l.next) {
+      const items = l.items
+      for (let i = 0; i < items.length; i++) {
+        const x = items[i] as ZNode
+        yield [x.member, x.score]
+      }
+    }
   }
 
   /** Members in ascending order. */
   *members(): IterableIterator<string> {
-    for (let x = this.header.next; x !== null; x = x.next) yield x.member
+    for (let l: Leaf | null = this.head; l !== null; l = l.next) {
+      const items = l.items
+      for (let i = 0; i < items.length; i++) yield (items[i] as ZNode).member
+    }
   }
 
   /** Same as {@link entries}. */
@@ -793,380 +946,627 @@ export class SortedSet {
    * {@link entries} (no pair allocated). `fn` must not modify the set.
    */
   forEach(fn: (member: string, score: number) => void): void {
-    for (let x = this.header.next; x !== null; x = x.next) fn(x.member, x.score)
+    for (let l: Leaf | null = this.head; l !== null; l = l.next) {
+      const items = l.items
+      for (let i = 0; i < items.length; i++) {
+        const x = items[i] as ZNode
+        fn(x.member, x.score)
+      }
+    }
   }
 
-  /** An independent copy. O(n): elements are appended in order, without searching. */
+  /** An independent copy. O(n): the tree is built bottom-up from the elements in order. */
   clone(): SortedSet {
-    const copy = new SortedSet()
-    copy.appendSorted(this.header.next)
+    const copy = new SortedSet(this.cap)
+    copy.load(this)
     return copy
   }
 
   /**
-   * Checks every structural invariant (order, backward pointers, spans, the
-   * member map, the level count) and throws an `Error` naming the first one
-   * broken. O(n · levels); for tests.
+   * Checks every structural invariant (order, counts, routing keys, node
+   * fill, parent and leaf links, the member map) and throws an `Error` naming
+   * the first one broken. O(n); for tests.
    *
    * @internal
    */
   assertValid(): void {
-    const n = this.dict.size
-    const rankOfNode = new Map<ZNode, number>()
-    rankOfNode.set(this.header, 0)
+    const leaves: Leaf[] = []
+    const n = this.checkNode(this.root, 0, null, null, leaves)
+    if (n !== this.dict.size) throw new Error(`tree holds ${n} elements, map ${this.dict.size}`)
+    if (this.root.parent !== null) throw new Error('root has a parent')
+    if (leaves[0] !== this.head || leaves[leaves.length - 1] !== this.tailLeaf) throw new Error('bad head or tail leaf')
     let prev: ZNode | null = null
     let r = 0
-    for (let x = this.header.next; x !== null; x = x.next) {
-      r++
-      rankOfNode.set(x, r)
-      if (x.prev !== prev) throw new Error(`bad backward pointer at rank ${r}`)
-      if (prev !== null && !before(prev, x.score, x.member)) throw new Error(`order broken at rank ${r}`)
-      if (this.dict.get(x.member) !== x) throw new Error(`map does not point at node of rank ${r}`)
-      if (Number.isNaN(x.score)) throw new Error(`NaN score at rank ${r}`)
-      prev = x
-    }
-    if (r !== n) throw new Error(`list length ${r} != map size ${n}`)
-    if (this.tail !== prev) throw new Error('bad tail')
-    if (NO_LEVELS.length !== 0) throw new Error('shared level arrays were written')
-    let maxLevel = 1
-    for (const [x, rx] of rankOfNode) {
-      const lv = levelOf(x)
-      if (x !== this.header && lv > maxLevel) maxLevel = lv
-      for (let i = 1; i < lv; i++) {
-        if (x === this.header && i >= this.level) {
-          if (fwd(x, i) !== null) throw new Error(`header level ${i} used above level count`)
-          continue
-        }
-        const f = fwd(x, i)
-        if (f === null || f === undefined) {
-          if (span(x, i) !== n - rx) throw new Error(`span to end wrong at rank ${rx} level ${i}`)
-          continue
-        }
-        const rf = rankOfNode.get(f)
-        if (rf === undefined) throw new Error(`forward pointer to a foreign node at rank ${rx}`)
-        if (levelOf(f) <= i) throw new Error(`forward pointer to a lower node at rank ${rx} level ${i}`)
-        if (span(x, i) !== rf - rx) throw new Error(`span wrong at rank ${rx} level ${i}`)
+    for (let i = 0; i < leaves.length; i++) {
+      const l = leaves[i] as Leaf
+      if (l.prev !== (i > 0 ? leaves[i - 1] : null) || l.next !== (i + 1 < leaves.length ? leaves[i + 1] : null)) {
+        throw new Error(`leaf ${i} badly linked`)
       }
-      // Each node must be linked at each of its levels: the nearest preceding
-      // node of level > i must point at it.
-    }
-    if (this.level !== maxLevel) throw new Error(`level count ${this.level} != highest node level ${maxLevel}`)
-    for (let i = 1; i < this.level; i++) {
-      let expect: ZNode | null = this.header
-      for (let x = this.header.next; x !== null; x = x.next) {
-        if (levelOf(x) > i) {
-          if (fwd((expect as ZNode), i) !== x) throw new Error(`node of rank ${rankOfNode.get(x)} unlinked at level ${i}`)
-          expect = x
-        }
+      for (const x of l.items) {
+        r++
+        if (prev !== null && !before(prev, x.score, x.member)) throw new Error(`order broken at rank ${r}`)
+        if (this.dict.get(x.member) !== x) throw new Error(`map does not point at the element of rank ${r}`)
+        if (Number.isNaN(x.score)) throw new Error(`NaN score at rank ${r}`)
+        prev = x
       }
-      if (fwd((expect as ZNode), i) !== null) throw new Error(`level ${i} does not end with null`)
     }
+    if (this.height === 0 ? !(this.root instanceof Leaf) : !(this.root instanceof Inner)) throw new Error('height does not match the root')
+    if (this.root instanceof Inner && this.root.kids.length < 2) throw new Error('inner root with one child')
   }
 
   // ---- internals ---------------------------------------------------------
 
-  /** Links `x` (with its level arrays sized) at its ordered position. */
+  /**
+   * Validates the subtree at `x` (depth `d`), whose elements must lie in
+   * [lo, hi) where given; appends its leaves to `leaves`; returns its count.
+   */
+  private checkNode(x: Child, d: number, lo: ZNode | null, hi: ZNode | null, leaves: Leaf[]): number {
+    const isRoot = x === this.root
+    if (x instanceof Leaf) {
+      if (d !== this.height) throw new Error(`leaf at depth ${d}, height ${this.height}`)
+      const n = x.items.length
+      if (x.scores.length !== n) throw new Error('scores out of step with elements')
+      if (n > this.cap) throw new Error(`leaf over capacity (${n})`)
+      if (!isRoot && n < this.min) throw new Error(`leaf under minimum fill (${n})`)
+      for (let i = 0; i < n; i++) {
+        const e = x.items[i] as ZNode
+        if (e.leaf !== x) throw new Error('element points at another leaf')
+        if (!Object.is(x.scores[i], e.score)) throw new Error('leaf score differs from the element score')
+        if (lo !== null && before(e, lo.score, lo.member)) throw new Error('element below its routing key')
+        if (hi !== null && !before(e, hi.score, hi.member)) throw new Error('element at or above the next routing key')
+      }
+      leaves.push(x)
+      return n
+    }
+    const k = x.kids.length
+    if (x.counts.length !== k || x.keyScores.length !== k || x.keyMembers.length !== k) throw new Error('inner arrays out of step')
+    if (k > this.cap) throw new Error(`inner node over capacity (${k})`)
+    if (!isRoot && k < this.min) throw new Error(`inner node under minimum fill (${k})`)
+    let total = 0
+    for (let i = 0; i < k; i++) {
+      const kid = x.kids[i] as Child
+      if (kid.parent !== x) throw new Error('bad parent pointer')
+      const klo = i === 0 ? lo : new ZNode(x.keyMembers[i] as string, x.keyScores[i] as number)
+      const khi = i + 1 < k ? new ZNode(x.keyMembers[i + 1] as string, x.keyScores[i + 1] as number) : hi
+      const c = this.checkNode(kid, d + 1, klo, khi, leaves)
+      if (x.counts[i] !== c) throw new Error(`count ${x.counts[i]} != ${c} elements under child ${i}`)
+      total += c
+    }
+    if (x.total !== total) throw new Error('inner total differs from its counts')
+    return total
+  }
+
+  /** Position of a linked element in its leaf. */
+  private posOf(x: ZNode): number {
+    const items = (x.leaf as Leaf).items
+    const h = this.hint
+    return h < items.length && items[h] === x ? h : items.indexOf(x)
+  }
+
+  /** 1-based rank of a linked element: its place in its leaf plus the subtrees to the left. */
+  private rankOf(x: ZNode): number {
+    const leaf = x.leaf as Leaf
+    let r = this.posOf(x) + 1
+    let child: Child = leaf
+    for (let p = leaf.parent; p !== null; p = p.parent) {
+      r += countBefore(p, p.kids.indexOf(child))
+      child = p
+    }
+    return r
+  }
+
+  /** The element of 1-based rank r (1 ≤ r ≤ size); its place is left in atLeaf/atPos. */
+  private locate(r: number): ZNode {
+    let node: Child = this.root
+    let k = r - 1
+    for (let h = this.height; h > 0; h--) {
+      const x = node as Inner
+      const c = x.counts
+      let i: number
+      if (k < x.total >> 1) {
+        i = 0
+        while (k >= (c[i] as number)) k -= c[i++] as number
+      } else {
+        // Count from the right end: `rest` elements from k to the end.
+        let rest = x.total - k
+        i = c.length - 1
+        while (rest > (c[i] as number)) rest -= c[i--] as number
+        k = (c[i] as number) - rest
+      }
+      node = x.kids[i] as Child
+    }
+    const leaf = node as Leaf
+    this.atLeaf = leaf
+    this.atPos = k
+    return leaf.items[k] as ZNode
+  }
+
+  /** Moves atLeaf/atPos (at FOUND_RANK) `offset` places on; false past the end. */
+  private skip(offset: number, reverse: boolean): boolean {
+    const p = reverse ? this.atPos - offset : this.atPos + offset
+    if (p >= 0 && p < this.atLeaf.items.length) {
+      this.atPos = p
+      return true
+    }
+    const target = reverse ? FOUND_RANK - offset : FOUND_RANK + offset
+    if (target < 1 || target > this.dict.size) return false
+    this.locate(target)
+    return true
+  }
+
+  /** Links `x` (score and member set) at its ordered place. */
   private insertNode(x: ZNode): void {
     const score = x.score
     const member = x.member
-    const header = this.header
-    let node = header
-    const top = this.level - 1
-    let rank = 0
-    for (let i = top; i >= 1; i--) {
-      let f: ZNode | null
-      while ((f = fwd(node, i)) !== null && before(f, score, member)) {
-        rank += span(node, i)
-        node = f
+    let node: Child = this.root
+    for (let h = this.height; h > 0; h--) {
+      const inner = node as Inner
+      const i = childFor(inner, score, member)
+      ;(inner.counts[i] as number)++
+      inner.total++
+      node = inner.kids[i] as Child
+    }
+    const leaf = node as Leaf
+    const pos = leafPos(leaf, score, member)
+    const items = leaf.items
+    const scores = leaf.scores
+    let k = items.length
+    items.push(x)
+    scores.push(score)
+    while (k > pos) {
+      items[k] = items[k - 1] as ZNode
+      scores[k] = scores[k - 1] as number
+      k--
+    }
+    items[pos] = x
+    scores[pos] = score
+    x.leaf = leaf
+    if (items.length > this.cap) this.splitLeaf(leaf, pos)
+  }
+
+  /** Splits an over-full leaf; `pos` is where the newest element went. */
+  private splitLeaf(leaf: Leaf, pos: number): void {
+    const n = leaf.items.length
+    // Appending to the last leaf (ascending loads) keeps the left part full.
+    const at = pos === n - 1 && leaf.next === null ? n - this.min : n >> 1
+    const r = new Leaf()
+    r.items = leaf.items.splice(at)
+    r.scores = leaf.scores.splice(at)
+    const items = r.items
+    for (let i = 0; i < items.length; i++) (items[i] as ZNode).leaf = r
+    r.prev = leaf
+    r.next = leaf.next
+    if (leaf.next !== null) leaf.next.prev = r
+    else this.tailLeaf = r
+    leaf.next = r
+    const first = items[0] as ZNode
+    this.addKid(leaf, r, at, n - at, first.score, first.member)
+  }
+
+  /** Splits an over-full inner node; `idx` is the index of its newest child. */
+  private splitInner(x: Inner, idx: number): void {
+    const n = x.kids.length
+    const at = idx === n - 1 && this.isRightmost(x) ? n - this.min : n >> 1
+    const r = new Inner()
+    r.kids = x.kids.splice(at)
+    r.counts = x.counts.splice(at)
+    r.keyScores = x.keyScores.splice(at)
+    r.keyMembers = x.keyMembers.splice(at)
+    let t = 0
+    for (let i = 0; i < r.kids.length; i++) {
+      ;(r.kids[i] as Child).parent = r
+      t += r.counts[i] as number
+    }
+    r.total = t
+    x.total -= t
+    this.addKid(x, r, x.total, t, r.keyScores[0] as number, r.keyMembers[0] as string)
+  }
+
+  private isRightmost(x: Inner): boolean {
+    for (let p = x.parent; p !== null; x = p, p = p.parent) if (p.kids[p.kids.length - 1] !== x) return false
+    return true
+  }
+
+  /** Puts `right`, split off `left`, after it in the parent (a new root when there is none). */
+  private addKid(left: Child, right: Child, leftCount: number, rightCount: number, keyScore: number, keyMember: string): void {
+    const p = left.parent
+    if (p === null) {
+      const root = new Inner()
+      root.kids = [left, right]
+      root.counts = [leftCount, rightCount]
+      root.keyScores = [-Infinity, keyScore]
+      root.keyMembers = ['', keyMember]
+      root.total = leftCount + rightCount
+      left.parent = root
+      right.parent = root
+      this.root = root
+      this.height++
+      return
+    }
+    const i = p.kids.indexOf(left)
+    p.kids.splice(i + 1, 0, right)
+    p.counts[i] = leftCount
+    p.counts.splice(i + 1, 0, rightCount)
+    p.keyScores.splice(i + 1, 0, keyScore)
+    p.keyMembers.splice(i + 1, 0, keyMember)
+    right.parent = p
+    if (p.kids.length > this.cap) this.splitInner(p, i + 1)
+  }
+
+  /** Unlinks `k` elements of `leaf` from `pos` (the member map is the caller's), then rebalances. */
+  private removeAt(leaf: Leaf, pos: number, k: number): void {
+    const items = leaf.items
+    const scores = leaf.scores
+    const n = items.length
+    for (let j = pos; j < pos + k; j++) (items[j] as ZNode).leaf = null
+    for (let j = pos + k; j < n; j++) {
+      items[j - k] = items[j] as ZNode
+      scores[j - k] = scores[j] as number
+    }
+    if (k === 1) {
+      items.pop()
+      scores.pop()
+    } else {
+      items.length = n - k
+      scores.length = n - k
+    }
+    let child: Child = leaf
+    for (let p = leaf.parent; p !== null; p = p.parent) {
+      ;(p.counts[p.kids.indexOf(child)] as number) -= k
+      p.total -= k
+      child = p
+    }
+    if (leaf.parent !== null && n - k < this.min) this.fixLeaf(leaf)
+  }
+
+  /** Removes the elements of 1-based ranks lo..hi (and their members from the map); returns how many. */
+  private removeRanks(lo: number, hi: number): number {
+    if (hi < lo) return 0
+    let left = hi - lo + 1
+    while (left > 0) {
+      // The next element to go always has rank lo: the ones before it stay.
+      this.locate(lo)
+      const leaf = this.atLeaf
+      const pos = this.atPos
+      const n = leaf.items.length - pos
+      const k = left < n ? left : n
+      for (let j = pos; j < pos + k; j++) this.dict.delete((leaf.items[j] as ZNode).member)
+      this.removeAt(leaf, pos, k)
+      left -= k
+    }
+    return hi - lo + 1
+  }
+
+  /** Rebalances a non-root leaf that fell below the minimum fill with a sibling. */
+  private fixLeaf(leaf: Leaf): void {
+    const p = leaf.parent as Inner
+    const i = p.kids.indexOf(leaf)
+    const l = i > 0 ? leaf : (p.kids[1] as Leaf)
+    const left = i > 0 ? (p.kids[i - 1] as Leaf) : leaf
+    const ir = i > 0 ? i : 1
+    if (left.items.length + l.items.length <= this.mergeMax) this.mergeLeaves(left, l, p, ir)
+    else this.shareLeaves(left, l, p, ir)
+  }
+
+  /** Moves elements between adjacent leaves `l` and `r` (r at index ir of p) so they hold equal shares. */
+  private shareLeaves(l: Leaf, r: Leaf, p: Inner, ir: number): void {
+    const nl = l.items.length
+    const nr = r.items.length
+    if (nl > nr) {
+      const k = (nl - nr) >> 1
+      const mi = l.items.splice(nl - k)
+      const ms = l.scores.splice(nl - k)
+      for (let j = 0; j < k; j++) (mi[j] as ZNode).leaf = r
+      r.items = mi.concat(r.items)
+      r.scores = ms.concat(r.scores)
+      ;(p.counts[ir - 1] as number) -= k
+      ;(p.counts[ir] as number) += k
+    } else {
+      const k = (nr - nl) >> 1
+      const mi = r.items.splice(0, k)
+      const ms = r.scores.splice(0, k)
+      for (let j = 0; j < k; j++) {
+        const y = mi[j] as ZNode
+        y.leaf = l
+        l.items.push(y)
+        l.scores.push(ms[j] as number)
       }
-      UPDATE[i] = node
-      RANK[i] = rank
+      ;(p.counts[ir - 1] as number) += k
+      ;(p.counts[ir] as number) -= k
     }
-    {
-      let f: ZNode | null
-      while ((f = node.next) !== null && before(f, score, member)) {
-        rank++
-        node = f
+    const first = r.items[0] as ZNode
+    p.keyScores[ir] = first.score
+    p.keyMembers[ir] = first.member
+  }
+
+  /** Merges leaf `r` (index ir of p) into its left neighbour `l`. */
+  private mergeLeaves(l: Leaf, r: Leaf, p: Inner, ir: number): void {
+    const items = r.items
+    const scores = r.scores
+    for (let j = 0; j < items.length; j++) {
+      const y = items[j] as ZNode
+      y.leaf = l
+      l.items.push(y)
+      l.scores.push(scores[j] as number)
+    }
+    r.items = []
+    r.scores = []
+    l.next = r.next
+    if (r.next !== null) r.next.prev = l
+    else this.tailLeaf = l
+    r.prev = null
+    r.next = null
+    r.parent = null
+    this.dropKid(p, ir)
+  }
+
+  /** Removes child ir of p after its elements went to child ir - 1, then rebalances p. */
+  private dropKid(p: Inner, ir: number): void {
+    ;(p.counts[ir - 1] as number) += p.counts[ir] as number
+    p.kids.splice(ir, 1)
+    p.counts.splice(ir, 1)
+    p.keyScores.splice(ir, 1)
+    p.keyMembers.splice(ir, 1)
+    this.fixInner(p)
+  }
+
+  /** Rebalances an inner node that lost a child; collapses a one-child root. */
+  private fixInner(x: Inner): void {
+    const p = x.parent
+    if (p === null) {
+      while (this.height > 0 && (this.root as Inner).kids.length === 1) {
+        const only = (this.root as Inner).kids[0] as Child
+        only.parent = null
+        this.root = only
+        this.height--
       }
+      return
     }
-    const rank0 = rank // rank of the level-0 predecessor
-    const level = levelOf(x)
-    if (level > this.level) {
-      const n = this.length
-      growHeader(header, level)
-      for (let i = this.level; i < level; i++) {
-        UPDATE[i] = header
-        RANK[i] = 0
-        setSpan(header, i, n)
+    if (x.kids.length >= this.min) return
+    const i = p.kids.indexOf(x)
+    const r = i > 0 ? x : (p.kids[1] as Inner)
+    const l = i > 0 ? (p.kids[i - 1] as Inner) : x
+    const ir = i > 0 ? i : 1
+    // r's first child's routing key is the one p holds for r.
+    r.keyScores[0] = p.keyScores[ir] as number
+    r.keyMembers[0] = p.keyMembers[ir] as string
+    if (l.kids.length + r.kids.length <= this.mergeMax) {
+      for (let j = 0; j < r.kids.length; j++) {
+        const kid = r.kids[j] as Child
+        kid.parent = l
+        l.kids.push(kid)
+        l.counts.push(r.counts[j] as number)
+        l.keyScores.push(r.keyScores[j] as number)
+        l.keyMembers.push(r.keyMembers[j] as string)
       }
-      this.level = level
+      l.total += r.total
+      r.kids = []
+      r.parent = null
+      this.dropKid(p, ir)
+      return
     }
-    // Level 0.
-    x.next = node.next
-    node.next = x
-    x.prev = node === header ? null : node
-    if (x.next !== null) x.next.prev = x
-    else this.tail = x
-    this.length++
-    for (let i = 1; i < level; i++) {
-      const u = UPDATE[i] as ZNode
-      setFwd(x, i, fwd(u, i))
-      setFwd(u, i, x)
-      const d = rank0 - (RANK[i] as number)
-      setSpan(x, i, span(u, i) - d)
-      setSpan(u, i, d + 1)
-      UPDATE[i] = null
-    }
-    for (let i = level; i < this.level; i++) {
-      const u = UPDATE[i] as ZNode
-      setSpan(u, i, span(u, i) + 1)
-      UPDATE[i] = null
-    }
-  }
-
-  /** Unlinks `x` (found by its score and member); the member map is untouched. */
-  private unlinkNode(x: ZNode): void {
-    const score = x.score
-    const member = x.member
-    let node = this.header
-    for (let i = this.level - 1; i >= 1; i--) {
-      let f: ZNode | null
-      while ((f = fwd(node, i)) !== null && f !== x && before(f, score, member)) node = f
-      UPDATE[i] = node
-    }
-    this.deleteWithUpdate(x)
-    this.clearScratch()
-  }
-
-  /** Unlinks `x` given its predecessors in UPDATE[1..level-1] (Redis's zslDeleteNode). */
-  private deleteWithUpdate(x: ZNode): void {
-    for (let i = 1; i < this.level; i++) {
-      const u = UPDATE[i] as ZNode
-      if (fwd(u, i) === x) {
-        setSpan(u, i, span(u, i) + span(x, i) - 1)
-        setFwd(u, i, fwd(x, i))
-      } else {
-        setSpan(u, i, span(u, i) - 1)
+    const nl = l.kids.length
+    const nr = r.kids.length
+    let t = 0
+    if (nl > nr) {
+      const k = (nl - nr) >> 1
+      const kids = l.kids.splice(nl - k)
+      const counts = l.counts.splice(nl - k)
+      for (let j = 0; j < k; j++) {
+        ;(kids[j] as Child).parent = r
+        t += counts[j] as number
       }
-    }
-    const prev = x.prev
-    if (prev === null) this.header.next = x.next
-    else prev.next = x.next
-    if (x.next !== null) x.next.prev = prev
-    else this.tail = prev
-    this.length--
-    const h = this.header
-    while (this.level > 1 && fwd(h, this.level - 1) === null) this.level--
-  }
-
-  private clearScratch(): void {
-    for (let i = 1; i < MAX_LEVEL; i++) UPDATE[i] = null
-  }
-
-  /** 1-based rank of `x`, a linked node. */
-  private rankOf(x: ZNode): number {
-    const score = x.score
-    const member = x.member
-    let node = this.header
-    let rank = 0
-    for (let i = this.level - 1; i >= 1; i--) {
-      let f: ZNode | null
-      // Identity, not member equality, ends the search: it avoids reading member strings.
-      while ((f = fwd(node, i)) !== null && (f === x || before(f, score, member))) {
-        rank += span(node, i)
-        if (f === x) return rank
-        node = f
+      r.kids = kids.concat(r.kids)
+      r.counts = counts.concat(r.counts)
+      r.keyScores = l.keyScores.splice(nl - k).concat(r.keyScores)
+      r.keyMembers = l.keyMembers.splice(nl - k).concat(r.keyMembers)
+      l.total -= t
+      r.total += t
+      ;(p.counts[ir - 1] as number) -= t
+      ;(p.counts[ir] as number) += t
+    } else {
+      const k = (nr - nl) >> 1
+      for (let j = 0; j < k; j++) {
+        const kid = r.kids[j] as Child
+        kid.parent = l
+        l.kids.push(kid)
+        l.counts.push(r.counts[j] as number)
+        l.keyScores.push(r.keyScores[j] as number)
+        l.keyMembers.push(r.keyMembers[j] as string)
+        t += r.counts[j] as number
       }
+      r.kids.splice(0, k)
+      r.counts.splice(0, k)
+      r.keyScores.splice(0, k)
+      r.keyMembers.splice(0, k)
+      l.total += t
+      r.total -= t
+      ;(p.counts[ir - 1] as number) += t
+      ;(p.counts[ir] as number) -= t
     }
-    for (;;) {
-      node = node.next as ZNode
-      rank++
-      if (node === x) return rank
-    }
+    p.keyScores[ir] = r.keyScores[0] as number
+    p.keyMembers[ir] = r.keyMembers[0] as string
   }
 
-
-  /** The node of 1-based rank r (1 ≤ r ≤ size). */
-  private nodeAt(r: number): ZNode {
-    let node = this.header
-    let traversed = 0
-    for (let i = this.level - 1; i >= 1; i--) {
-      let f: ZNode | null
-      while ((f = fwd(node, i)) !== null && traversed + span(node, i) <= r) {
-        traversed += span(node, i)
-        node = f
-      }
-      if (traversed === r) return node
-    }
-    while (traversed < r) {
-      node = node.next as ZNode
-      traversed++
-    }
-    return node
-  }
-
-  /**
-   * The node `offset` places after (or before, with `reverse`) the node of
-   * 1-based rank `rank`, or null past the end.
-   */
-  private skipBy(x: ZNode, rank: number, offset: number, reverse: boolean): ZNode | null {
-    // Short hops walk; long ones jump by rank.
-    if (offset <= 4) {
-      let y: ZNode | null = x
-      for (let i = 0; i < offset && y !== null; i++) y = reverse ? y.prev : y.next
-      return y
-    }
-    const target = reverse ? rank - offset : rank + offset
-    if (target < 1 || target > this.dict.size) return null
-    return this.nodeAt(target)
-  }
-
-  /** First node in the score range, or null; sets FOUND_RANK to its 1-based rank. */
+  /** First element in the score range, or null; sets FOUND_RANK and atLeaf/atPos. */
   private firstScore(min: number, max: number, minEx: boolean, maxEx: boolean): ZNode | null {
     if (!scoreRangeNonEmpty(min, max, minEx, maxEx)) return null
-    const last = this.tail
-    if (last === null || !gteMin(last.score, min, minEx)) return null
-    let node = this.header
+    let node: Child = this.root
     let rank = 0
-    for (let i = this.level - 1; i >= 1; i--) {
-      let f: ZNode | null
-      while ((f = fwd(node, i)) !== null && !gteMin(f.score, min, minEx)) {
-        rank += span(node, i)
-        node = f
-      }
+    // At each level: the last child whose routing key is still below min
+    // (every child before it holds only smaller elements).
+    for (let h = this.height; h > 0; h--) {
+      const x = node as Inner
+      const i = countBelowMin(x.keyScores, 1, min, minEx) - 1
+      rank += countBefore(x, i)
+      node = x.kids[i] as Child
     }
-    let f: ZNode | null
-    while ((f = node.next) !== null && !gteMin(f.score, min, minEx)) {
-      rank++
-      node = f
+    let leaf = node as Leaf
+    let pos = countBelowMin(leaf.scores, 0, min, minEx)
+    if (pos === leaf.items.length) {
+      // None here: the first element of the next leaf is the answer, if any.
+      if (leaf.next === null) return null
+      rank += pos
+      leaf = leaf.next
+      pos = 0
     }
-    if (f === null || !lteMax(f.score, max, maxEx)) return null
-    FOUND_RANK = rank + 1
+    const f = leaf.items[pos] as ZNode
+    if (!lteMax(f.score, max, maxEx)) return null
+    FOUND_RANK = rank + pos + 1
+    this.atLeaf = leaf
+    this.atPos = pos
     return f
   }
 
-  /** Last node in the score range, or null; sets FOUND_RANK to its 1-based rank. */
+  /** Last element in the score range, or null; sets FOUND_RANK and atLeaf/atPos. */
   private lastScore(min: number, max: number, minEx: boolean, maxEx: boolean): ZNode | null {
     if (!scoreRangeNonEmpty(min, max, minEx, maxEx)) return null
-    const first = this.header.next
-    if (first === null || !lteMax(first.score, max, maxEx)) return null
-    let node = this.header
+    let node: Child = this.root
     let rank = 0
-    for (let i = this.level - 1; i >= 1; i--) {
-      let f: ZNode | null
-      while ((f = fwd(node, i)) !== null && lteMax(f.score, max, maxEx)) {
-        rank += span(node, i)
-        node = f
-      }
+    for (let h = this.height; h > 0; h--) {
+      const x = node as Inner
+      const i = firstAboveMax(x.keyScores, 1, max, maxEx) - 1
+      rank += countBefore(x, i)
+      node = x.kids[i] as Child
     }
-    let f: ZNode | null
-    while ((f = node.next) !== null && lteMax(f.score, max, maxEx)) {
-      rank++
-      node = f
+    let leaf = node as Leaf
+    let pos = firstAboveMax(leaf.scores, 0, max, maxEx) - 1
+    if (pos < 0) {
+      // None here: the last element of the previous leaf is the answer, if any.
+      if (leaf.prev === null) return null
+      leaf = leaf.prev
+      pos = leaf.items.length - 1
+      rank -= leaf.items.length
     }
-    if (node === this.header || !gteMin(node.score, min, minEx)) return null
-    FOUND_RANK = rank
-    return node
-  }
-
-  /** First node in the lex range, or null; sets FOUND_RANK. */
-  private firstLex(min: LexBound, max: LexBound): ZNode | null {
-    if (!lexRangeNonEmpty(min, max)) return null
-    const last = this.tail
-    if (last === null || !lexGteMin(last.member, min)) return null
-    let node = this.header
-    let rank = 0
-    for (let i = this.level - 1; i >= 1; i--) {
-      let f: ZNode | null
-      while ((f = fwd(node, i)) !== null && !lexGteMin(f.member, min)) {
-        rank += span(node, i)
-        node = f
-      }
-    }
-    let f: ZNode | null
-    while ((f = node.next) !== null && !lexGteMin(f.member, min)) {
-      rank++
-      node = f
-    }
-    if (f === null || !lexLteMax(f.member, max)) return null
-    FOUND_RANK = rank + 1
+    const f = leaf.items[pos] as ZNode
+    if (!gteMin(f.score, min, minEx)) return null
+    FOUND_RANK = rank + pos + 1
+    this.atLeaf = leaf
+    this.atPos = pos
     return f
   }
 
-  /** Last node in the lex range, or null; sets FOUND_RANK. */
+  /** First element in the lex range, or null; sets FOUND_RANK and atLeaf/atPos. */
+  private firstLex(min: LexBound, max: LexBound): ZNode | null {
+    if (!lexRangeNonEmpty(min, max)) return null
+    let node: Child = this.root
+    let rank = 0
+    for (let h = this.height; h > 0; h--) {
+      const x = node as Inner
+      const i = countBelowLexMin(x.keyMembers, 1, min) - 1
+      rank += countBefore(x, i)
+      node = x.kids[i] as Child
+    }
+    let leaf = node as Leaf
+    let pos = leafBelowLexMin(leaf, min)
+    if (pos === leaf.items.length) {
+      if (leaf.next === null) return null
+      rank += pos
+      leaf = leaf.next
+      pos = 0
+    }
+    const f = leaf.items[pos] as ZNode
+    if (!lexLteMax(f.member, max)) return null
+    FOUND_RANK = rank + pos + 1
+    this.atLeaf = leaf
+    this.atPos = pos
+    return f
+  }
+
+  /** Last element in the lex range, or null; sets FOUND_RANK and atLeaf/atPos. */
   private lastLex(min: LexBound, max: LexBound): ZNode | null {
     if (!lexRangeNonEmpty(min, max)) return null
-    const first = this.header.next
-    if (first === null || !lexLteMax(first.member, max)) return null
-    let node = this.header
+    let node: Child = this.root
     let rank = 0
-    for (let i = this.level - 1; i >= 1; i--) {
-      let f: ZNode | null
-      while ((f = fwd(node, i)) !== null && lexLteMax(f.member, max)) {
-        rank += span(node, i)
-        node = f
-      }
+    for (let h = this.height; h > 0; h--) {
+      const x = node as Inner
+      const i = firstAboveLexMax(x.keyMembers, 1, max) - 1
+      rank += countBefore(x, i)
+      node = x.kids[i] as Child
     }
-    let f: ZNode | null
-    while ((f = node.next) !== null && lexLteMax(f.member, max)) {
-      rank++
-      node = f
+    let leaf = node as Leaf
+    let pos = leafAboveLexMax(leaf, max) - 1
+    if (pos < 0) {
+      if (leaf.prev === null) return null
+      leaf = leaf.prev
+      pos = leaf.items.length - 1
+      rank -= leaf.items.length
     }
-    if (node === this.header || !lexGteMin(node.member, min)) return null
-    FOUND_RANK = rank
-    return node
+    const f = leaf.items[pos] as ZNode
+    if (!lexGteMin(f.member, min)) return null
+    FOUND_RANK = rank + pos + 1
+    this.atLeaf = leaf
+    this.atPos = pos
+    return f
   }
 
-  /** Appends copies of the chain starting at `src` (already in order) to this empty set. */
-  private appendSorted(src: ZNode | null): void {
-    const header = this.header
-    // lastAt[i]: the last node appended with level > i, and its rank.
-    let n = 0
-    for (let i = 0; i < MAX_LEVEL; i++) {
-      UPDATE[i] = header
-      RANK[i] = 0
-    }
-    let prev: ZNode | null = null
-    for (let s = src; s !== null; s = s.next) {
-      const level = randomLevel()
-      const x = new ZNode(s.member, s.score, level)
-      n++
-      x.prev = prev
-      if (prev === null) header.next = x
-      else prev.next = x
-      if (level > this.level) {
-        growHeader(header, level)
-        this.level = level
+  /** Fills this empty set with copies of `src`'s elements, building the tree bottom-up. */
+  private load(src: SortedSet): void {
+    const n = src.dict.size
+    if (n === 0) return
+    // Nodes three-quarters full, sizes spread evenly: room to grow either way.
+    const fill = this.cap - this.min
+    const nLeaves = Math.ceil(n / fill)
+    const leaves: Leaf[] = new Array<Leaf>(nLeaves)
+    let sl = src.head
+    let sp = 0
+    let prev: Leaf | null = null
+    for (let li = 0; li < nLeaves; li++) {
+      const size = Math.floor((n * (li + 1)) / nLeaves) - Math.floor((n * li) / nLeaves)
+      const leaf = new Leaf()
+      for (let j = 0; j < size; j++) {
+        if (sp === sl.items.length) {
+          sl = sl.next as Leaf
+          sp = 0
+        }
+        const y = sl.items[sp++] as ZNode
+        const x = new ZNode(y.member, y.score)
+        x.leaf = leaf
+        leaf.items.push(x)
+        leaf.scores.push(y.score)
+        this.dict.set(x.member, x)
       }
-      for (let i = 1; i < level; i++) {
-        const u = UPDATE[i] as ZNode
-        setFwd(u, i, x)
-        setSpan(u, i, n - (RANK[i] as number))
-        UPDATE[i] = x
-        RANK[i] = n
+      leaf.prev = prev
+      if (prev !== null) prev.next = leaf
+      prev = leaf
+      leaves[li] = leaf
+    }
+    this.head = leaves[0] as Leaf
+    this.tailLeaf = prev as Leaf
+    let level: Child[] = leaves
+    let height = 0
+    while (level.length > 1) {
+      const groups = Math.ceil(level.length / fill)
+      const up: Inner[] = new Array<Inner>(groups)
+      for (let g = 0; g < groups; g++) {
+        const from = Math.floor((level.length * g) / groups)
+        const to = Math.floor((level.length * (g + 1)) / groups)
+        const x = new Inner()
+        for (let j = from; j < to; j++) {
+          const kid = level[j] as Child
+          kid.parent = x
+          x.kids.push(kid)
+          let c: number
+          if (kid instanceof Leaf) {
+            c = kid.items.length
+            const e = kid.items[0] as ZNode
+            x.keyScores.push(e.score)
+            x.keyMembers.push(e.member)
+          } else {
+            c = kid.total
+            x.keyScores.push(kid.keyScores[0] as number)
+            x.keyMembers.push(kid.keyMembers[0] as string)
+          }
+          x.counts.push(c)
+          x.total += c
+        }
+        up[g] = x
       }
-      this.dict.set(x.member, x)
-      prev = x
+      level = up
+      height++
     }
-    this.tail = prev
-    this.length = n
-    // Spans of the last pointer at each level run to the end.
-    for (let i = 1; i < MAX_LEVEL; i++) {
-      const u = UPDATE[i] as ZNode
-      if (i < this.level) setSpan(u, i, n - (RANK[i] as number))
-      UPDATE[i] = null
-    }
-    UPDATE[0] = null
+    this.root = level[0] as Child
+    this.height = height
+    this.atLeaf = this.head
   }
-}
-
-/** Rank (1-based) of the node most recently found by a first/last range lookup. */
-let FOUND_RANK = 0
-
-/** Drops a removed node's links so a retained view does not keep the list alive. */
-function detach(x: ZNode): void {
-  x.next = null
-  x.prev = null
-  const lv = x.lv
-  for (let k = 0; k < lv.length; k += 2) lv[k] = null
 }

@@ -97,7 +97,8 @@ describe.each(VERSIONS)('%s in-process', (_name, Redis) => {
     r.defineCommand('addTo', { numberOfKeys: 1, lua: "return redis.call('INCRBY', KEYS[1], ARGV[1])" })
     expect(await r.addTo('counter', 5)).toBe(5)
     expect(await r.addTo('counter', 2)).toBe(7)
-    expect(await r.pipeline().addTo('counter', 1).get('counter').exec()).toEqual([
+    const pipe = r.pipeline() as unknown as { addTo(k: string, n: number): { get(k: string): { exec(): Promise<unknown> } } }
+    expect(await pipe.addTo('counter', 1).get('counter').exec()).toEqual([
       [null, 8],
       [null, '8'],
     ])

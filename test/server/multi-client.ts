@@ -95,7 +95,13 @@ export async function runScript(port: number, steps: ScriptStep[], expect?: Fram
         c.socket.write(encodeCommand(argv))
       }
       const want = expect?.[i]
-      if (want !== undefined) {
+      if (expect === undefined) {
+        // Reference run: wait for the answer to this step (if any) before settling, so a slow
+        // server under load does not shift frames into the next step.
+        const before = c.frames.length
+        const deadline = Date.now() + 1000
+        while (c.frames.length === before && !c.closed && Date.now() < deadline) await sleep(2)
+      } else if (want !== undefined) {
         const deadline = Date.now() + 3000
         const enough = (): boolean =>
           [...conns].every(([name, cc]) => {

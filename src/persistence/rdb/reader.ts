@@ -126,6 +126,17 @@ export class RdbInput {
     return this.fail(`invalid length encoding 0x${b.toString(16)}`, at)
   }
 
+  /**
+   * A number of items that follow: each takes at least one byte, so a count
+   * beyond the bytes left is corrupt (and never allocates).
+   */
+  count(): number {
+    const at = this.pos
+    const n = this.len()
+    if (n > this.end - this.pos) this.fail(`count ${n} is larger than the data left`, at)
+    return n
+  }
+
   /** A length read as an unsigned 64-bit value (stream IDs, counters). */
   len64(): U64 {
     const b = this.buf[this.pos]
@@ -181,7 +192,8 @@ export class RdbInput {
       const clen = this.len()
       const ulen = this.len()
       this.need(clen)
-      if (ulen > 0x7fffffff) this.fail('LZF string too long', at)
+      // LZF expands at most 88 times (a 3-byte reference to 264 bytes).
+      if (ulen > clen * 88 + 64) this.fail('invalid LZF compressed string', at)
       const out = lzfDecompress(this.buf, this.pos, this.pos + clen, ulen)
       if (out === undefined) this.fail('invalid LZF compressed string', at)
       this.pos += clen
@@ -336,7 +348,7 @@ export function readValue(inp: RdbInput, type: number, ctx: LoadContext): unknow
       return inp.value()
 
     case RDB_TYPE.LIST: {
-      const n = inp.len()
+      const n = inp.count()
       const vals: StrValue[] = new Array(n)
       for (let i = 0; i < n; i++) vals[i] = inp.value()
       return n === 0 ? undefined : ListValue.of(vals, listFill(cfg))
@@ -350,7 +362,7 @@ export function readValue(inp: RdbInput, type: number, ctx: LoadContext): unknow
       return readQuicklist(inp, type, cfg)
 
     case RDB_TYPE.SET: {
-      const n = inp.len()
+      const n = inp.count()
       if (n === 0) return undefined
       let s: RedisSet | undefined
       for (let i = 0; i < n; i++) {
@@ -389,7 +401,7 @@ export function readValue(inp: RdbInput, type: number, ctx: LoadContext): unknow
 
     case RDB_TYPE.ZSET:
     case RDB_TYPE.ZSET_2: {
-      const n = inp.len()
+      const n = inp.count()
       if (n === 0) return undefined
       const z = newZset(ctx.session, 0, 0)
       for (let i = 0; i < n; i++) {
@@ -429,7 +441,7 @@ export function readValue(inp: RdbInput, type: number, ctx: LoadContext): unknow
     }
 
     case RDB_TYPE.HASH: {
-      const n = inp.len()
+      const n = inp.count()
       if (n === 0) return undefined
       const h = new RedisHash()
       if (n > cfg.get<number>('hash-max-listpack-entries')) h.lp = false
@@ -513,7 +525,7 @@ function listFill(cfg: Config): number {
 
 /** Quicklist (ziplist nodes) and quicklist 2 (listpack or plain nodes), keeping the node layout. */
 function readQuicklist(inp: RdbInput, type: number, cfg: Config): ListValue | undefined {
-  const n = inp.len()
+  const n = inp.count()
   const vals: StrValue[] = []
   const nodes: Array<{ count: number; sz: number }> = []
   for (let i = 0; i < n; i++) {
@@ -558,7 +570,7 @@ function addDiff(base: U64, diff: number | bigint): U64 {
 
 function readStream(inp: RdbInput, type: number): Stream {
   const s = new Stream()
-  const nNodes = inp.len()
+  const nNodes = inp.count()
   let prevMs: U64 = 0
   let prevSeq: U64 = 0
   let any = false
@@ -586,7 +598,7 @@ function readStream(inp: RdbInput, type: number): Stream {
       const count = Number(int())
       const deleted = Number(int())
       const nf = Number(int())
-      if (nf < 0) inp.fail('stream listpack: negative field count', lpAt)
+      if (nf < 0 || nf > inp.se - inp.ss) inp.fail('stream listpack: invalid field count', lpAt)
       const fields: StrValue[] = []
       for (let f = 0; f < nf; f++) fields.push(item())
       if (int() !== 0) inp.fail('stream listpack: master entry not terminated', lpAt)
@@ -607,7 +619,7 @@ function readStream(inp: RdbInput, type: number): Stream {
           if (int() !== nf + 3) inp.fail('stream listpack: entry count mismatch', lpAt)
         } else {
           const n = Number(int())
-          if (n < 0) inp.fail('stream listpack: negative field count', lpAt)
+          if (n < 0 || n > inp.se - inp.ss) inp.fail('stream listpack: invalid field count', lpAt)
           fv = new Array(n * 2)
           for (let f = 0; f < n * 2; f++) fv[f] = item()
           if (int() !== n * 2 + 4) inp.fail('stream listpack: entry count mismatch', lpAt)
@@ -653,7 +665,7 @@ function readStream(inp: RdbInput, type: number): Stream {
     }
     s.entriesAdded = s.length
   }
-  const nGroups = inp.len()
+  const nGroups = inp.count()
   if (nGroups > 0) s.groups = new Map()
   for (let g = 0; g < nGroups; g++) {
     const gat = inp.pos
@@ -663,7 +675,7 @@ function readStream(inp: RdbInput, type: number): Stream {
     const entriesRead = type >= RDB_TYPE.STREAM_LISTPACKS_2 ? inp.lenSigned() : s.estimateDistance(lastMs, lastSeq)
     const group = new ConsumerGroup(name, lastMs, lastSeq, entriesRead === -1 ? ENTRIES_READ_UNKNOWN : entriesRead)
     if (s.groups!.has(name)) inp.fail('duplicate consumer group', gat)
-    const nPel = inp.len()
+    const nPel = inp.count()
     for (let i = 0; i < nPel; i++) {
       const pat = inp.pos
       const [ms, seq] = inp.rawId()
@@ -671,7 +683,7 @@ function readStream(inp: RdbInput, type: number): Stream {
       const count = inp.len()
       if (!group.pel.insert(new Nack(ms, seq, null, time, count))) inp.fail('duplicate pending entry', pat)
     }
-    const nCons = inp.len()
+    const nCons = inp.count()
     for (let c = 0; c < nCons; c++) {
       const cat = inp.pos
       const cname = inp.key()
@@ -681,7 +693,7 @@ function readStream(inp: RdbInput, type: number): Stream {
       const consumer = new Consumer(cname, seen)
       consumer.activeTime = active
       group.consumers.set(cname, consumer)
-      const n = inp.len()
+      const n = inp.count()
       for (let i = 0; i < n; i++) {
         const pat = inp.pos
         const [ms, seq] = inp.rawId()
@@ -725,6 +737,18 @@ function skipModuleData(inp: RdbInput): void {
         inp.fail(`unknown module data opcode ${op}`, at)
     }
   }
+}
+
+/**
+ * Any failure while decoding is a format error of the input: structures
+ * built from corrupt data can trip over it in their own ways (a value out of
+ * range, an impossible layout), and those are reported like the rest.
+ */
+function asRdbError(e: unknown, inp: RdbInput): RdbError {
+  if (e instanceof RdbError) return e
+  if (e instanceof EncodingError) return new RdbError(e.message, inp.name, inp.pos)
+  if (e instanceof RangeError || e instanceof TypeError || e instanceof SyntaxError) return new RdbError(`malformed data (${e.message})`, inp.name, inp.pos)
+  throw e
 }
 
 // ---------------------------------------------------------------- files
@@ -799,6 +823,14 @@ export class RdbParser {
 
   /** Reads until `maxKeys` more keys are read or the file ends. Returns true when the whole file was read. */
   step(maxKeys = Infinity): boolean {
+    try {
+      return this.steps(maxKeys)
+    } catch (e) {
+      throw asRdbError(e, this.inp)
+    }
+  }
+
+  private steps(maxKeys: number): boolean {
     const inp = this.inp
     let n = 0
     while (!this.done && n < maxKeys) {
@@ -966,9 +998,13 @@ export function verifyDumpPayload(p: Buffer): string | undefined {
  */
 export function decodeDumpPayload(p: Buffer, ctx: LoadContext): LoadedValue {
   const inp = new RdbInput(p, 0, p.length - 10, 'DUMP payload')
-  const type = inp.u8()
-  const value = readValue(inp, type, ctx)
-  if (value === undefined) return inp.fail('empty value')
-  if (inp.pos !== inp.end) inp.fail('trailing bytes after the value')
-  return { type: TYPE_OF_RDB[type]!, value }
+  try {
+    const type = inp.u8()
+    const value = readValue(inp, type, ctx)
+    if (value === undefined) return inp.fail('empty value')
+    if (inp.pos !== inp.end) inp.fail('trailing bytes after the value')
+    return { type: TYPE_OF_RDB[type]!, value }
+  } catch (e) {
+    throw asRdbError(e, inp)
+  }
 }

@@ -1,0 +1,166 @@
+/** The adapter interface: a user-written adapter (examples/jsonl-adapter.ts), loading rules, async loading, close. */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { jsonlLog } from '../../examples/jsonl-adapter.js'
+import { Store } from '../../src/index.js'
+import { attachPersistence, openStore, type Effect, type LoadTarget, type PersistenceAdapter } from '../../src/persistence/index.js'
+import { datasetCommands, sessionSender } from './dataset.js'
+import { cleanup, firstDifference, newStore, storeContents, tempDir } from './helpers.js'
+
+afterAll(() => cleanup())
+
+describe('a user-written adapter (JSON lines)', () => {
+  it('logs every write and replays it', async () => {
+    const path = join(tempDir('jsonl'), 'log.jsonl')
+    const s = newStore({ persistence: jsonlLog(path) })
+    const send = sessionSender(s.session())
+    for (const argv of datasetCommands()) send(argv)
+    const expected = await storeContents(s, { noConsumerTimes: true })
+    s.close()
+    expect(readFileSync(path, 'utf8').split('\n').length).toBeGreaterThan(300)
+    const back = newStore({ persistence: jsonlLog(path) })
+    expect(firstDifference(await storeContents(back, { noConsumerTimes: true }), expected)).toBeUndefined()
+  })
+
+  it('compacts on BGSAVE into one line per key, keeping writes made meanwhile', async () => {
+    const path = join(tempDir('jsonl'), 'log.jsonl')
+    const s = newStore({ persistence: jsonlLog(path) })
+    for (let i = 0; i < 5000; i++) s.set(`k${i % 500}`, String(i))
+    const done = s.bgsave()
+    s.set('during', 'x')
+    s.del('k1')
+    await done
+    const lines = readFileSync(path, 'utf8').trim().split('\n')
+    expect(lines.length).toBe(500 + 2)
+    const expected = await storeContents(s)
+    s.close()
+    expect(firstDifference(await storeContents(newStore({ persistence: jsonlLog(path) })), expected)).toBeUndefined()
+  })
+})
+
+describe('loading', () => {
+  const memory = (data: Array<[string, string]> | undefined, log: Effect[] = []): PersistenceAdapter & { opened: boolean; closed: boolean } => {
+    const a = {
+      opened: false,
+      closed: false,
+      load(t: LoadTarget) {
+        if (data === undefined) return false
+        for (const [k, v] of data) t.execute(0, ['SET', k, v])
+        return true
+      },
+      open() {
+        a.opened = true
+      },
+      effect(e: Effect) {
+        log.push(e)
+      },
+      close() {
+        a.closed = true
+      },
+    }
+    return a
+  }
+
+  it('the first adapter with data loads; the others only open and receive effects', () => {
+    const log: Effect[] = []
+    const first = memory(undefined)
+    const second = memory([['a', '1']])
+    const third = memory([['b', '2']], log)
+    const s = newStore({ persistence: [first, second, third] })
+    expect(s.keys('*')).toEqual(['a'])
+    expect([first.opened, second.opened, third.opened]).toEqual([true, true, true])
+    // Loading is not reported as effects; later writes are, with their database.
+    expect(log).toEqual([])
+    s.select(4)
+    s.set('c', '3')
+    expect(log).toEqual([{ db: 4, argv: ['SET', 'c', '3'] }])
+    s.close()
+    expect(third.closed).toBe(true)
+    s.set('d', '4')
+    expect(log.length).toBe(1)
+  })
+
+  it('a failed load leaves nothing behind and reports the error', () => {
+    const broken: PersistenceAdapter = {
+      load(t) {
+        t.execute(0, ['SET', 'half', 'loaded'])
+        t.execute(3, ['SET', 'other', 'db'])
+        throw new Error('disk on fire')
+      },
+    }
+    const s = new Store({ activeExpiry: false })
+    expect(() => attachPersistence(s, broken)).toThrow('disk on fire')
+    expect(s.ks.dbs.every((d) => d.size === 0)).toBe(true)
+  })
+
+  it('an adapter that loads asynchronously needs openStore(), which reports progress', async () => {
+    const slow: PersistenceAdapter = {
+      name: 'slow',
+      async load(t) {
+        for (let i = 0; i < 10; i++) {
+          t.execute(0, ['RPUSH', 'l', String(i)])
+          t.progress(i + 1, 10)
+          await new Promise((r) => setTimeout(r, 1))
+        }
+        return true
+      },
+    }
+    expect(() => new Store({ persistence: slow })).toThrow('persistence adapter slow loads asynchronously: open the store with openStore()')
+    const progress: string[] = []
+    const s = await openStore({ persistence: slow, onProgress: (d, t, name) => progress.push(`${name}:${d}/${t}`) })
+    expect(s.lrange('l', 0, -1)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'])
+    expect(progress[0]).toBe('slow:1/10')
+    expect(progress[progress.length - 1]).toBe('slow:10/10')
+    s.close()
+  })
+
+  it('restore() in a load target creates keys from DUMP payloads', () => {
+    const src = newStore()
+    src.call('ZADD', 'z', '1', 'a', '2', 'b')
+    const p = src.dump('z')!
+    const s = newStore({
+      persistence: {
+        load(t) {
+          t.restore(2, 'z', p, 4102444800000)
+          expect(() => t.restore(2, 'z', p)).toThrow(/duplicate key/)
+          expect(() => t.restore(2, 'bad', Buffer.from('nonsense'))).toThrow(/checksum/)
+          return true
+        },
+      },
+    })
+    s.select(2)
+    expect(s.zrange('z', 0, -1)).toEqual(['a', 'b'])
+    expect(s.call('PEXPIRETIME', 'z')).toBe(4102444800000)
+  })
+
+  it('attaching twice is refused', () => {
+    const s = newStore({ persistence: { name: 'x' } })
+    expect(() => attachPersistence(s, { name: 'y' })).toThrow(/already attached/)
+  })
+})
+
+describe('server settings', () => {
+  it('builds the adapters redis-server would use, and parses save rules as redis.conf writes them', async () => {
+    const { parseSaveRules, progressBar, serverPersistence } = await import('../../src/persistence/index.js')
+    expect(parseSaveRules('3600 1 300 100 60 10000')).toEqual([
+      [3600, 1],
+      [300, 100],
+      [60, 10000],
+    ])
+    expect(parseSaveRules('')).toEqual([])
+    expect(() => parseSaveRules('3600')).toThrow(/pairs/)
+    expect(() => parseSaveRules('x 1')).toThrow(/invalid save rules/)
+    expect(serverPersistence({ dir: '/d' }).map((a) => a.name)).toEqual(['rdb:dump.rdb'])
+    expect(serverPersistence({ dir: '/d', appendonly: true, dbfilename: 'x.rdb' }).map((a) => a.name)).toEqual(['aof', 'rdb:x.rdb'])
+    const dir = tempDir('srv')
+    const first = newStore({ persistence: serverPersistence({ dir, appendonly: true, appendfsync: 'always', save: '' }) })
+    first.set('k', 'v')
+    first.close()
+    expect(newStore({ persistence: serverPersistence({ dir, appendonly: true }) }).get('k')).toBe('v')
+    const out: string[] = []
+    const bar = progressBar({ isTTY: false, write: (s: string) => out.push(s) } as unknown as NodeJS.WriteStream, 10)
+    for (let i = 0; i <= 100; i += 5) bar(i, 100, 'dump.rdb')
+    expect(out).toEqual(['Loading dump.rdb [..........]   0%\n', 'Loading dump.rdb [###.......]  25%\n', 'Loading dump.rdb [#####.....]  50%\n', 'Loading dump.rdb [########..]  75%\n', 'Loading dump.rdb [##########] 100%\n'])
+  })
+})
