@@ -4,18 +4,21 @@ export { ManualClock, systemClock, type Clock } from './core/clock.js'
 export { ReplyError } from './core/errors.js'
 export { Session } from './session.js'
 export type { Effect } from './keyspace/keyspace.js'
-export type { Key, Value, SetOptions, GetExOptions, LcsOptions, LcsMatch } from './api/strings.js'
-export type { KeyType, ExpireCondition, ScanOptions } from './api/keys.js'
-export type {
-  Member,
-  ScoredMember,
-  ZAddMembers,
-  ZAddOptions,
-  ScoreBound,
-  LexBound,
-  RangeLimit,
-  ZRangeOptions,
-  ZSetOpOptions,
-  SortOptions,
-  ZScanOptions,
-} from './api/sorted-sets.js'
+// The option and result types of the typed methods, group by group.
+export type * from './api/strings.js'
+export type * from './api/keys.js'
+export type * from './api/server.js'
+export type * from './api/hashes.js'
+export type * from './api/sets.js'
+export type * from './api/lists.js'
+export type * from './api/sorted-sets.js'
+export type * from './api/streams.js'
+export type * from './api/bitmaps.js'
+export type * from './api/hyperloglog.js'
+export type * from './api/geo.js'
+export type * from './api/pubsub.js'
+export type * from './api/transactions.js'
+export type * from './api/scripting.js'
+export type * from './api/cache.js'
+export type * from './api/memory.js'
+export type * from './api/persistence.js'

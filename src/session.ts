@@ -100,6 +100,8 @@ export class Session implements Subscriber {
   argv: Arg[] | null = null
   /** True while this session's commands run inside a script or EXEC (blocking commands don't block). */
   noBlock = false
+  /** True for the session scripts run their `redis.call`s in. */
+  inScript = false
 
   /** Nonzero when dispatch has to look at this session's state first (see `G`). */
   gate = 0

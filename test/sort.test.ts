@@ -176,3 +176,15 @@ describe('SORT through the command table', () => {
     expect(s.call('SORT', 'l', 'ALPHA', 'GET', 'x_*')).toEqual([null, 'bin'])
   })
 })
+
+describe('SORT from scripts', () => {
+  it('sorts a set even with BY nosort, as Redis does for scripts', async () => {
+    const { Store } = await import('../src/index.js')
+    const { lua } = await import('../src/scripting/index.js')
+    const store = new Store({ activeExpiry: false, scripting: lua() })
+    store.sadd('s', 'c', 'a', 'b', 'd', 'e')
+    const r = store.call('EVAL', "return redis.call('SORT', KEYS[1], 'BY', 'nosort', 'ALPHA')", 1, 's')
+    expect(r).toEqual(['a', 'b', 'c', 'd', 'e'])
+    store.close()
+  })
+})

@@ -206,8 +206,9 @@ export function sortGeneric(ctx: Session, a: SortArgs): Reply {
   let dontSort = a.dontSort
   let alpha = a.alpha
   let by = a.by
-  // A set has no native order: with STORE it is sorted so the result does not depend on it.
-  if (e !== undefined && dontSort && e.type === T.SET && a.store !== undefined) {
+  // A set has no native order: with STORE, or from a script, it is sorted so the result
+  // (and what is replicated) does not depend on it, as Redis does.
+  if (e !== undefined && dontSort && e.type === T.SET && (a.store !== undefined || ctx.inScript)) {
     dontSort = false
     alpha = true
     by = undefined

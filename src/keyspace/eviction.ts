@@ -538,7 +538,21 @@ export class MemoryLayer {
     const sec = this.ks.lruClock - Math.max(0, seconds)
     if (!this.acct.tracking) e.lru = sec
     else if (this.mode === MODE_SECONDS) this.acct.access[e.lru] = sec
-    else if (this.mode === MODE_TICKS) this.acct.access[e.lru] = Math.min(0, sec - this.baseSec)
+    else if (this.mode === MODE_TICKS) this.acct.access[e.lru] = this.tickAt(sec)
+  }
+
+  /** The access counter value of the last checkpoint at or before second `sec` (seconds before the counter started: ≤ 0). */
+  private tickAt(sec: number): number {
+    const cs = this.cpSec
+    if (sec < cs[0]!) return sec - this.baseSec
+    let lo = 0
+    let hi = cs.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (cs[mid]! <= sec) lo = mid
+      else hi = mid - 1
+    }
+    return this.cpTick[lo]!
   }
 
   /** Sets an entry's LFU counter (RESTORE ... FREQ). Ignored unless an LFU policy is set, as in Redis. */

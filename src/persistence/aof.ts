@@ -376,8 +376,6 @@ class CommandReader {
 // ---------------------------------------------------------------- the adapter
 
 const SLICE = 5000
-const MULTI = ['MULTI']
-const EXEC = ['EXEC']
 
 /** The multi-part append-only file adapter (see {@link AofFileOptions}). */
 export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonly directory: string } {
@@ -400,9 +398,6 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
   const out = new CommandBuffer()
   let flushQueued = false
   let inMulti = false
-  /** A group of effects from one transaction/script is being framed with MULTI/EXEC. */
-  let implicit = false
-  let restoreExec: (() => void) | undefined
   let unsynced = false
   let timer: ReturnType<typeof setInterval> | undefined
   let lastWriteOk = true
@@ -459,15 +454,6 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
       fdatasyncSync(fd)
       unsynced = false
     }
-  }
-
-  /** Ends a group of writes framed by `effect` (see there) and writes it. */
-  const closeImplicit = (): void => {
-    if (!implicit) return
-    implicit = false
-    out.command(EXEC)
-    if (policy === 'always') flushNow(true)
-    else flushNow(false)
   }
 
   const scheduleFlush = (): void => {
@@ -595,18 +581,6 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
     open(c) {
       ctx = c
       const store = c.store
-      // EXEC's writes are one group: close it as soon as the transaction returns.
-      const execQueue = store.execQueue
-      store.execQueue = function (this: StoreCore, ...args: Parameters<StoreCore['execQueue']>) {
-        try {
-          return execQueue.apply(this, args)
-        } finally {
-          closeImplicit()
-        }
-      }
-      restoreExec = () => {
-        if (Object.prototype.hasOwnProperty.call(store, 'execQueue')) delete (store as unknown as Record<string, unknown>).execQueue
-      }
       if (legacy) {
         mkdirSync(dir, { recursive: true })
         renameSync(join(options.dir, filename), join(dir, filename))
@@ -645,28 +619,19 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
 
     effect(e: Effect) {
       if (closed) return
-      const a0 = e.argv[0]!
-      let marker = ''
-      if (typeof a0 === 'string' && a0.length <= 5) {
-        const u = a0.toUpperCase()
-        if (u === 'MULTI' || u === 'EXEC') marker = u
-      }
       if (e.db !== selectedDb) {
         out.command(['SELECT', String(e.db)])
         selectedDb = e.db
       }
-      if (marker === 'MULTI') inMulti = true
-      else if (!inMulti && !implicit && ctx !== undefined && ctx.store.ks.frozenNow !== 0) {
-        // A write inside a transaction or script that does not report its own MULTI/EXEC:
-        // the group is framed here, so it reaches the file whole and loads all or nothing.
-        // It is closed when EXEC returns (see open), or at the end of the tick for scripts.
-        implicit = true
-        out.command(MULTI)
-        queueMicrotask(closeImplicit)
-      }
       out.command(e.argv)
-      if (marker === 'EXEC') inMulti = false
-      if (inMulti || implicit) return
+      // A transaction or script reports its writes framed by MULTI/EXEC: they reach the file together.
+      const a0 = e.argv[0]!
+      if (typeof a0 === 'string' && a0.length <= 5) {
+        const u = a0.toUpperCase()
+        if (u === 'MULTI') inMulti = true
+        else if (u === 'EXEC') inMulti = false
+      }
+      if (inMulti) return
       if (policy === 'always') flushNow(true)
       else scheduleFlush()
     },
@@ -719,8 +684,6 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
     close() {
       if (closed) return
       closed = true
-      restoreExec?.()
-      closeImplicit()
       if (timer !== undefined) clearInterval(timer)
       try {
         flushNow(policy !== 'no')

@@ -58,7 +58,6 @@ export class KeyspaceSnapshot {
   private started = false
   private finished = false
   private cancelled = false
-  private current = -1
 
   private constructor(
     readonly ks: Keyspace,
@@ -151,7 +150,6 @@ export class KeyspaceSnapshot {
   }
 
   private begin(w: DbWalk): void {
-    this.current = w.id
     for (const s of this.sinks) s.beginDb?.(w.id, w.size, w.expires)
   }
 

@@ -171,6 +171,7 @@ export class LuaEngine implements ScriptingEngine {
     c.authenticated = true
     c.gate &= ~G.NOAUTH
     c.noBlock = true
+    c.inScript = true
     this.client = c
     this.evalL = this.newState(true)
     this.fnL = this.newState(false)

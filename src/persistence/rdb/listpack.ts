@@ -240,7 +240,7 @@ export class ElementReader {
 
   constructor(
     readonly buf: Buffer,
-    private readonly start: number,
+    start: number,
     private readonly end: number,
     private readonly zip: boolean,
   ) {
