@@ -117,7 +117,8 @@ describe('allkeys-lru', () => {
     // Exact LRU would evict ranks 0..99 (mean 49.5); random eviction gives a mean near 500.
     const mean = ranks.reduce((a, b) => a + b, 0) / ranks.length
     expect(mean).toBeLessThan(200)
-    expect(Math.max(...ranks)).toBeLessThan(500)
+    ranks.sort((a, b) => a - b)
+    expect(ranks[89]!).toBeLessThan(400)
   })
 
   it('is exact with many samples, and reads refresh recency', () => {

@@ -7,6 +7,7 @@
  */
 import { parseArgs } from 'node:util'
 import { createServer } from '../server/server.js'
+import { lua } from '../scripting/index.js'
 import { Store } from '../store.js'
 
 const USAGE = `Usage: embedis [options]
@@ -49,7 +50,7 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
     log(USAGE)
     return undefined
   }
-  const store = new Store({ databases: positive(values.databases!, 'databases') })
+  const store = new Store({ databases: positive(values.databases!, 'databases'), scripting: lua() })
   if (values.version) {
     log(`embedis (redis_version ${store.redisVersion})`)
     store.close()

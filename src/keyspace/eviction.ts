@@ -443,17 +443,25 @@ export class MemoryLayer {
   }
 
   // A new entry is touched before it has a slot: its `lru` is 0, the scratch slot.
+  // Every 1024 accesses the keyspace's seconds clock is re-read, so access times stay
+  // right even when no timer refreshes it (activeExpiry off).
+  private touches = 0
+
   private readonly touchSeconds = (e: Entry): void => {
+    if ((++this.touches & 1023) === 0) this.ks.refreshClock()
     this.acct.access[e.lru] = this.ks.lruClock
   }
 
   private readonly touchTick = (e: Entry): void => {
-    this.acct.access[e.lru] = ++this.tick
+    const t = ++this.tick
+    this.acct.access[e.lru] = t
+    if ((t & 1023) === 0) this.ks.refreshClock()
     if (this.ks.lruClock !== this.lastSec) this.checkpoint()
   }
 
   /** Redis's updateLFU: decay, then logarithmic increment. */
   private readonly touchLfu = (e: Entry): void => {
+    if ((++this.touches & 1023) === 0) this.ks.refreshClock()
     const a = this.acct.access
     const s = e.lru
     let counter = this.lfuDecr(a[s]!)

@@ -1,11 +1,12 @@
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { lua } from '../scripting/index.js'
 import { Store } from '../store.js'
 import type { StoreCore } from '../store-core.js'
 import { RespConnection } from './connection.js'
 
 /** Options of {@link createServer}. */
 export interface ServerOptions {
-  /** The Store to serve. Default: a new Store. */
+  /** The Store to serve. Default: a new Store with the Lua scripting hook installed. */
   store?: StoreCore
   /** TCP port; 0 picks a free one. Default 6379. */
   port?: number
@@ -44,7 +45,7 @@ export class RespServer {
   private closing: Promise<void> | undefined
 
   constructor(options: ServerOptions = {}) {
-    this.store = options.store ?? new Store()
+    this.store = options.store ?? new Store({ scripting: lua() })
     this.host = options.host ?? '127.0.0.1'
     this.wantedPort = options.port ?? 6379
     if (options.requirepass !== undefined) this.store.ks.config.setMany([['requirepass', options.requirepass]])

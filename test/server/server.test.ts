@@ -225,3 +225,19 @@ describe('createServer', () => {
     b.socket.destroy()
   })
 })
+
+describe('createServer without a store', () => {
+  it('serves a new Store with Lua scripting installed', async () => {
+    const srv = createServer({ port: 0 })
+    await srv.listen()
+    try {
+      const c = await raw(srv.port)
+      c.socket.write(encodeCommand(['EVAL', "return redis.call('INCR', KEYS[1])", '1', 'n']))
+      expect(await c.next()).toEqual([{ t: 'int', v: '1' }])
+      c.socket.destroy()
+    } finally {
+      await srv.close()
+      srv.store.close()
+    }
+  })
+})
