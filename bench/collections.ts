@@ -18,7 +18,14 @@
  * stall of a shared machine (and with it the rare sample that pays for a
  * table resize: amortised costs show in the mean, not here). Operations that grow a collection (ZADD of a new
  * member, LPUSH, HSET of a new field, SADD) are undone in an untimed hook
- * after each sample, so N stays N.
+ * after each sample, so N stays N; the members they add are new names every
+ * time (see {@link FreshNames}).
+ *
+ * Growth is the N=1e6 time divided by the N=1e3 time of the same run. Beside
+ * it, each probed row shows the growth of a bare Map probed the same way
+ * (Map.get for lookups, Map.set of a new key for inserts) and the row's growth
+ * divided by it: what the structure adds to what a larger working set does to
+ * a single hash lookup on this machine.
  */
 import { pathToFileURL } from 'node:url'
 import { Bench } from 'tinybench'
@@ -169,9 +176,31 @@ async function fill(ops: Ops, n: number, prefix: string): Promise<void> {
  */
 interface Probes {
   existing: string[]
-  fresh: string[]
   freshScores: number[]
   rangeLo: number[]
+}
+
+/**
+ * Names for the rows that add members (ZADD, HSET, SADD, Map.set): a new
+ * batch before each sample (untimed), never reused. Re-adding a few thousand
+ * names after deleting them would time a quirk of V8's Map rather than the
+ * structure: a deleted entry stays in its bucket's chain until the table is
+ * rebuilt, which a table of 1e6 entries does only every million or so
+ * insertions, so the chains of reused names grow with every sample (to several
+ * µs per insertion at 1e6, for a bare Map too, while a small table is rebuilt
+ * every few dozen insertions and never shows it).
+ */
+let freshSeq = 0
+class FreshNames {
+  readonly batch: string[] = new Array<string>(BATCH).fill('')
+  /** Fills `batch` with BATCH names never handed out before. */
+  next(): void {
+    for (let b = 0; b < BATCH; b++) this.batch[b] = `new:${freshSeq++}`
+  }
+  /** One new name (client rows, one call per sample). */
+  one(): string {
+    return `new:${freshSeq++}`
+  }
 }
 
 /** Distinct members the "hot" probes touch. */
@@ -179,7 +208,7 @@ const HOT = 16
 
 function probes(n: number, seed: number, distinct = POOL): Probes {
   const r = rng(seed)
-  const p: Probes = { existing: [], fresh: [], freshScores: [], rangeLo: [] }
+  const p: Probes = { existing: [], freshScores: [], rangeLo: [] }
   for (let i = 0; i < POOL; i++) {
     if (i < distinct) {
       p.existing.push(member(Math.floor(r() * n)))
@@ -190,7 +219,6 @@ function probes(n: number, seed: number, distinct = POOL): Probes {
       p.freshScores.push(p.freshScores[i % distinct]!)
       p.rangeLo.push(p.rangeLo[i % distinct]!)
     }
-    p.fresh.push(`new:${i}`) // always distinct: each ZADD/HSET of one really adds
   }
   return p
 }
@@ -214,7 +242,31 @@ export const SCALE_ROWS = [
 ] as const
 
 /** Rows whose cost depends on which element is probed (the others run once, in the random table). */
-export const HOT_ROWS: readonly string[] = ['ZADD (new member)', 'ZRANK', 'ZRANGEBYSCORE (10 returned)', 'ZSCORE', 'HGET', 'SISMEMBER', 'Map.get (reference)']
+export const HOT_ROWS: readonly string[] = [
+  'ZADD (new member)',
+  'ZRANK',
+  'ZRANGEBYSCORE (10 returned)',
+  'ZSCORE',
+  'HGET',
+  'SISMEMBER',
+  'Map.get (reference)',
+  'Map.set new key (reference)',
+]
+
+/**
+ * The Map reference each probed row is compared with: the same probes against
+ * a bare Map of N entries (lookups against Map.get, insertions of new names
+ * against Map.set). Rows not listed touch the same few elements at every N.
+ */
+export const MAP_REFERENCE: Readonly<Record<string, string>> = {
+  'ZADD (new member)': 'Map.set new key (reference)',
+  ZRANK: 'Map.get (reference)',
+  'ZRANGEBYSCORE (10 returned)': 'Map.get (reference)',
+  ZSCORE: 'Map.get (reference)',
+  'HSET (new field)': 'Map.set new key (reference)',
+  HGET: 'Map.get (reference)',
+  SISMEMBER: 'Map.get (reference)',
+}
 
 /**
  * Scale rows for the typed Store on collections of n elements, plus a bare
@@ -222,22 +274,30 @@ export const HOT_ROWS: readonly string[] = ['ZADD (new member)', 'ZRANK', 'ZRANG
  * the growth is the machine's memory rather than the data structure.
  */
 function storeScaleTasks(store: Store, ref: Map<string, string>, n: number, p: Probes): Map<string, Task> {
-  const { existing, fresh, freshScores, rangeLo } = p
+  const { existing, freshScores, rangeLo } = p
   const mask = POOL - 1
   let j = 0
-  // Pre-built [score, member] pairs: the bench measures ZADD, not array literals.
-  const pairs = fresh.map((m, i) => [[freshScores[i]!, m] as const] as const)
-  let lastNew = 0
+  const names = new FreshNames()
+  // [score, member] pairs filled before each sample: the bench measures ZADD, not array literals.
+  const pairs = Array.from({ length: BATCH }, () => [[0, ''] as [number, string]] as const)
   const mid = n >> 1
   const tasks = new Map<string, Task>()
   tasks.set('ZADD (new member)', {
     ops: BATCH,
+    before: () => {
+      names.next()
+      for (let b = 0; b < BATCH; b++) {
+        const pr = pairs[b]![0]
+        pr[0] = freshScores[(j + b) & mask]!
+        pr[1] = names.batch[b]!
+      }
+    },
     fn: () => {
-      lastNew = j
-      for (let b = 0; b < BATCH; b++) store.zadd('z', pairs[j++ & mask]!)
+      for (let b = 0; b < BATCH; b++) store.zadd('z', pairs[b]!)
+      j += BATCH
     },
     after: () => {
-      for (let b = 0; b < BATCH; b++) store.zrem('z', fresh[(lastNew + b) & mask]!)
+      for (let b = 0; b < BATCH; b++) store.zrem('z', names.batch[b]!)
     },
   })
   tasks.set('ZRANK', { ops: BATCH, fn: () => { for (let b = 0; b < BATCH; b++) store.zrank('z', existing[j++ & mask]!) } })
@@ -260,12 +320,12 @@ function storeScaleTasks(store: Store, ref: Map<string, string>, n: number, p: P
   tasks.set('LINDEX (middle)', { ops: BATCH, fn: () => { for (let b = 0; b < BATCH; b++) store.lindex('l', mid) } })
   tasks.set('HSET (new field)', {
     ops: BATCH,
+    before: () => names.next(),
     fn: () => {
-      lastNew = j
-      for (let b = 0; b < BATCH; b++) store.hset('h', fresh[j++ & mask]!, 'v')
+      for (let b = 0; b < BATCH; b++) store.hset('h', names.batch[b]!, 'v')
     },
     after: () => {
-      for (let b = 0; b < BATCH; b++) store.hdel('h', fresh[(lastNew + b) & mask]!)
+      for (let b = 0; b < BATCH; b++) store.hdel('h', names.batch[b]!)
     },
   })
   tasks.set('HGET', { ops: BATCH, fn: () => { for (let b = 0; b < BATCH; b++) store.hget('h', existing[j++ & mask]!) } })
@@ -281,12 +341,12 @@ function storeScaleTasks(store: Store, ref: Map<string, string>, n: number, p: P
   })
   tasks.set('Map.set new key (reference)', {
     ops: BATCH,
+    before: () => names.next(),
     fn: () => {
-      lastNew = j
-      for (let b = 0; b < BATCH; b++) ref.set(fresh[j++ & mask]!, 'v')
+      for (let b = 0; b < BATCH; b++) ref.set(names.batch[b]!, 'v')
     },
     after: () => {
-      for (let b = 0; b < BATCH; b++) ref.delete(fresh[(lastNew + b) & mask]!)
+      for (let b = 0; b < BATCH; b++) ref.delete(names.batch[b]!)
     },
   })
   return tasks
@@ -341,10 +401,11 @@ function storeOps(store: Store): Ops {
 
 /** Scale rows for an awaited client (one command per sample), keys under `prefix`. */
 function clientScaleTasks(c: Client, prefix: string, n: number, p: Probes): Map<string, Task> {
-  const { existing, fresh, freshScores, rangeLo } = p
+  const { existing, freshScores, rangeLo } = p
   const mask = POOL - 1
   let j = 0
-  let last = 0
+  let name = ''
+  const names = new FreshNames()
   const z = `${prefix}z`
   const l = `${prefix}l`
   const h = `${prefix}h`
@@ -353,11 +414,11 @@ function clientScaleTasks(c: Client, prefix: string, n: number, p: Probes): Map<
   const tasks = new Map<string, Task>()
   tasks.set('ZADD (new member)', {
     ops: 1,
-    fn: () => {
-      last = j++ & mask
-      return c.zadd(z, freshScores[last]!, fresh[last]!)
+    before: () => {
+      name = names.one()
     },
-    after: () => c.zrem(z, fresh[last]!),
+    fn: () => c.zadd(z, freshScores[j++ & mask]!, name),
+    after: () => c.zrem(z, name),
   })
   tasks.set('ZRANK', { ops: 1, fn: () => c.zrank(z, existing[j++ & mask]!) })
   tasks.set('ZRANGE 0 9', { ops: 1, fn: () => c.zrange(z, 0, 9) })
@@ -373,11 +434,11 @@ function clientScaleTasks(c: Client, prefix: string, n: number, p: Probes): Map<
   tasks.set('LINDEX (middle)', { ops: 1, fn: () => c.lindex(l, mid) })
   tasks.set('HSET (new field)', {
     ops: 1,
-    fn: () => {
-      last = j++ & mask
-      return c.hset(h, fresh[last]!, 'v')
+    before: () => {
+      name = names.one()
     },
-    after: () => c.hdel(h, fresh[last]!),
+    fn: () => c.hset(h, name, 'v'),
+    after: () => c.hdel(h, name),
   })
   tasks.set('HGET', { ops: 1, fn: () => c.hget(h, existing[j++ & mask]!) })
   tasks.set('SISMEMBER', { ops: 1, fn: () => c.sismember(s, existing[j++ & mask]!) })
@@ -459,9 +520,13 @@ export async function benchCollectionsScale(opts: CollectionsOptions = {}): Prom
   printScale(
     'Collections: cost growth, random probes (time per operation on one collection of N elements)',
     `Probes cycle over ${POOL} members drawn at random from the whole collection, so at large N most accesses miss ` +
-      `the CPU caches; the Map rows are a bare Map<string, string> of N entries probed the same way, for scale. ` +
+      `the CPU caches and the TLB; the Map rows are a bare Map<string, string> of N entries probed the same way. ` +
+      `Insertions add names never used before and are undone, untimed, after each sample. ` +
       `ioredis-mock only at ${mockSizes.map(sizeName).join(' and ') || 'no size'} (its operations are O(n): larger ` +
-      `sizes take seconds per row). Median sample; the bar is ${g} ≤ 3×.`,
+      `sizes take seconds per row). Times are median samples. Growth = time at N=${sizeName(sizes[sizes.length - 1]!)} ` +
+      `÷ time at N=${sizeName(sizes[0]!)} (the bar: ${g} ≤ 3×); "Map growth" is that of the Map reference row named ` +
+      `beside it, and "÷ Map" the row's growth divided by it: the part of the growth the structure adds to what ` +
+      `the memory does to one hash lookup.`,
     random,
     sizes,
     mockSizes,
@@ -469,7 +534,8 @@ export async function benchCollectionsScale(opts: CollectionsOptions = {}): Prom
   printScale(
     'Collections: cost growth, hot probes',
     `The rows that depend on which element is probed, cycling over the same ${HOT} members (ZADD: new members at ` +
-      `${HOT} score positions), so the nodes on their paths stay cached: the cost of the algorithm rather than of the memory.`,
+      `${HOT} score positions), so the nodes on their paths stay cached: the cost of the algorithm rather than of the ` +
+      `memory. Growth as above.`,
     hot,
     sizes,
     [],
@@ -484,28 +550,39 @@ function printScale(title: string, note: string, results: ScaleResults, sizes: r
   const mockFirst = mockSizes[0]
   const mockLast = mockSizes[mockSizes.length - 1]
   const mockGrowth = mockSizes.length > 1 ? `${sizeName(mockLast!)}/${sizeName(mockFirst!)}` : undefined
+  const growthOf = (row: string): number => {
+    const m = results.get(row)
+    return (m?.get(`embedis ${sizeName(last)}`) ?? NaN) / (m?.get(`embedis ${sizeName(first)}`) ?? NaN)
+  }
+  const fmtX = (x: number, digits = 2): string => (Number.isFinite(x) ? `${x.toFixed(digits)}×` : '–')
   console.log(`\n## ${title}\n`)
   console.log(`${note}\n`)
   const head = [
     'op',
     ...sizes.map((n) => `embedis N=${sizeName(n)}`),
-    `embedis ${growth}`,
+    `growth ${growth}`,
+    'Map growth',
+    '÷ Map',
     ...mockSizes.map((n) => `ioredis-mock N=${sizeName(n)}`),
     ...(mockGrowth ? [`ioredis-mock ${mockGrowth}`] : []),
   ]
   console.log(`| ${head.join(' | ')} |`)
   console.log(`|---|${head.slice(1).map(() => '---:').join('|')}|`)
   for (const [row, m] of results) {
-    const g = (m.get(`embedis ${sizeName(last)}`) ?? NaN) / (m.get(`embedis ${sizeName(first)}`) ?? NaN)
+    const g = growthOf(row)
+    const ref = MAP_REFERENCE[row]
+    const rg = ref !== undefined && results.has(ref) ? growthOf(ref) : NaN
     const cells = [
       row,
       ...sizes.map((n) => fmtNs(m.get(`embedis ${sizeName(n)}`))),
-      Number.isFinite(g) ? `${g.toFixed(2)}×${g <= 3 || row.startsWith('Map') ? '' : ' (over 3×)'}` : '–',
+      `${fmtX(g)}${!Number.isFinite(g) || g <= 3 || row.startsWith('Map') ? '' : ' (over 3×)'}`,
+      Number.isFinite(rg) ? `${fmtX(rg)} (${ref!.startsWith('Map.get') ? 'get' : 'set'})` : '–',
+      fmtX(g / rg),
       ...mockSizes.map((n) => fmtNs(m.get(`ioredis-mock ${sizeName(n)}`))),
     ]
     if (mockGrowth) {
       const mg = (m.get(`ioredis-mock ${sizeName(mockLast!)}`) ?? NaN) / (m.get(`ioredis-mock ${sizeName(mockFirst!)}`) ?? NaN)
-      cells.push(Number.isFinite(mg) ? `${mg.toFixed(1)}×` : '–')
+      cells.push(fmtX(mg, 1))
     }
     console.log(`| ${cells.join(' | ')} |`)
   }
@@ -517,10 +594,10 @@ function printScale(title: string, note: string, results: ScaleResults, sizes: r
 export const THROUGHPUT_ROWS = ['ZADD (new score)', 'ZSCORE', 'ZRANGE 0 9', 'HSET (overwrite)', 'HGET', 'LPUSH', 'LPOP', 'SADD (new member)', 'SISMEMBER'] as const
 
 function storeThroughputTasks(store: Store, p: Probes): Map<string, Task> {
-  const { existing, fresh, freshScores } = p
+  const { existing, freshScores } = p
   const mask = POOL - 1
   let j = 0
-  let last = 0
+  const names = new FreshNames()
   // ZADD re-scores an existing member (the set keeps its size), with a fresh score each time.
   const pairs = existing.map((m, i) => [[freshScores[i]!, m] as const] as const)
   const tasks = new Map<string, Task>()
@@ -541,12 +618,12 @@ function storeThroughputTasks(store: Store, p: Probes): Map<string, Task> {
   })
   tasks.set('SADD (new member)', {
     ops: BATCH,
+    before: () => names.next(),
     fn: () => {
-      last = j
-      for (let b = 0; b < BATCH; b++) store.sadd('s', fresh[j++ & mask]!)
+      for (let b = 0; b < BATCH; b++) store.sadd('s', names.batch[b]!)
     },
     after: () => {
-      for (let b = 0; b < BATCH; b++) store.srem('s', fresh[(last + b) & mask]!)
+      for (let b = 0; b < BATCH; b++) store.srem('s', names.batch[b]!)
     },
   })
   tasks.set('SISMEMBER', { ops: BATCH, fn: () => { for (let b = 0; b < BATCH; b++) store.sismember('s', existing[j++ & mask]!) } })
@@ -556,10 +633,11 @@ function storeThroughputTasks(store: Store, p: Probes): Map<string, Task> {
 const LPOP_REFILL: string[] = Array.from({ length: BATCH }, () => 'x')
 
 function clientThroughputTasks(c: Client, prefix: string, p: Probes): Map<string, Task> {
-  const { existing, fresh, freshScores } = p
+  const { existing, freshScores } = p
   const mask = POOL - 1
   let j = 0
-  let last = 0
+  let name = ''
+  const names = new FreshNames()
   const z = `${prefix}z`
   const l = `${prefix}l`
   const h = `${prefix}h`
@@ -580,11 +658,11 @@ function clientThroughputTasks(c: Client, prefix: string, p: Probes): Map<string
   tasks.set('LPOP', { ops: 1, before: () => c.lpush(l, 'x'), fn: () => c.lpop(l) })
   tasks.set('SADD (new member)', {
     ops: 1,
-    fn: () => {
-      last = j++ & mask
-      return c.sadd(s, fresh[last]!)
+    before: () => {
+      name = names.one()
     },
-    after: () => c.srem(s, fresh[last]!),
+    fn: () => c.sadd(s, name),
+    after: () => c.srem(s, name),
   })
   tasks.set('SISMEMBER', { ops: 1, fn: () => c.sismember(s, existing[j++ & mask]!) })
   return tasks

@@ -4,11 +4,13 @@
  * redis-benchmark and any language's Redis client.
  *
  *   embedis [--port 6379] [--bind 127.0.0.1] [--requirepass pw] [--databases 16]
+ *           [--dir d] [--dbfilename f] [--save "3600 1 300 100"] [--appendonly yes] [--appendfsync everysec]
  */
 import { parseArgs } from 'node:util'
 import { createServer } from '../server/server.js'
 import { lua } from '../scripting/index.js'
 import { Store } from '../store.js'
+import { openStore, progressBar, serverPersistence, type ServerPersistenceOptions } from '../persistence/index.js'
 
 const USAGE = `Usage: embedis [options]
 
@@ -20,6 +22,15 @@ Options:
   --requirepass <pw>  require AUTH with this password
   --databases <n>     number of databases (default 16)
   --config <k=v>      any CONFIG SET parameter, repeatable (e.g. --config notify-keyspace-events=KEA)
+
+Persistence (off unless one of these is given; files are those redis-server writes):
+  --dir <path>              working directory for dump.rdb and appendonlydir (default .)
+  --dbfilename <name>       RDB file name (default dump.rdb)
+  --save "<sec> <changes> ..."  RDB save rules ('' for none; default with --dir: 3600 1 300 100 60 10000)
+  --appendonly yes|no       multi-part AOF (default no)
+  --appendfsync always|everysec|no   AOF fsync policy (default everysec)
+  --appenddirname <name>    AOF directory name (default appendonlydir)
+  --appendfilename <name>   AOF base file name (default appendonly.aof)
   --quiet             no banner
   -v, --version       print the version
   -h, --help          this help
@@ -40,6 +51,13 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
       requirepass: { type: 'string' },
       databases: { type: 'string', default: '16' },
       config: { type: 'string', multiple: true },
+      dir: { type: 'string' },
+      dbfilename: { type: 'string' },
+      save: { type: 'string' },
+      appendonly: { type: 'string' },
+      appendfsync: { type: 'string' },
+      appenddirname: { type: 'string' },
+      appendfilename: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       version: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -50,12 +68,21 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
     log(USAGE)
     return undefined
   }
-  const store = new Store({ databases: positive(values.databases!, 'databases'), scripting: lua() })
   if (values.version) {
-    log(`embedis (redis_version ${store.redisVersion})`)
-    store.close()
+    log(`embedis (redis_version ${new Store({ activeExpiry: false }).redisVersion})`)
     return undefined
   }
+  const databases = positive(values.databases!, 'databases')
+  const persistence = persistenceOptions(values)
+  const store =
+    persistence === undefined
+      ? new Store({ databases, scripting: lua() })
+      : await openStore({
+          databases,
+          scripting: lua(),
+          persistence: serverPersistence(persistence),
+          ...(values.quiet ? {} : { onProgress: progressBar(process.stderr) }),
+        })
   const port = Number(values.port)
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port '${values.port}'`)
   for (const kv of values.config ?? []) {
@@ -81,6 +108,30 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
       store.close()
     },
   }
+}
+
+/** redis-server's persistence flags, or undefined when none is given. */
+function persistenceOptions(v: Record<string, unknown>): ServerPersistenceOptions | undefined {
+  const given = ['dir', 'dbfilename', 'save', 'appendonly', 'appendfsync', 'appenddirname', 'appendfilename'].some((k) => v[k] !== undefined)
+  if (!given) return undefined
+  const yesNo = (name: string): boolean | undefined => {
+    const t = v[name] as string | undefined
+    if (t === undefined) return undefined
+    if (t !== 'yes' && t !== 'no') throw new Error(`invalid --${name} '${t}': yes or no`)
+    return t === 'yes'
+  }
+  const fsync = v.appendfsync as string | undefined
+  if (fsync !== undefined && fsync !== 'always' && fsync !== 'everysec' && fsync !== 'no') throw new Error(`invalid --appendfsync '${fsync}'`)
+  const o: ServerPersistenceOptions = {}
+  if (v.dir !== undefined) o.dir = v.dir as string
+  if (v.dbfilename !== undefined) o.dbfilename = v.dbfilename as string
+  if (v.save !== undefined) o.save = v.save as string
+  const aof = yesNo('appendonly')
+  if (aof !== undefined) o.appendonly = aof
+  if (fsync !== undefined) o.appendfsync = fsync
+  if (v.appenddirname !== undefined) o.appenddirname = v.appenddirname as string
+  if (v.appendfilename !== undefined) o.appendfilename = v.appendfilename as string
+  return o
 }
 
 function positive(text: string, name: string): number {

@@ -203,8 +203,17 @@ export function attachPersistence(store: StoreCore, adapters: PersistenceAdapter
   if (HOSTS.has(store)) throw new Error('persistence is already attached to this store')
   const host = new PersistenceHost(store, list)
   HOSTS.set(store, host)
-  const r = host.load(opts)
-  if (r instanceof Promise) return r.then(() => host.open())
+  const failed = (e: unknown): never => {
+    HOSTS.delete(store)
+    throw e
+  }
+  let r: void | Promise<void>
+  try {
+    r = host.load(opts)
+  } catch (e) {
+    return failed(e)
+  }
+  if (r instanceof Promise) return r.then(() => host.open(), failed)
   host.open()
 }
 
@@ -217,6 +226,8 @@ export class PersistenceHost {
   private runningSnapshot: KeyspaceSnapshot | null = null
   private unlisten: (() => void) | null = null
   private closed = false
+  /** Sessions the load targets opened (closed once loading is over). */
+  private readonly loadSessions: Session[] = []
 
   constructor(
     readonly store: StoreCore,
@@ -269,11 +280,13 @@ export class PersistenceHost {
 
   private loaded(): void {
     const st = this.state
+    for (const s of this.loadSessions.splice(0)) s.close()
     st.loading = false
     st.lastSave = Math.floor(this.ks.clock.now() / 1000)
   }
 
   private failLoad(): void {
+    for (const s of this.loadSessions.splice(0)) s.close()
     this.state.loading = false
     for (const db of this.ks.dbs) if (db.map.size > 0) db.flush()
   }
@@ -281,7 +294,16 @@ export class PersistenceHost {
   private target(a: PersistenceAdapter, opts: LoadOptions): LoadTarget {
     const store = this.store
     const st = this.state
-    let session: Session | undefined
+    let s: Session | undefined
+    const session = (): Session => {
+      if (s === undefined) this.loadSessions.push((s = store.session()))
+      return s
+    }
+    const dbAt = (db: number) => {
+      const d = store.ks.dbs[db]
+      if (d === undefined) throw new RangeError(`database ${db} does not exist (the store has ${store.ks.dbs.length})`)
+      return d
+    }
     const name = a.name ?? 'adapter'
     return {
       store,
@@ -292,21 +314,19 @@ export class PersistenceHost {
         opts.onProgress?.(done, total, name)
       },
       execute(db, argv) {
-        session ??= store.session()
-        if (session.db.id !== db) session.select(db)
-        const r = session.execute(argv as Array<string | Buffer>)
+        const ses = session()
+        if (ses.db.id !== db) ses.select(dbAt(db).id)
+        const r = ses.execute(argv as Array<string | Buffer>)
         if (r instanceof Promise) throw new Error('a blocking command cannot be replayed')
         return r
       },
       restore(db, key, payload, expireAt = 0) {
-        session ??= store.session()
         const k = keyOf(key)
-        const d = store.ks.dbs[db]
-        if (d === undefined) throw new RangeError(`database ${db} does not exist`)
+        const d = dbAt(db)
         if (d.map.has(k)) throw new Error(`duplicate key ${k}`)
         const bad = verifyDumpPayload(payload)
         if (bad !== undefined) throw new Error(bad)
-        const v = decodeDumpPayload(payload, { cfg: store.ks.config, session })
+        const v = decodeDumpPayload(payload, { cfg: store.ks.config, session: session() })
         const e = d.add(k, v.type, v.value)
         if (expireAt) d.setExpire(k, e, expireAt)
       },

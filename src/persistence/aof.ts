@@ -34,7 +34,7 @@ import type { StoreCore } from '../store-core.js'
 import { lower, resolveCommand } from '../commands/table.js'
 import { installRdb, type AdapterContext, type LoadTarget, type PersistenceAdapter, type SaveSink, type Snapshot } from './adapter.js'
 import { drive, fileSize, fsyncDir, rdbFileSink, rdbSteps, writeAll } from './file.js'
-import { toValue } from './rdb/reader.js'
+import { printable, toValue } from './rdb/reader.js'
 import './rdb/buffer-ext.js'
 import type { RdbWriteOptions } from './rdb/sink.js'
 import { KeyspaceSnapshot } from './snapshot.js'
@@ -487,12 +487,12 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
       const lc = cmd.length <= 6 ? lower(cmd) : ''
       const resolved = resolveCommand(argv)
       if (resolved instanceof ReplyError && resolved.message.startsWith('ERR unknown command')) {
-        throw new AofError(`unknown command '${cmd}' reading the append only file`, name, at)
+        throw new AofError(`unknown command '${printable(cmd)}' reading the append only file`, name, at)
       }
       if (lc === 'multi') multiAt = at
       else if (lc === 'exec') multiAt = -1
       const reply = session.execute(argv)
-      if (reply instanceof Promise) throw new AofError(`a blocking command ('${cmd}') cannot be replayed`, name, at)
+      if (reply instanceof Promise) throw new AofError(`a blocking command ('${printable(cmd)}') cannot be replayed`, name, at)
       if (++n % SLICE === 0) {
         target.progress(done + r.pos, total)
         yield
@@ -531,7 +531,11 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
     }
   }
 
-  /** Writes a new base from the current dataset (synchronously) and starts incremental file seq+1. */
+  /**
+   * Writes a new base from the current dataset (synchronously) and starts an
+   * incremental file, numbered after those of `prev` (an AOF another adapter's
+   * data replaces), whose files are then removed.
+   */
   const createFresh = (store: StoreCore, prev: Manifest | undefined): void => {
     mkdirSync(dir, { recursive: true })
     const seq = prev?.base ? prev.base.seq + 1 : 1
@@ -547,6 +551,16 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
     openIncr(incr)
     persistManifest(m)
     manifest = m
+    if (prev !== undefined) {
+      for (const f of [...files(prev), ...prev.history]) {
+        if (f.name === base.name || f.name === incr.name) continue
+        try {
+          unlinkSync(join(dir, f.name))
+        } catch {
+          // already gone
+        }
+      }
+    }
     baseSize = fileSize(join(dir, base.name))
     appended = 0
   }
@@ -590,8 +604,11 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
         openIncr(incr)
         persistManifest(m)
         manifest = m
-      } else if (manifest === undefined) createFresh(store, undefined)
-      else {
+      } else if (manifest === undefined) {
+        // Nothing loaded from here: start from the data the store holds now (another adapter
+        // may have loaded it), replacing an AOF that was not read.
+        createFresh(store, existsSync(manifestPath) ? parseManifest(readFileSync(manifestPath, 'latin1'), manifestPath) : undefined)
+      } else {
         let last = manifest.incrs[manifest.incrs.length - 1]
         if (last === undefined) {
           last = nextIncr(manifest)

@@ -1,17 +1,21 @@
 /**
  * The set and hash structures behind the S* and H* commands.
  *
- * Both keep their members in an array of slots plus a `Map` from member to
- * slot, which gives what a bare `Set`/`Map` cannot: a uniformly random member
- * in O(1) (SRANDMEMBER, SPOP, HRANDFIELD) and a SCAN cursor that stays valid
- * while the collection changes between calls.
+ * Each is a native `Set`/`Map` (membership, values and insertion order: what
+ * almost every command needs, at the cost of one hash lookup) plus, built on
+ * the first call that needs it, an array of slots with a member → slot index,
+ * which gives what a bare `Set`/`Map` cannot: a uniformly random member in
+ * O(1) (SRANDMEMBER, SPOP, HRANDFIELD) and a SCAN cursor that stays valid
+ * while the collection changes between calls. Once built, the slots are kept
+ * in step with every change. Collections that are never scanned or sampled
+ * never pay for them.
  *
  * Deleting leaves a hole in its slot; the slots are compacted, in order, once
  * holes outnumber members, so every operation stays O(1) amortized and a
- * random pick needs fewer than two tries on average. Keeping the order (rather
- * than moving the last member into the hole) makes iteration follow
- * insertion order, which is what Redis replies for small sets and hashes
- * (listpack encoding) — SMEMBERS and HGETALL on such keys match Redis's order.
+ * random pick needs fewer than two tries on average. Iteration follows
+ * insertion order (the native collection's), which is what Redis replies for
+ * small sets and hashes (listpack encoding) — SMEMBERS and HGETALL on such
+ * keys match Redis's order.
  *
  * ## SCAN cursors
  *
@@ -34,15 +38,119 @@ export type Rng = () => number
 const MAX_TRIES = 64
 
 /**
+ * Members in slots (`undefined` marks a hole) with a member → slot index: the
+ * part of a {@link DenseSet} or {@link DenseMap} that random picks and SCAN use.
+ */
+class Slots {
+  arr: (string | undefined)[] = []
+  readonly index = new Map<string, number>()
+  holes = 0
+
+  /** Slots for `members`, in their order. */
+  constructor(members: Iterable<string>) {
+    const arr = this.arr
+    const index = this.index
+    for (const m of members) {
+      index.set(m, arr.length)
+      arr.push(m)
+    }
+  }
+
+  /** Appends a member known to be new. */
+  add(m: string): void {
+    this.index.set(m, this.arr.length)
+    this.arr.push(m)
+  }
+
+  /** Removes a member known to be present. */
+  delete(m: string): void {
+    const index = this.index
+    const slot = index.get(m) as number
+    index.delete(m)
+    const arr = this.arr
+    arr[slot] = undefined
+    if (slot === arr.length - 1) {
+      // Drop the trailing holes so the slots stay tight at the top.
+      arr.pop()
+      while (arr.length > 0 && arr[arr.length - 1] === undefined) {
+        arr.pop()
+        this.holes--
+      }
+    } else if (++this.holes > index.size) {
+      this.compact()
+    }
+  }
+
+  /** Moves the members down over the holes, keeping their order. */
+  private compact(): void {
+    const arr = this.arr
+    const index = this.index
+    let w = 0
+    for (let r = 0; r < arr.length; r++) {
+      const m = arr[r]
+      if (m === undefined) continue
+      if (w !== r) {
+        arr[w] = m
+        index.set(m, w)
+      }
+      w++
+    }
+    arr.length = w
+    this.holes = 0
+  }
+
+  /**
+   * Continues a SCAN iteration over the slots (see the module notes): calls
+   * `fn` for up to `count` members and returns the next cursor.
+   */
+  scan(cursor: number, count: number, fn: (member: string) => void): number {
+    const arr = this.arr
+    let i = cursor > 0 && cursor < arr.length ? Math.floor(cursor) : arr.length
+    let left = count >= 1 ? count : 1
+    while (i > 0 && left > 0) {
+      const m = arr[--i]
+      if (m !== undefined) {
+        fn(m)
+        left--
+      }
+    }
+    return i
+  }
+
+  /** Checks the slots against the members they must hold, in order. */
+  check(members: Iterable<string>, size: number): void {
+    const arr = this.arr
+    const index = this.index
+    let counted = 0
+    for (let i = 0; i < arr.length; i++) {
+      const m = arr[i]
+      if (m === undefined) counted++
+      else if (index.get(m) !== i) throw new Error(`index does not map ${JSON.stringify(m)} to slot ${i}`)
+    }
+    if (counted !== this.holes) throw new Error(`hole count ${this.holes} != ${counted}`)
+    if (index.size !== size) throw new Error(`slot index holds ${index.size} members, the collection ${size}`)
+    if (arr.length - this.holes !== size) throw new Error('slot count out of step with the index')
+    if (arr.length > 0 && arr[arr.length - 1] === undefined) throw new Error('trailing hole')
+    if (this.holes > size) throw new Error(`holes (${this.holes}) outnumber members (${size})`)
+    // Slots keep insertion order, as the native collection does.
+    let i = 0
+    for (const m of members) {
+      while (arr[i] === undefined) i++
+      if (arr[i] !== m) throw new Error(`slot order differs from insertion order at ${JSON.stringify(m)}`)
+      i++
+    }
+  }
+}
+
+/**
  * A set of strings with O(1) add, has, delete and random member, insertion
  * order iteration, and a SCAN cursor (see the module notes).
  */
 export class DenseSet {
-  /** Members by slot; `undefined` marks a hole. */
-  private slots: (string | undefined)[] = []
-  /** Member → slot. */
-  private readonly index = new Map<string, number>()
-  private holes = 0
+  /** Membership and insertion order. */
+  private set = new Set<string>()
+  /** Slots for random picks and SCAN; built on first use. */
+  private slots: Slots | undefined = undefined
 
   /** A set holding `members` (duplicates are kept once). */
   constructor(members?: Iterable<string>) {
@@ -51,62 +159,49 @@ export class DenseSet {
 
   /** Number of members (SCARD). */
   get size(): number {
-    return this.index.size
+    return this.set.size
   }
 
   /** Whether `member` is in the set (SISMEMBER). O(1). */
   has(member: string): boolean {
-    return this.index.has(member)
+    return this.set.has(member)
   }
 
   /** Adds `member`; returns true when it was not already present (SADD). O(1) amortized. */
   add(member: string): boolean {
-    const index = this.index
-    if (index.has(member)) return false
-    index.set(member, this.slots.length)
-    this.slots.push(member)
+    const set = this.set
+    const n = set.size
+    // One hash lookup: the size tells whether the member was new.
+    set.add(member)
+    if (set.size === n) return false
+    if (this.slots !== undefined) this.slots.add(member)
     return true
   }
 
   /** Removes `member`; returns true when it was present (SREM). O(1) amortized. */
   delete(member: string): boolean {
-    const slot = this.index.get(member)
-    if (slot === undefined) return false
-    this.index.delete(member)
-    const slots = this.slots
-    slots[slot] = undefined
-    if (slot === slots.length - 1) {
-      // Drop the trailing holes so the slots stay tight at the top.
-      slots.pop()
-      while (slots.length > 0 && slots[slots.length - 1] === undefined) {
-        slots.pop()
-        this.holes--
-      }
-    } else if (++this.holes > this.index.size) {
-      this.compact()
-    }
+    if (!this.set.delete(member)) return false
+    if (this.slots !== undefined) this.slots.delete(member)
     return true
   }
 
   /** Removes every member. */
   clear(): void {
-    this.slots = []
-    this.index.clear()
-    this.holes = 0
+    this.set.clear()
+    this.slots = undefined
   }
 
   /** A uniformly random member, or `undefined` when empty (SRANDMEMBER). O(1) expected. */
   random(rng: Rng = Math.random): string | undefined {
-    const slot = this.randomSlot(rng)
-    return slot < 0 ? undefined : this.slots[slot]
+    if (this.set.size === 0) return undefined
+    const arr = this.slotted().arr
+    return arr[randomSlotOf(arr, this.set.size, rng)]
   }
 
   /** Removes and returns a uniformly random member, or `undefined` when empty (SPOP). */
   pop(rng: Rng = Math.random): string | undefined {
-    const slot = this.randomSlot(rng)
-    if (slot < 0) return undefined
-    const m = this.slots[slot] as string
-    this.delete(m)
+    const m = this.random(rng)
+    if (m !== undefined) this.delete(m)
     return m
   }
 
@@ -119,7 +214,10 @@ export class DenseSet {
    * replies. O(count) expected.
    */
   sample(count: number, allowRepeats = false, rng: Rng = Math.random): string[] {
-    return sampleSlots(this.slots, this.index.size, count, allowRepeats, rng)
+    const n = this.set.size
+    if (n === 0 || !(count > 0)) return []
+    if (count >= n && !allowRepeats) return this.toArray()
+    return sampleSlots(this.slotted().arr, n, count, allowRepeats, rng)
   }
 
   /**
@@ -130,99 +228,49 @@ export class DenseSet {
    * the set.
    */
   scan(cursor: number, count: number, fn: (member: string) => void): number {
-    const slots = this.slots
-    let i = cursor > 0 && cursor < slots.length ? Math.floor(cursor) : slots.length
-    let left = count >= 1 ? count : 1
-    while (i > 0 && left > 0) {
-      const m = slots[--i]
-      if (m !== undefined) {
-        fn(m)
-        left--
-      }
-    }
-    return i
+    return this.slotted().scan(cursor, count, fn)
   }
 
   /** Members in insertion order. */
-  *values(): IterableIterator<string> {
-    const slots = this.slots
-    for (let i = 0; i < slots.length; i++) {
-      const m = slots[i]
-      if (m !== undefined) yield m
-    }
+  values(): IterableIterator<string> {
+    return this.set.values()
   }
 
   /** Same as {@link values}. */
   [Symbol.iterator](): IterableIterator<string> {
-    return this.values()
+    return this.set.values()
   }
 
   /** Calls `fn` for each member in insertion order; `fn` must not modify the set. */
   forEach(fn: (member: string) => void): void {
-    const slots = this.slots
-    for (let i = 0; i < slots.length; i++) {
-      const m = slots[i]
-      if (m !== undefined) fn(m)
-    }
+    for (const m of this.set) fn(m)
   }
 
   /** A new array of the members in insertion order (SMEMBERS). O(n). */
   toArray(): string[] {
-    const out = new Array<string>(this.index.size)
-    const slots = this.slots
-    let k = 0
-    for (let i = 0; i < slots.length; i++) {
-      const m = slots[i]
-      if (m !== undefined) out[k++] = m
-    }
-    return out
+    return Array.from(this.set)
   }
 
-  /** An independent copy, compacted. O(n). */
+  /** An independent copy. O(n). */
   clone(): DenseSet {
     const copy = new DenseSet()
-    const slots = this.slots
-    for (let i = 0; i < slots.length; i++) {
-      const m = slots[i]
-      if (m !== undefined) {
-        copy.index.set(m, copy.slots.length)
-        copy.slots.push(m)
-      }
-    }
+    copy.set = new Set(this.set)
     return copy
   }
 
   /**
-   * Checks the internal invariants (slot map, hole count, no trailing hole,
-   * holes ≤ members) and throws an `Error` naming the first one broken. For tests.
+   * Checks the internal invariants (the slots, when built, against the
+   * members) and throws an `Error` naming the first one broken. For tests.
    *
    * @internal
    */
   assertValid(): void {
-    checkSlots(this.slots, this.index, this.holes)
+    if (this.slots !== undefined) this.slots.check(this.set, this.set.size)
   }
 
-  /** A random occupied slot, or -1 when empty. */
-  private randomSlot(rng: Rng): number {
-    return randomSlotOf(this.slots, this.index.size, rng)
-  }
-
-  /** Moves the members down over the holes, keeping their order. */
-  private compact(): void {
-    const slots = this.slots
-    const index = this.index
-    let w = 0
-    for (let r = 0; r < slots.length; r++) {
-      const m = slots[r]
-      if (m === undefined) continue
-      if (w !== r) {
-        slots[w] = m
-        index.set(m, w)
-      }
-      w++
-    }
-    slots.length = w
-    this.holes = 0
+  /** The slots, built from the members on first use. */
+  private slotted(): Slots {
+    return (this.slots ??= new Slots(this.set))
   }
 }
 
@@ -234,13 +282,10 @@ export class DenseSet {
  * @typeParam V - the value type (the command layer stores strings and Buffers)
  */
 export class DenseMap<V> {
-  /** Fields by slot; `undefined` marks a hole. */
-  private keySlots: (string | undefined)[] = []
-  /** Values by slot, parallel to `keySlots`. */
-  private valSlots: (V | undefined)[] = []
-  /** Field → slot. */
-  private readonly index = new Map<string, number>()
-  private holes = 0
+  /** Field → value, in insertion order. */
+  private map = new Map<string, V>()
+  /** Slots for random picks and SCAN; built on first use. */
+  private slots: Slots | undefined = undefined
 
   /** A hash holding `entries` (a later duplicate field overwrites the earlier value). */
   constructor(entries?: Iterable<readonly [string, V]>) {
@@ -249,18 +294,17 @@ export class DenseMap<V> {
 
   /** Number of fields (HLEN). */
   get size(): number {
-    return this.index.size
+    return this.map.size
   }
 
   /** Whether `field` is present (HEXISTS). O(1). */
   has(field: string): boolean {
-    return this.index.has(field)
+    return this.map.has(field)
   }
 
   /** The value of `field`, or `undefined` (HGET). O(1). */
   get(field: string): V | undefined {
-    const slot = this.index.get(field)
-    return slot === undefined ? undefined : this.valSlots[slot]
+    return this.map.get(field)
   }
 
   /**
@@ -268,52 +312,33 @@ export class DenseMap<V> {
    * existing field keeps its position. O(1) amortized.
    */
   set(field: string, value: V): boolean {
-    const slot = this.index.get(field)
-    if (slot !== undefined) {
-      this.valSlots[slot] = value
-      return false
-    }
-    this.index.set(field, this.keySlots.length)
-    this.keySlots.push(field)
-    this.valSlots.push(value)
+    const map = this.map
+    const n = map.size
+    // One hash lookup: the size tells whether the field was new.
+    map.set(field, value)
+    if (map.size === n) return false
+    if (this.slots !== undefined) this.slots.add(field)
     return true
   }
 
   /** Removes `field`; returns true when it was present (HDEL). O(1) amortized. */
   delete(field: string): boolean {
-    const slot = this.index.get(field)
-    if (slot === undefined) return false
-    this.index.delete(field)
-    const keys = this.keySlots
-    const vals = this.valSlots
-    keys[slot] = undefined
-    vals[slot] = undefined
-    if (slot === keys.length - 1) {
-      keys.pop()
-      vals.pop()
-      while (keys.length > 0 && keys[keys.length - 1] === undefined) {
-        keys.pop()
-        vals.pop()
-        this.holes--
-      }
-    } else if (++this.holes > this.index.size) {
-      this.compact()
-    }
+    if (!this.map.delete(field)) return false
+    if (this.slots !== undefined) this.slots.delete(field)
     return true
   }
 
   /** Removes every field. */
   clear(): void {
-    this.keySlots = []
-    this.valSlots = []
-    this.index.clear()
-    this.holes = 0
+    this.map.clear()
+    this.slots = undefined
   }
 
   /** A uniformly random field, or `undefined` when empty (HRANDFIELD). O(1) expected. */
   randomKey(rng: Rng = Math.random): string | undefined {
-    const slot = randomSlotOf(this.keySlots, this.index.size, rng)
-    return slot < 0 ? undefined : this.keySlots[slot]
+    if (this.map.size === 0) return undefined
+    const arr = this.slotted().arr
+    return arr[randomSlotOf(arr, this.map.size, rng)]
   }
 
   /**
@@ -325,7 +350,10 @@ export class DenseMap<V> {
    * replies. O(count) expected.
    */
   sampleKeys(count: number, allowRepeats = false, rng: Rng = Math.random): string[] {
-    return sampleSlots(this.keySlots, this.index.size, count, allowRepeats, rng)
+    const n = this.map.size
+    if (n === 0 || !(count > 0)) return []
+    if (count >= n && !allowRepeats) return Array.from(this.map.keys())
+    return sampleSlots(this.slotted().arr, n, count, allowRepeats, rng)
   }
 
   /**
@@ -335,49 +363,28 @@ export class DenseMap<V> {
    * the cursor encoding and guarantees. `fn` must not modify the hash.
    */
   scan(cursor: number, count: number, fn: (field: string, value: V) => void): number {
-    const keys = this.keySlots
-    const vals = this.valSlots
-    let i = cursor > 0 && cursor < keys.length ? Math.floor(cursor) : keys.length
-    let left = count >= 1 ? count : 1
-    while (i > 0 && left > 0) {
-      const k = keys[--i]
-      if (k !== undefined) {
-        fn(k, vals[i] as V)
-        left--
-      }
-    }
-    return i
+    const map = this.map
+    return this.slotted().scan(cursor, count, (k) => fn(k, map.get(k) as V))
   }
 
   /** Fields in insertion order. */
-  *keys(): IterableIterator<string> {
-    const keys = this.keySlots
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]
-      if (k !== undefined) yield k
-    }
+  keys(): IterableIterator<string> {
+    return this.map.keys()
   }
 
   /** Values in field insertion order. */
-  *values(): IterableIterator<V> {
-    const keys = this.keySlots
-    for (let i = 0; i < keys.length; i++) {
-      if (keys[i] !== undefined) yield this.valSlots[i] as V
-    }
+  values(): IterableIterator<V> {
+    return this.map.values()
   }
 
   /** `[field, value]` pairs in insertion order. */
-  *entries(): IterableIterator<[string, V]> {
-    const keys = this.keySlots
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]
-      if (k !== undefined) yield [k, this.valSlots[i] as V]
-    }
+  entries(): IterableIterator<[string, V]> {
+    return this.map.entries()
   }
 
   /** Same as {@link entries}. */
   [Symbol.iterator](): IterableIterator<[string, V]> {
-    return this.entries()
+    return this.map.entries()
   }
 
   /**
@@ -385,27 +392,13 @@ export class DenseMap<V> {
    * order of `Map#forEach`); `fn` must not modify the hash.
    */
   forEach(fn: (value: V, field: string) => void): void {
-    const keys = this.keySlots
-    const vals = this.valSlots
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]
-      if (k !== undefined) fn(vals[i] as V, k)
-    }
+    for (const [k, v] of this.map) fn(v, k)
   }
 
   /** A copy sharing the value references (values are immutable strings/Buffers in practice). O(n). */
   clone(): DenseMap<V> {
     const copy = new DenseMap<V>()
-    const keys = this.keySlots
-    const vals = this.valSlots
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]
-      if (k !== undefined) {
-        copy.index.set(k, copy.keySlots.length)
-        copy.keySlots.push(k)
-        copy.valSlots.push(vals[i])
-      }
-    }
+    copy.map = new Map(this.map)
     return copy
   }
 
@@ -416,32 +409,12 @@ export class DenseMap<V> {
    * @internal
    */
   assertValid(): void {
-    checkSlots(this.keySlots, this.index, this.holes)
-    if (this.valSlots.length !== this.keySlots.length) throw new Error('value slots out of step with key slots')
-    for (let i = 0; i < this.keySlots.length; i++) {
-      if (this.keySlots[i] === undefined && this.valSlots[i] !== undefined) throw new Error(`hole ${i} holds a value`)
-    }
+    if (this.slots !== undefined) this.slots.check(this.map.keys(), this.map.size)
   }
 
-  /** Moves the fields and values down over the holes, keeping their order. */
-  private compact(): void {
-    const keys = this.keySlots
-    const vals = this.valSlots
-    const index = this.index
-    let w = 0
-    for (let r = 0; r < keys.length; r++) {
-      const k = keys[r]
-      if (k === undefined) continue
-      if (w !== r) {
-        keys[w] = k
-        vals[w] = vals[r]
-        index.set(k, w)
-      }
-      w++
-    }
-    keys.length = w
-    vals.length = w
-    this.holes = 0
+  /** The slots, built from the fields on first use. */
+  private slotted(): Slots {
+    return (this.slots ??= new Slots(this.map.keys()))
   }
 }
 
@@ -509,18 +482,4 @@ function sampleSlots(
   }
   arr.length = count
   return arr
-}
-
-/** Invariant checks shared by both classes. */
-function checkSlots(slots: readonly (string | undefined)[], index: Map<string, number>, holes: number): void {
-  let counted = 0
-  for (let i = 0; i < slots.length; i++) {
-    const m = slots[i]
-    if (m === undefined) counted++
-    else if (index.get(m) !== i) throw new Error(`index does not map ${JSON.stringify(m)} to slot ${i}`)
-  }
-  if (counted !== holes) throw new Error(`hole count ${holes} != ${counted}`)
-  if (slots.length - holes !== index.size) throw new Error('slot count out of step with the index')
-  if (slots.length > 0 && slots[slots.length - 1] === undefined) throw new Error('trailing hole')
-  if (holes > index.size) throw new Error(`holes (${holes}) outnumber members (${index.size})`)
 }

@@ -671,32 +671,34 @@ export class SortedSet {
     if (x === null || (offset > 0 && !this.skip(offset, reverse))) return []
     const out: SortedSetNode[] = []
     let left = count
+    // Scores are read from the leaves' arrays, not from the elements.
     let leaf = this.atLeaf
     let items = leaf.items
+    let scores = leaf.scores
     let p = this.atPos
     if (reverse) {
       for (;;) {
-        const y = items[p] as ZNode
-        if (!gteMin(y.score, min, minEx)) break
-        out.push(y)
+        if (!gteMin(scores[p] as number, min, minEx)) break
+        out.push(items[p] as ZNode)
         if (--left === 0) break
         if (--p < 0) {
           if (leaf.prev === null) break
           leaf = leaf.prev
           items = leaf.items
+          scores = leaf.scores
           p = items.length - 1
         }
       }
     } else {
       for (;;) {
-        const y = items[p] as ZNode
-        if (!lteMax(y.score, max, maxEx)) break
-        out.push(y)
+        if (!lteMax(scores[p] as number, max, maxEx)) break
+        out.push(items[p] as ZNode)
         if (--left === 0) break
         if (++p === items.length) {
           if (leaf.next === null) break
           leaf = leaf.next
           items = leaf.items
+          scores = leaf.scores
           p = 0
         }
       }

@@ -69,6 +69,8 @@ describe('loading', () => {
     const third = memory([['b', '2']], log)
     const s = newStore({ persistence: [first, second, third] })
     expect(s.keys('*')).toEqual(['a'])
+    // The session the replay used is gone (it would count as a client).
+    expect(s.sessions.size).toBe(1)
     expect([first.opened, second.opened, third.opened]).toEqual([true, true, true])
     // Loading is not reported as effects; later writes are, with their database.
     expect(log).toEqual([])
@@ -92,6 +94,9 @@ describe('loading', () => {
     const s = new Store({ activeExpiry: false })
     expect(() => attachPersistence(s, broken)).toThrow('disk on fire')
     expect(s.ks.dbs.every((d) => d.size === 0)).toBe(true)
+    expect(s.sessions.size).toBe(1)
+    // Nothing stays attached: another attempt may follow.
+    attachPersistence(s, { name: 'fine' })
   })
 
   it('an adapter that loads asynchronously needs openStore(), which reports progress', async () => {

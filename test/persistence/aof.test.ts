@@ -284,3 +284,25 @@ describe('manifest', () => {
     expect(newStore({ persistence: aofFile({ dir }) }).keys('*').sort()).toEqual(['new', 'old'])
   })
 })
+
+describe('an AOF that another adapter’s data replaces', () => {
+  it('is rebuilt from the loaded data with later sequence numbers, its old files removed', () => {
+    const dir = tempDir('aof')
+    const path = join(dir, 'dump.rdb')
+    const a = newStore({ persistence: aofFile({ dir, fsync: 'always' }) })
+    a.set('in-aof', '1')
+    a.close()
+    const r = newStore({ persistence: rdbFile({ path }) })
+    r.set('in-rdb', '1')
+    r.save()
+    r.close()
+    // The RDB adapter comes first: its data loads, and the AOF starts over from it.
+    const s = newStore({ persistence: [rdbFile({ path }), aofFile({ dir, fsync: 'always' })] })
+    expect(s.keys('*')).toEqual(['in-rdb'])
+    expect(manifestOf(dir)).toBe('file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n')
+    expect(readdirSync(aofDir(dir)).sort()).toEqual(['appendonly.aof.2.base.rdb', 'appendonly.aof.2.incr.aof', 'appendonly.aof.manifest'])
+    s.set('later', '2')
+    s.close()
+    expect(newStore({ persistence: aofFile({ dir }) }).keys('*').sort()).toEqual(['in-rdb', 'later'])
+  })
+})

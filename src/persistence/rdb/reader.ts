@@ -254,6 +254,16 @@ export class RdbInput {
   }
 }
 
+/** Text taken from the data, for an error message: control and non-ASCII characters as \xHH, cut at 64. */
+export function printable(s: string): string {
+  let out = ''
+  for (let i = 0; i < s.length && i < 64; i++) {
+    const c = s.charCodeAt(i)
+    out += c >= 0x20 && c < 0x7f ? s[i] : c < 0x100 ? '\\x' + c.toString(16).padStart(2, '0') : s[i]!.isWellFormed() ? s[i] : '?'
+  }
+  return s.length > 64 ? out + '...' : out
+}
+
 /** Bytes as a stored value: a JS string when they are UTF-8 (ASCII checked inline), else a copy. */
 export function toValue(b: Buffer, s: number, e: number): StrValue {
   if (e - s <= 32) {
@@ -811,7 +821,7 @@ export class RdbParser {
     if (buf.length - start < 9 || buf.toString('latin1', start, start + 5) !== 'REDIS') inp.fail('not an RDB file (wrong signature)', start)
     const vtext = buf.toString('latin1', start + 5, start + 9)
     const version = /^\d{4}$/.test(vtext) ? Number(vtext) : NaN
-    if (!(version >= 1 && version <= RDB_VERSION)) inp.fail(`can't handle RDB format version ${vtext}`, start + 5)
+    if (!(version >= 1 && version <= RDB_VERSION)) inp.fail(`can't handle RDB format version ${printable(vtext)}`, start + 5)
     this.version = version
     inp.pos = start + 9
   }
@@ -917,7 +927,7 @@ export class RdbParser {
     this.freq = -1
     const db = this.cur!
     if (v === undefined || (expire !== -1 && expire <= this.opts.now && !this.opts.aofPreamble)) {
-      if (db.map.has(key)) inp.fail(`duplicate key '${key}'`, at)
+      if (db.map.has(key)) inp.fail(`duplicate key '${printable(key)}'`, at)
       return
     }
     const e = new Entry(TYPE_OF_RDB[type]!, v)
@@ -925,7 +935,7 @@ export class RdbParser {
     const n = map.size
     map.set(key, e)
     // One hash lookup: a key already there leaves the size unchanged (the load fails anyway).
-    if (map.size === n) inp.fail(`duplicate key '${key}'`, at)
+    if (map.size === n) inp.fail(`duplicate key '${printable(key)}'`, at)
     e.idx = db.keys.length
     e.lru = idle >= 0 ? this.opts.lruClock - idle : this.opts.lruClock
     if (expire !== -1) {
@@ -939,7 +949,9 @@ export class RdbParser {
   private finish(eofAt: number): void {
     const inp = this.inp
     let end = inp.pos
-    if (this.version >= 5) {
+    // Files before version 5 end at EOF; checksum bytes after it still get checked (a damaged
+    // version number must not switch the check off).
+    if (this.version >= 5 || inp.end - inp.pos === 8) {
       inp.need(8)
       // Fold everything up to and including the EOF byte, then compare.
       this.crc.update(inp.buf, this.crcAt, eofAt + 1)
