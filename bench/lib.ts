@@ -12,18 +12,24 @@ export interface Row {
 export interface RunOptions {
   time?: number
   warmupTime?: number
+  /** Operations each task call performs (the harness's per-call overhead is spread over them). Default 1. */
+  opsPerCall?: number
 }
 
 /** Runs every row's implementations in one Bench (same process, same run) and returns ops/s per cell. */
 export async function runRows(rows: Row[], opts: RunOptions = {}): Promise<Map<string, Map<string, number>>> {
   const bench = new Bench({ time: opts.time ?? 400, warmupTime: opts.warmupTime ?? 100 })
-  for (const row of rows) for (const [name, fn] of Object.entries(row.impls)) bench.add(`${row.op}\u0000${name}`, fn)
+  // Every task starts on a collected heap, so garbage left by the one before (promises of the
+  // async contenders, setup) is not charged to it.
+  const gc = (globalThis as { gc?: () => void }).gc
+  const beforeAll = (): void => gc?.()
+  for (const row of rows) for (const [name, fn] of Object.entries(row.impls)) bench.add(`${row.op}\u0000${name}`, fn, { beforeAll })
   await bench.run()
   const out = new Map<string, Map<string, number>>()
   for (const t of bench.tasks) {
     const [op, name] = t.name.split('\u0000') as [string, string]
     const r = t.result as { throughput?: { mean: number }; hz?: number } | undefined
-    const hz = r?.throughput?.mean ?? r?.hz ?? 0
+    const hz = (r?.throughput?.mean ?? r?.hz ?? 0) * (opts.opsPerCall ?? 1)
     if (!out.has(op)) out.set(op, new Map())
     out.get(op)!.set(name, hz)
   }

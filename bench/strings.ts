@@ -45,66 +45,80 @@ export async function benchStrings(opts: { time?: number } = {}): Promise<Map<st
 
   let i = 0
   const next = () => keys[(i = (i + 1) % N)]!
+  // SET … EX writes its own keys, so the rows reading `keys` measure keys without a TTL.
+  const exKeys = keys.map((k) => `ex:${k}`)
+  let j = 0
+  const nextEx = () => exKeys[(j = (j + 1) % N)]!
   const mkeys = keys.slice(0, 10)
+  // Each task call runs B operations, so the harness's own per-call cost does not dominate.
+  const B = 100
+  // Each task call runs B operations of a kind; `times` builds such a call.
+  const times = (f: () => unknown) => () => {
+    for (let n = 0; n < B; n++) f()
+  }
+  const timesAsync = (f: () => Promise<unknown>) => async () => {
+    for (let n = 0; n < B; n++) await f()
+  }
+  const mapIncr = () => {
+    const k = next()
+    map.set(k, String((Number(map.get(k)) || 0) + 1))
+  }
   const rows: Row[] = [
     {
       op: 'get',
       impls: {
-        Map: () => map.get(next()),
-        'lru-cache': () => lru.get(next()),
-        embedis: () => store.get(next()),
-        'embedis call()': () => store.call('GET', next()),
-        'ioredis-mock': () => mock.get(next()),
-        ...(real ? { 'real server': () => real!.get(next()) } : {}),
+        Map: times(() => map.get(next())),
+        'lru-cache': times(() => lru.get(next())),
+        embedis: times(() => store.get(next())),
+        'embedis call()': times(() => store.call('GET', next())),
+        'ioredis-mock': timesAsync(() => mock.get(next())),
+        ...(real ? { 'real server': timesAsync(() => real!.get(next())) } : {}),
       },
     },
     {
       op: 'set',
       impls: {
-        Map: () => map.set(next(), value),
-        'lru-cache': () => lru.set(next(), value),
-        embedis: () => store.set(next(), value),
-        'embedis call()': () => store.call('SET', next(), value),
-        'ioredis-mock': () => mock.set(next(), value),
-        ...(real ? { 'real server': () => real!.set(next(), value) } : {}),
+        Map: times(() => map.set(next(), value)),
+        'lru-cache': times(() => lru.set(next(), value)),
+        embedis: times(() => store.set(next(), value)),
+        'embedis call()': times(() => store.call('SET', next(), value)),
+        'ioredis-mock': timesAsync(() => mock.set(next(), value)),
+        ...(real ? { 'real server': timesAsync(() => real!.set(next(), value)) } : {}),
       },
     },
     {
       op: 'set with EX',
       impls: {
-        Map: () => map.set(next(), value),
-        'lru-cache': () => lru.set(next(), value, { ttl: 60_000 }),
-        embedis: () => store.set(next(), value, { ex: 60 }),
-        'embedis call()': () => store.call('SET', next(), value, 'EX', 60),
-        'ioredis-mock': () => mock.set(next(), value, 'EX', 60),
-        ...(real ? { 'real server': () => real!.set(next(), value, 'EX', 60) } : {}),
+        Map: times(() => map.set(nextEx(), value)),
+        'lru-cache': times(() => lru.set(nextEx(), value, { ttl: 60_000 })),
+        embedis: times(() => store.set(nextEx(), value, { ex: 60 })),
+        'embedis call()': times(() => store.call('SET', nextEx(), value, 'EX', 60)),
+        'ioredis-mock': timesAsync(() => mock.set(nextEx(), value, 'EX', 60)),
+        ...(real ? { 'real server': timesAsync(() => real!.set(nextEx(), value, 'EX', 60)) } : {}),
       },
     },
     {
       op: 'incr',
       impls: {
-        Map: () => {
-          const k = next()
-          map.set(k, String(Number(map.get(k) ?? 0) + 1 || 1))
-        },
-        embedis: () => store.incr('counter'),
-        'embedis call()': () => store.call('INCR', 'counter'),
-        'ioredis-mock': () => mock.incr('counter'),
-        ...(real ? { 'real server': () => real!.incr('counter') } : {}),
+        Map: times(mapIncr),
+        embedis: times(() => store.incr('counter')),
+        'embedis call()': times(() => store.call('INCR', 'counter')),
+        'ioredis-mock': timesAsync(() => mock.incr('counter')),
+        ...(real ? { 'real server': timesAsync(() => real!.incr('counter')) } : {}),
       },
     },
     {
       op: 'mget 10',
       impls: {
-        Map: () => mkeys.map((k) => map.get(k)),
-        embedis: () => store.mget(...mkeys),
-        'embedis call()': () => store.call('MGET', ...mkeys),
-        'ioredis-mock': () => mock.mget(...mkeys),
-        ...(real ? { 'real server': () => real!.mget(...mkeys) } : {}),
+        Map: times(() => mkeys.map((k) => map.get(k))),
+        embedis: times(() => store.mget(...mkeys)),
+        'embedis call()': times(() => store.call('MGET', ...mkeys)),
+        'ioredis-mock': timesAsync(() => mock.mget(...mkeys)),
+        ...(real ? { 'real server': timesAsync(() => real!.mget(...mkeys)) } : {}),
       },
     },
   ]
-  const res = await runRows(rows, opts)
+  const res = await runRows(rows, { ...opts, opsPerCall: B })
   printTable('Strings: throughput (ratios to Map)', res, 'Map')
   store.close()
   mock.disconnect()

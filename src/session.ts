@@ -1,7 +1,7 @@
 import { isBinaryKey, keyBytes } from './core/bytes.js'
 import { ReplyError } from './core/errors.js'
 import { Push, type Reply } from './core/reply.js'
-import { resolveCommand, TABLE, type Arg, type Command } from './commands/table.js'
+import { bySpelling, resolveCommand, type Arg, type Command } from './commands/table.js'
 import type { Database, Watcher } from './keyspace/database.js'
 import type { Keyspace } from './keyspace/keyspace.js'
 import { blockingOf } from './keyspace/blocking.js'
@@ -170,7 +170,7 @@ export class Session implements Subscriber {
     // Fast path: a lower-case name of a command without subcommands, with a fitting arity.
     const name = argv[0]
     if (typeof name === 'string') {
-      const cmd = TABLE.get(name)
+      const cmd = bySpelling(name)
       if (cmd !== undefined && cmd.subcommands === undefined) {
         const a = cmd.arity
         const n = argv.length

@@ -120,12 +120,9 @@ export class StoreCore {
     if (s.gate & G.SUBSCRIBED && s.resp === 2 && cmd.name === 'ping' && !(reply instanceof ReplyError)) {
       reply = ['pong', reply instanceof Status ? '' : (reply as Reply)]
     }
-    const st = ks.stats.commands.get(cmd.name)
-    if (st === undefined) ks.stats.commands.set(cmd.name, { calls: 1, usec: 0, rejected: 0, failed: reply instanceof ReplyError ? 1 : 0 })
-    else {
-      st.calls++
-      if (reply instanceof ReplyError) st.failed++
-    }
+    const st = ks.commandStat(cmd)
+    st.calls++
+    if (reply instanceof ReplyError) st.failed++
     return reply
   }
 
@@ -178,9 +175,7 @@ export class StoreCore {
   private reject(s: Session, cmd: Command | undefined, err: ReplyError): Reply {
     if (s.multi !== null) s.execAbort = true
     if (cmd !== undefined) {
-      const st = this.ks.stats.commands.get(cmd.name)
-      if (st === undefined) this.ks.stats.commands.set(cmd.name, { calls: 0, usec: 0, rejected: 1, failed: 0 })
-      else st.rejected++
+      this.ks.commandStat(cmd).rejected++
       if (cmd.name === 'exec') {
         s.discardMulti()
         const m = err.message
@@ -466,6 +461,9 @@ function numberArg(n: number): string {
 }
 
 function fromReply(r: Reply, buffers: boolean, resp: 2 | 3): unknown {
+  // The commonest replies first: plain text, integers, nil.
+  if (typeof r === 'string' && !buffers && r.charCodeAt(0) !== 0xdc00) return r
+  if (typeof r === 'number' || r === null) return r
   if (r instanceof ReplyError) throw r
   return toJs(r, buffers, resp)
 }

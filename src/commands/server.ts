@@ -134,6 +134,7 @@ export const CONFIG_RESETSTAT = defineCommand('config|resetstat', {
     st.commandsProcessed = st.connectionsReceived = 0
     st.expireCycleCpuMs = 0
     st.commands.clear()
+    st.byId.length = 0
     return OK
   },
 })

@@ -137,7 +137,8 @@ export function setGeneric(ctx: Session, k: string, value: StrValue, flags: numb
   if (e === undefined) ent = db.add(k, T.STRING, value)
   else {
     ent = e
-    if (e.expire !== 0 && !keepTtl) db.persist(k, e)
+    // A TTL being replaced by a new one is just overwritten below (no churn in the volatile set).
+    if (e.expire !== 0 && !keepTtl && expireAt === 0) db.persist(k, e)
     e.type = T.STRING
     e.value = value
     e.flags = 0

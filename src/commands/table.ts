@@ -63,6 +63,8 @@ export interface CommandImpl<A = any> {
 export interface Command<A = any> extends CommandImpl<A> {
   /** Lower-case full name: `get`, `config|get`. */
   readonly name: string
+  /** A small number unique to this command, for per-command tables (statistics). */
+  readonly id: number
   readonly arity: number
   readonly flags: number
   readonly meta: CommandMeta
@@ -76,6 +78,12 @@ export interface Command<A = any> extends CommandImpl<A> {
 export const TABLE = new Map<string, Command>()
 /** Lower- and upper-case spellings → command, so the common spellings skip lower-casing. */
 const BY_SPELLING = new Map<string, Command>()
+let nextId = 0
+
+/** The command for a name spelled all lower- or all upper-case (the common spellings), or undefined. */
+export function bySpelling(name: string): Command | undefined {
+  return BY_SPELLING.get(name)
+}
 
 function metaOf(name: string): CommandMeta {
   const m = META[name]
@@ -99,6 +107,7 @@ export function defineCommand<A>(name: string, impl: CommandImpl<A>): Command<A>
   const bar = name.indexOf('|')
   const cmd: Command<A> = {
     name,
+    id: nextId++,
     arity: meta.arity,
     flags: flagsOf(meta),
     meta,
@@ -123,6 +132,7 @@ function containerOf(name: string): Command {
     const meta = metaOf(name)
     c = {
       name,
+      id: nextId++,
       arity: meta.arity,
       flags: flagsOf(meta),
       meta,

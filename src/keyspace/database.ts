@@ -159,7 +159,8 @@ export class Database {
     return true
   }
 
-  private unlink(key: string, e: Entry): void {
+  /** Removes a key whose current entry the caller already holds (saves the hash lookup of `delete`). */
+  unlink(key: string, e: Entry): void {
     this.map.delete(key)
     const last = this.keys.pop()!
     if (last !== key) {

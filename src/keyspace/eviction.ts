@@ -246,14 +246,18 @@ export class MemoryLayer {
 
   /** Evicts the key in slot `s`. */
   private evictSlot(s: number): void {
-    const db = this.acct.locate(s, this.ks.dbs)
-    if (db !== undefined) this.evict(db, this.acct.keyAt(s))
+    const acct = this.acct
+    const db = acct.locate(s, this.ks.dbs)
+    if (db !== undefined) this.evict(db, acct.keyAt(s), acct.entryAt(s))
   }
 
-  /** Deletes a key as an eviction: statistics, WATCH, the `evicted` event and a DEL effect, as Redis does. */
-  evict(db: Database, key: string): void {
+  /**
+   * Deletes a key as an eviction: statistics, WATCH, the `evicted` event and a DEL effect, as Redis does.
+   * `e` is the key's entry, which the slot table holds: no lookup needed.
+   */
+  evict(db: Database, key: string, e: Entry): void {
     const ks = this.ks
-    db.delete(key)
+    db.unlink(key, e)
     ks.stats.evictedKeys++
     // keyChanged for WATCH (its accounting hook has nothing to do for a deleted key).
     if (db.watched !== undefined) ks.keyChanged(db, key)

@@ -20,7 +20,17 @@ export interface Stats {
   startTime: number
   expireCycleCpuMs: number
   /** Per command (full lower-case name): calls, usec, rejected and failed calls. */
-  commands: Map<string, { calls: number; usec: number; rejected: number; failed: number }>
+  commands: Map<string, CommandStat>
+  /** The same records by command id, for the dispatcher's hot path. */
+  byId: Array<CommandStat | undefined>
+}
+
+/** INFO commandstats figures of one command. */
+export interface CommandStat {
+  calls: number
+  usec: number
+  rejected: number
+  failed: number
 }
 
 /**
@@ -75,6 +85,7 @@ export class Keyspace {
       startTime: clock.now(),
       expireCycleCpuMs: 0,
       commands: new Map(),
+      byId: [],
     }
     const c = this.config
     for (const def of CONFIG_PARAMS) c.define(def)
@@ -111,6 +122,17 @@ export class Keyspace {
     c.define({ name: 'lfu-log-factor', kind: { type: 'int', min: 0, max: 2147483647 }, default: 10 })
     c.define({ name: 'lfu-decay-time', kind: { type: 'int', min: 0, max: 2147483647 }, default: 1 })
     c.define({ name: 'proto-max-bulk-len', kind: { type: 'memory' }, default: 512 * 1024 * 1024 })
+  }
+
+  /** The statistics record of a command, created on first use. */
+  commandStat(cmd: { id: number; name: string }): CommandStat {
+    let st = this.stats.byId[cmd.id]
+    if (st === undefined) {
+      st = { calls: 0, usec: 0, rejected: 0, failed: 0 }
+      this.stats.byId[cmd.id] = st
+      this.stats.commands.set(cmd.name, st)
+    }
+    return st
   }
 
   /** Re-reads the clock for the cached LRU clock. */
