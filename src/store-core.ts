@@ -10,6 +10,7 @@ import { MemoryLayer, type EvictionPolicy } from './keyspace/eviction.js'
 import { serveReady } from './keyspace/blocking.js'
 import { PubSub } from './keyspace/pubsub.js'
 import { G, Replies, Session, type QueuedCommand } from './session.js'
+import { recordSlow } from './commands/admin.js'
 import { COMMAND_GROUPS } from './commands/all.js'
 import type { ScriptingHook } from './commands/scripting.js'
 import { attachPersistence, type PersistenceAdapter } from './persistence/adapter.js'
@@ -70,6 +71,8 @@ export class StoreCore {
     const databases = options.databases ?? 16
     if (!Number.isInteger(databases) || databases < 1) throw new RangeError('databases must be a positive integer')
     this.ks = new Keyspace(options.clock ?? systemClock, databases)
+    this.slowlogThreshold = this.ks.config.get<number>('slowlog-log-slower-than')
+    this.ks.config.watch('slowlog-log-slower-than', (v) => (this.slowlogThreshold = v as number))
     this.memory = new MemoryLayer(this.ks, options)
     if (options.config) {
       this.ks.config.setMany(Object.entries(options.config).map(([k, v]) => [k.toLowerCase(), String(v)]))
@@ -115,7 +118,14 @@ export class StoreCore {
     s.lastInteraction = ks.lruClock
     s.lastCommand = cmd.name
     s.argv = argv
+    // Timing costs two clock reads per command, which in-process calls would feel: commands are
+    // timed (for SLOWLOG and INFO commandstats) on connections, or everywhere when every command
+    // is to be logged (slowlog-log-slower-than 0).
+    const slow = this.slowlogThreshold
+    const timed = slow === 0 || (slow > 0 && s.connected)
+    const t0 = timed ? performance.now() : 0
     let reply = s.invoke(cmd, argv, argStart)
+    const usec = timed ? (performance.now() - t0) * 1000 : 0
     // A RESP2 subscriber's PING answers as a message-like array (Redis's pingCommand).
     if (s.gate & G.SUBSCRIBED && s.resp === 2 && cmd.name === 'ping' && !(reply instanceof ReplyError)) {
       reply = ['pong', reply instanceof Status ? '' : (reply as Reply)]
@@ -123,6 +133,10 @@ export class StoreCore {
     const st = ks.commandStat(cmd)
     st.calls++
     if (reply instanceof ReplyError) st.failed++
+    if (timed && !(reply instanceof Promise)) {
+      st.usec += Math.round(usec)
+      recordSlow(this, s, argv, usec)
+    }
     return reply
   }
 
@@ -353,6 +367,9 @@ export class StoreCore {
 
   /** @internal Memory accounting, limits and eviction (src/keyspace/eviction.ts). */
   readonly memory: MemoryLayer
+
+  /** @internal slowlog-log-slower-than, cached for the dispatcher (-1 = off). */
+  slowlogThreshold = 10000
 
   /** @internal The Redis version INFO, HELLO and scripts report. */
   redisVersion = '7.2.4'

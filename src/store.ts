@@ -1,3 +1,4 @@
+import { AdminApi } from './api/admin.js'
 import { BitmapsApi } from './api/bitmaps.js'
 import { CacheApi } from './api/cache.js'
 import { MemoryApi } from './api/memory.js'
@@ -37,10 +38,10 @@ export class Store extends StoreCore {
   }
 }
 
-const APIS = [StringsApi, KeysApi, ServerApi, HashesApi, SetsApi, ListsApi, SortedSetsApi, BitmapsApi, PubSubApi, TransactionsApi, MemoryApi, CacheApi, StreamsApi, HyperLogLogApi, ScriptingApi, GeoApi, PersistenceApi]
+const APIS = [AdminApi, StringsApi, KeysApi, ServerApi, HashesApi, SetsApi, ListsApi, SortedSetsApi, BitmapsApi, PubSubApi, TransactionsApi, MemoryApi, CacheApi, StreamsApi, HyperLogLogApi, ScriptingApi, GeoApi, PersistenceApi]
 
 // The typed methods live in one class per command group and are mixed in here.
-export interface Store extends StringsApi, KeysApi, ServerApi, HashesApi, SetsApi, ListsApi, SortedSetsApi, BitmapsApi, PubSubApi, TransactionsApi, MemoryApi, CacheApi, StreamsApi, HyperLogLogApi, ScriptingApi, GeoApi, PersistenceApi {}
+export interface Store extends AdminApi, StringsApi, KeysApi, ServerApi, HashesApi, SetsApi, ListsApi, SortedSetsApi, BitmapsApi, PubSubApi, TransactionsApi, MemoryApi, CacheApi, StreamsApi, HyperLogLogApi, ScriptingApi, GeoApi, PersistenceApi {}
 
 /**
  * Typed writes that can create or fill a sorted set, list or stream under a

@@ -22,5 +22,7 @@ import * as hyperloglog from './hyperloglog.js'
 import * as scripting from './scripting.js'
 import * as geo from './geo.js'
 import * as persistence from './persistence.js'
+import * as admin from './admin.js'
+import * as cluster from './cluster.js'
 
-export const COMMAND_GROUPS: readonly object[] = [strings, keys, server, hashes, sets, lists, sortedSets, sort, blocking, bitmaps, transactions, pubsub, connection, streams, memory, hyperloglog, scripting, geo, persistence]
+export const COMMAND_GROUPS: readonly object[] = [strings, keys, server, hashes, sets, lists, sortedSets, sort, blocking, bitmaps, transactions, pubsub, connection, streams, memory, hyperloglog, scripting, geo, persistence, admin, cluster]

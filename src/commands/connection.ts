@@ -4,6 +4,7 @@
  * connection, suppressing replies — are requested through the session
  * (`kill`, `closeAfterReply`, `replyMode`) and carried out by the door.
  */
+import { aclLogAuthFailure } from './admin.js'
 import { E, fail, syntaxError } from '../core/errors.js'
 import { string2ll } from '../core/numbers.js'
 import { MapReply, OK, SetReply, Status, Verbatim, type Reply } from '../core/reply.js'
@@ -475,8 +476,10 @@ const WRONGPASS = '-WRONGPASS invalid username-password pair or user is disabled
 /** ACLAuthenticateUser for the one user there is (`default`, password = requirepass). */
 function authenticate(ctx: Session, user: Arg, pass: Arg): boolean {
   const required = ctx.store.requirePass()
-  if (str(user) !== 'default') return false
-  if (required !== '' && str(pass) !== required) return false
+  if (str(user) !== 'default' || (required !== '' && str(pass) !== required)) {
+    aclLogAuthFailure(ctx, str(user))
+    return false
+  }
   ctx.authenticated = true
   ctx.gate &= ~G.NOAUTH
   return true
