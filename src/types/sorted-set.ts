@@ -1,9 +1,16 @@
 /**
  * The sorted set behind ZADD, ZRANGE and the other Z* commands.
  *
- * A skiplist with spans, as Redis's `zskiplist` (maximum level 32, p = 1/4,
- * backward pointers, a span per forward pointer so ranks are O(log n)), plus a
- * `Map` from member to its skiplist node so that ZSCORE is one hash lookup.
+ * An order-statistic tree — a counted B+tree: leaves of up to 64 elements
+ * linked in order, inner nodes that keep the element count of each child, so
+ * that ranks are O(log n) — plus a `Map` from member to its element so that
+ * ZSCORE is one hash lookup and ZRANK starts from the element itself.
+ *
+ * Redis uses a skiplist with spans for the same job. A B+tree gives the same
+ * costs with far fewer memory accesses per operation: a skiplist search visits
+ * a few dozen nodes scattered over the heap, while here a search reads a few
+ * compact arrays (and a rank reads none of the keys at all), which is what
+ * keeps large sets fast once they no longer fit in the CPU caches.
  *
  * Elements are ordered by score, then by member bytes ({@link compareBytes}).
  *
@@ -118,7 +125,7 @@ function compareRawToText(raw: string, text: string): number {
 /**
  * A read-only view of one sorted set element, as range queries hand them out.
  *
- * Views are the skiplist nodes themselves (no copy is made), so read `member`
+ * Views are the set's own element objects (no copy is made), so read `member`
  * and `score` before mutating the set again: a later {@link SortedSet.add}
  * may change a view's score in place, and removed elements keep the values
  * they had.
@@ -209,6 +216,8 @@ class Leaf {
   /** `scores[i] === items[i].score`. */
   scores: number[] = []
   parent: Inner | null = null
+  /** Index in `parent.kids`. */
+  slot = 0
   /** Neighbouring leaves, for range walks. */
   prev: Leaf | null = null
   next: Leaf | null = null
@@ -230,6 +239,14 @@ class Inner {
   /** Sum of `counts`. */
   total = 0
   parent: Inner | null = null
+  /** Index in `parent.kids`. */
+  slot = 0
+}
+
+/** Sets the `slot` of `x.kids[from..]` to their indexes. */
+function reslot(x: Inner, from: number): void {
+  const kids = x.kids
+  for (let i = from; i < kids.length; i++) (kids[i] as Child).slot = i
 }
 
 /** True when `x` sorts strictly before (score, member). */
@@ -572,8 +589,9 @@ export class SortedSet {
 
   /**
    * The element after `node` in ascending order, or `undefined` at the end.
-   * `node` must be a current element of this set. O(1) when walking forward
-   * element by element; O(log n) otherwise.
+   * `node` must be a current element of this set. O(1): a walk forward
+   * element by element finds its place at once, any other node by a scan
+   * of its leaf (at most 64 entries).
    */
   next(node: SortedSetNode): SortedSetNode | undefined {
     const x = node as ZNode
@@ -591,8 +609,8 @@ export class SortedSet {
 
   /**
    * The element before `node` in ascending order, or `undefined` at the
-   * start. `node` must be a current element of this set. O(1) when walking
-   * backward element by element; O(log n) otherwise.
+   * start. `node` must be a current element of this set. O(1), as
+   * {@link next}.
    */
   prev(node: SortedSetNode): SortedSetNode | undefined {
     const x = node as ZNode
@@ -1028,6 +1046,7 @@ export class SortedSet {
     for (let i = 0; i < k; i++) {
       const kid = x.kids[i] as Child
       if (kid.parent !== x) throw new Error('bad parent pointer')
+      if (kid.slot !== i) throw new Error(`child ${i} has slot ${kid.slot}`)
       const klo = i === 0 ? lo : new ZNode(x.keyMembers[i] as string, x.keyScores[i] as number)
       const khi = i + 1 < k ? new ZNode(x.keyMembers[i + 1] as string, x.keyScores[i + 1] as number) : hi
       const c = this.checkNode(kid, d + 1, klo, khi, leaves)
@@ -1051,7 +1070,7 @@ export class SortedSet {
     let r = this.posOf(x) + 1
     let child: Child = leaf
     for (let p = leaf.parent; p !== null; p = p.parent) {
-      r += countBefore(p, p.kids.indexOf(child))
+      r += countBefore(p, child.slot)
       child = p
     }
     return r
@@ -1156,7 +1175,9 @@ export class SortedSet {
     r.keyMembers = x.keyMembers.splice(at)
     let t = 0
     for (let i = 0; i < r.kids.length; i++) {
-      ;(r.kids[i] as Child).parent = r
+      const kid = r.kids[i] as Child
+      kid.parent = r
+      kid.slot = i
       t += r.counts[i] as number
     }
     r.total = t
@@ -1181,17 +1202,20 @@ export class SortedSet {
       root.total = leftCount + rightCount
       left.parent = root
       right.parent = root
+      left.slot = 0
+      right.slot = 1
       this.root = root
       this.height++
       return
     }
-    const i = p.kids.indexOf(left)
+    const i = left.slot
     p.kids.splice(i + 1, 0, right)
     p.counts[i] = leftCount
     p.counts.splice(i + 1, 0, rightCount)
     p.keyScores.splice(i + 1, 0, keyScore)
     p.keyMembers.splice(i + 1, 0, keyMember)
     right.parent = p
+    reslot(p, i + 1)
     if (p.kids.length > this.cap) this.splitInner(p, i + 1)
   }
 
@@ -1214,7 +1238,7 @@ export class SortedSet {
     }
     let child: Child = leaf
     for (let p = leaf.parent; p !== null; p = p.parent) {
-      ;(p.counts[p.kids.indexOf(child)] as number) -= k
+      ;(p.counts[child.slot] as number) -= k
       p.total -= k
       child = p
     }
@@ -1242,7 +1266,7 @@ export class SortedSet {
   /** Rebalances a non-root leaf that fell below the minimum fill with a sibling. */
   private fixLeaf(leaf: Leaf): void {
     const p = leaf.parent as Inner
-    const i = p.kids.indexOf(leaf)
+    const i = leaf.slot
     const l = i > 0 ? leaf : (p.kids[1] as Leaf)
     const left = i > 0 ? (p.kids[i - 1] as Leaf) : leaf
     const ir = i > 0 ? i : 1
@@ -1309,6 +1333,7 @@ export class SortedSet {
     p.counts.splice(ir, 1)
     p.keyScores.splice(ir, 1)
     p.keyMembers.splice(ir, 1)
+    reslot(p, ir)
     this.fixInner(p)
   }
 
@@ -1319,13 +1344,14 @@ export class SortedSet {
       while (this.height > 0 && (this.root as Inner).kids.length === 1) {
         const only = (this.root as Inner).kids[0] as Child
         only.parent = null
+        only.slot = 0
         this.root = only
         this.height--
       }
       return
     }
     if (x.kids.length >= this.min) return
-    const i = p.kids.indexOf(x)
+    const i = x.slot
     const r = i > 0 ? x : (p.kids[1] as Inner)
     const l = i > 0 ? (p.kids[i - 1] as Inner) : x
     const ir = i > 0 ? i : 1
@@ -1336,6 +1362,7 @@ export class SortedSet {
       for (let j = 0; j < r.kids.length; j++) {
         const kid = r.kids[j] as Child
         kid.parent = l
+        kid.slot = l.kids.length
         l.kids.push(kid)
         l.counts.push(r.counts[j] as number)
         l.keyScores.push(r.keyScores[j] as number)
@@ -1362,6 +1389,7 @@ export class SortedSet {
       r.counts = counts.concat(r.counts)
       r.keyScores = l.keyScores.splice(nl - k).concat(r.keyScores)
       r.keyMembers = l.keyMembers.splice(nl - k).concat(r.keyMembers)
+      reslot(r, 0)
       l.total -= t
       r.total += t
       ;(p.counts[ir - 1] as number) -= t
@@ -1371,6 +1399,7 @@ export class SortedSet {
       for (let j = 0; j < k; j++) {
         const kid = r.kids[j] as Child
         kid.parent = l
+        kid.slot = l.kids.length
         l.kids.push(kid)
         l.counts.push(r.counts[j] as number)
         l.keyScores.push(r.keyScores[j] as number)
@@ -1381,6 +1410,7 @@ export class SortedSet {
       r.counts.splice(0, k)
       r.keyScores.splice(0, k)
       r.keyMembers.splice(0, k)
+      reslot(r, 0)
       l.total += t
       r.total -= t
       ;(p.counts[ir - 1] as number) += t
@@ -1547,6 +1577,7 @@ export class SortedSet {
         for (let j = from; j < to; j++) {
           const kid = level[j] as Child
           kid.parent = x
+          kid.slot = j - from
           x.kids.push(kid)
           let c: number
           if (kid instanceof Leaf) {

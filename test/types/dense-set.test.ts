@@ -46,10 +46,51 @@ describe('DenseSet', () => {
   it('compacts once holes outnumber members, keeping order', () => {
     const s = new DenseSet()
     for (let i = 0; i < 100; i++) s.add('m' + i)
+    // A random pick builds the slots; from then on deletions leave holes.
+    expect(s.random()).toBeDefined()
     for (let i = 0; i < 99; i += 2) s.delete('m' + i)
     for (let i = 1; i < 60; i += 2) s.delete('m' + i)
     s.assertValid()
     expect(s.toArray()).toEqual(Array.from({ length: 20 }, (_, k) => 'm' + (61 + 2 * k)))
+    // After compaction a full scan still meets every member exactly once.
+    const seen: string[] = []
+    let cursor = 0
+    do cursor = s.scan(cursor, 7, (m) => seen.push(m))
+    while (cursor !== 0)
+    expect(seen.sort()).toEqual(s.toArray().sort())
+  })
+
+  it('builds its slots on the first random pick or scan, then keeps them in step', () => {
+    const s = new DenseSet()
+    for (let i = 0; i < 50; i++) s.add('m' + i)
+    for (let i = 0; i < 50; i += 3) s.delete('m' + i)
+    s.add('m0') // re-added: goes to the end, as in a Set
+    s.assertValid()
+    // Built from the members in insertion order.
+    const first: string[] = []
+    expect(s.scan(0, 1000, (m) => first.push(m))).toBe(0)
+    expect(first.reverse()).toEqual(s.toArray())
+    s.assertValid()
+    for (let i = 0; i < 50; i += 2) s.delete('m' + i)
+    for (let i = 50; i < 70; i++) s.add('m' + i)
+    s.assertValid()
+    const after: string[] = []
+    let cursor = 0
+    do cursor = s.scan(cursor, 5, (m) => after.push(m))
+    while (cursor !== 0)
+    expect(after.sort()).toEqual(s.toArray().sort())
+    // A copy starts without slots and builds its own.
+    const c = s.clone()
+    expect(c.toArray()).toEqual(s.toArray())
+    expect(c.has(c.random()!)).toBe(true)
+    c.delete(s.toArray()[0]!)
+    c.assertValid()
+    expect(s.size).toBe(c.size + 1)
+    // Clearing drops them; the next pick builds them again.
+    s.clear()
+    s.add('x')
+    expect(s.random()).toBe('x')
+    s.assertValid()
   })
 
   it('picks random members uniformly, skipping holes', () => {
@@ -197,6 +238,25 @@ describe('DenseMap', () => {
     expect(new DenseMap().randomKey()).toBeUndefined()
   })
 
+  it('keeps the slots it builds for HRANDFIELD in step with later changes', () => {
+    const h = new DenseMap<number>()
+    for (let i = 0; i < 40; i++) h.set('f' + i, i)
+    h.delete('f5')
+    expect(h.has(h.randomKey()!)).toBe(true)
+    h.assertValid()
+    h.set('f5', 55) // new again: goes last
+    h.set('f1', 11) // existing: keeps its place
+    for (let i = 10; i < 40; i++) h.delete('f' + i)
+    h.assertValid()
+    expect([...h.keys()]).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f6', 'f7', 'f8', 'f9', 'f5'])
+    const got = new Map<string, number>()
+    let cursor = 0
+    do cursor = h.scan(cursor, 3, (k, v) => got.set(k, v))
+    while (cursor !== 0)
+    expect(got).toEqual(new Map(h.entries()))
+    expect(got.get('f1')).toBe(11)
+  })
+
   it('scans fields with their values', () => {
     const h = new DenseMap<number>()
     for (let i = 0; i < 12; i++) h.set('f' + i, i * 10)
@@ -224,11 +284,13 @@ describe('DenseMap', () => {
 
 const member = fc.integer({ min: 0, max: 30 }).map((i) => 'm' + i)
 
-type SetOp = { t: 'add' | 'del'; m: string } | { t: 'pop' } | { t: 'clone' | 'clear' }
+type SetOp = { t: 'add' | 'del'; m: string } | { t: 'pop' | 'rand' } | { t: 'clone' | 'clear' }
+// Random picks (which build the slots) come at random points, so that both
+// the plain and the slotted states meet every other operation.
 const setOp: fc.Arbitrary<SetOp> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ t: fc.constant('add' as const), m: member }) },
   { weight: 5, arbitrary: fc.record({ t: fc.constant('del' as const), m: member }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('pop' as const) }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constantFrom('pop' as const, 'rand' as const) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constantFrom('clone' as const, 'clear' as const) }) },
 )
 
@@ -264,6 +326,11 @@ describe('DenseSet / DenseMap against Set / Map models', () => {
               }
               break
             }
+            case 'rand': {
+              const r = s.random(rng)
+              expect(r === undefined ? model.size === 0 : model.has(r)).toBe(true)
+              break
+            }
             case 'clone':
               s = s.clone()
               break
@@ -275,9 +342,14 @@ describe('DenseSet / DenseMap against Set / Map models', () => {
           s.assertValid()
           expect(s.size).toBe(model.size)
           expect(s.toArray()).toEqual([...model])
-          const r = s.random(rng)
-          expect(r === undefined ? model.size === 0 : model.has(r)).toBe(true)
+          for (const m of model) expect(s.has(m)).toBe(true)
         }
+        // Whatever state it is in, a full scan meets every member.
+        const seen = new Set<string>()
+        let cursor = 0
+        do cursor = s.scan(cursor, 4, (m) => seen.add(m))
+        while (cursor !== 0)
+        expect(seen).toEqual(model)
       }),
       { numRuns: 300 },
     )
@@ -286,7 +358,9 @@ describe('DenseSet / DenseMap against Set / Map models', () => {
   it('DenseMap matches a Map, including its insertion order', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ t: fc.constantFrom('set' as const, 'del' as const), m: member, v: fc.nat(5) }), { maxLength: 150 }),
+        fc.array(fc.record({ t: fc.constantFrom('set' as const, 'set' as const, 'del' as const, 'rand' as const), m: member, v: fc.nat(5) }), {
+          maxLength: 150,
+        }),
         (ops) => {
           const h = new DenseMap<number>()
           const model = new Map<string, number>()
@@ -294,6 +368,10 @@ describe('DenseSet / DenseMap against Set / Map models', () => {
             if (op.t === 'set') {
               expect(h.set(op.m, op.v)).toBe(!model.has(op.m))
               model.set(op.m, op.v)
+            } else if (op.t === 'rand') {
+              // Builds the slots (once) at a random point of the sequence.
+              const k = h.randomKey()
+              expect(k === undefined ? model.size === 0 : model.has(k)).toBe(true)
             } else {
               expect(h.delete(op.m)).toBe(model.has(op.m))
               model.delete(op.m)

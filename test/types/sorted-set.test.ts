@@ -355,11 +355,14 @@ type Op =
   | { t: 'remLex'; min: LexBound; max: LexBound }
   | { t: 'clone' }
 
-function opArb(lexOnly: boolean): fc.Arbitrary<Op> {
+/** The special members plus plenty of plain ones: enough elements for several levels of small nodes. */
+const wideMemberArb = fc.oneof(memberArb, fc.integer({ min: 0, max: 120 }).map((i) => 'w' + i))
+
+function opArb(lexOnly: boolean, m: fc.Arbitrary<string> = memberArb): fc.Arbitrary<Op> {
   const s = lexOnly ? fc.constant(0) : scoreArb
   return fc.oneof(
-    { weight: 8, arbitrary: fc.record({ t: fc.constant('add' as const), m: memberArb, s }) },
-    { weight: 3, arbitrary: fc.record({ t: fc.constant('rem' as const), m: memberArb }) },
+    { weight: 8, arbitrary: fc.record({ t: fc.constant('add' as const), m, s }) },
+    { weight: 3, arbitrary: fc.record({ t: fc.constant('rem' as const), m }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constantFrom('popMin' as const, 'popMax' as const), n: fc.integer({ min: 0, max: 4 }) }) },
     { weight: 1, arbitrary: fc.record({ t: fc.constant('remRank' as const), a: idx, b: idx }) },
     {
@@ -379,7 +382,7 @@ type Query =
   | { q: 'lex'; min: LexBound; max: LexBound; rev: boolean; off: number; cnt: number }
 
 const queryArb: fc.Arbitrary<Query> = fc.oneof(
-  fc.record({ q: fc.constant('rank' as const), m: memberArb, rev: fc.boolean() }),
+  fc.record({ q: fc.constant('rank' as const), m: wideMemberArb, rev: fc.boolean() }),
   fc.record({ q: fc.constant('byRank' as const), r: idx, rev: fc.boolean() }),
   fc.record({ q: fc.constant('range' as const), a: idx, b: idx, rev: fc.boolean() }),
   fc.record({
@@ -405,9 +408,12 @@ const queryArb: fc.Arbitrary<Query> = fc.oneof(
 const pairs = (ns: SortedSetNode[]) => ns.map((n) => [n.member, n.score])
 const epairs = (es: Entry[]) => es.map((e) => [e.member, e.score])
 
-/** Runs ops against a SortedSet and a sorted-array model, checking queries after each step. */
-function runModel(ops: Op[], queries: Query[], lexQueries: boolean): void {
-  let z = new SortedSet()
+/**
+ * Runs ops against a SortedSet (nodes of `nodeSize`) and a sorted-array
+ * model, checking the whole content after each step and the queries at the end.
+ */
+function runModel(ops: Op[], queries: Query[], lexQueries: boolean, nodeSize?: number): void {
+  let z = new SortedSet(nodeSize)
   let model: Entry[] = []
   for (const op of ops) {
     switch (op.t) {
@@ -544,8 +550,26 @@ describe('SortedSet against a sorted-array model', () => {
     )
   })
 
-  it('keeps spans sound across many members and high levels', () => {
-    // Wider member space so the skiplist grows several levels.
+  it('with small nodes (splits, merges, several levels) matches for mixed scores', () => {
+    fc.assert(
+      fc.property(fc.array(opArb(false, wideMemberArb), { maxLength: 250 }), fc.array(queryArb, { maxLength: 40 }), (ops, qs) =>
+        runModel(ops, qs, false, 8),
+      ),
+      { numRuns: 120 },
+    )
+  })
+
+  it('with small nodes matches for equal scores (lex ranges routed by member)', () => {
+    fc.assert(
+      fc.property(fc.array(opArb(true, wideMemberArb), { maxLength: 250 }), fc.array(queryArb, { maxLength: 40 }), (ops, qs) =>
+        runModel(ops, qs, true, 8),
+      ),
+      { numRuns: 120 },
+    )
+  })
+
+  it('keeps counts sound across many members and levels', () => {
+    // Wide member space and small nodes so the tree grows several levels.
     const wide = fc.integer({ min: 0, max: 400 }).map((i) => 'w' + i)
     fc.assert(
       fc.property(
@@ -557,8 +581,9 @@ describe('SortedSet against a sorted-array model', () => {
           ),
           { minLength: 200, maxLength: 600 },
         ),
-        (ops) => {
-          const z = new SortedSet()
+        fc.constantFrom(8, 9, 64),
+        (ops, nodeSize) => {
+          const z = new SortedSet(nodeSize)
           const model = new Map<string, number>()
           for (const op of ops) {
             if (op.t === 'add') {
@@ -584,5 +609,199 @@ describe('SortedSet against a sorted-array model', () => {
       ),
       { numRuns: 40 },
     )
+  })
+})
+
+describe('SortedSet tree structure', () => {
+  /** A deterministic generator (mulberry32), so the larger runs below are repeatable. */
+  function seeded(seed: number): () => number {
+    let a = seed >>> 0
+    return () => {
+      a = (a + 0x6d2b79f5) >>> 0
+      let t = a
+      t = Math.imul(t ^ (t >>> 15), t | 1)
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    }
+  }
+
+  /** Checks content, ranks, rank lookups and both walks against a model sorted by (score, member). */
+  function checkAgainst(z: SortedSet, model: Map<string, number>): void {
+    z.assertValid()
+    const sorted: Entry[] = [...model].map(([member, score]) => ({ member, score }))
+    modelSort(sorted)
+    expect([...z.entries()]).toEqual(epairs(sorted))
+    const step = Math.max(1, Math.floor(sorted.length / 50))
+    for (let r = 0; r < sorted.length; r += step) {
+      expect(z.rank(sorted[r]!.member)).toBe(r)
+      expect(z.byRank(r)!.member).toBe(sorted[r]!.member)
+    }
+    const fwd: string[] = []
+    for (let x = z.first(); x !== undefined; x = z.next(x)) fwd.push(x.member)
+    expect(fwd).toEqual(sorted.map((e) => e.member))
+    const back: string[] = []
+    for (let x = z.last(); x !== undefined; x = z.prev(x)) back.push(x.member)
+    expect(back).toEqual(fwd.reverse())
+  }
+
+  it('stays valid under ascending, descending and random loads and drains', () => {
+    for (const nodeSize of [8, 64]) {
+      for (const order of ['asc', 'desc', 'random'] as const) {
+        const rng = seeded(nodeSize * 7 + order.length)
+        const z = new SortedSet(nodeSize)
+        const model = new Map<string, number>()
+        const n = 3000
+        for (let i = 0; i < n; i++) {
+          const s = order === 'asc' ? i : order === 'desc' ? -i : Math.floor(rng() * 500)
+          z.add('k' + i, s)
+          model.set('k' + i, s)
+        }
+        checkAgainst(z, model)
+        // Drain in mixed ways: single removals, both ends, rank and score ranges spanning many leaves.
+        while (z.size > 0) {
+          const t = rng()
+          if (t < 0.4) {
+            const m = 'k' + Math.floor(rng() * n)
+            expect(z.remove(m)).toBe(model.delete(m))
+          } else if (t < 0.55) {
+            for (const x of z.popMin(1 + Math.floor(rng() * 40))) model.delete(x.member)
+          } else if (t < 0.7) {
+            for (const x of z.popMax(1 + Math.floor(rng() * 40))) model.delete(x.member)
+          } else if (t < 0.85) {
+            const a = Math.floor(rng() * z.size)
+            const b = a + Math.floor(rng() * 150)
+            const gone = z.rangeByRank(a, b).map((x) => x.member)
+            expect(z.removeRangeByRank(a, b)).toBe(gone.length)
+            for (const m of gone) model.delete(m)
+          } else {
+            const lo = z.byRank(Math.floor(rng() * z.size))!.score
+            const gone = z.rangeByScore(lo, lo + 3).map((x) => x.member)
+            expect(z.removeRangeByScore(lo, lo + 3)).toBe(gone.length)
+            for (const m of gone) model.delete(m)
+          }
+          if (rng() < 0.05) checkAgainst(z, model)
+        }
+        checkAgainst(z, model)
+        expect(z.first()).toBeUndefined()
+        expect(z.last()).toBeUndefined()
+      }
+    }
+  })
+
+  it('moves an element across leaves without changing its identity, and keeps removed views readable', () => {
+    const z = new SortedSet(8)
+    for (let i = 0; i < 200; i++) z.add('m' + String(i).padStart(3, '0'), i)
+    const view = z.byRank(10)!
+    expect(view.member).toBe('m010')
+    // Far away (another leaf), then back below the start, then in place between neighbours.
+    expect(z.add('m010', 150.5)).toBe('updated')
+    expect(z.rank('m010')).toBe(150)
+    expect(z.byRank(150)).toBe(view)
+    expect(z.add('m010', -1)).toBe('updated')
+    expect(z.first()).toBe(view)
+    expect(z.add('m010', -0.5)).toBe('updated')
+    expect(z.first()).toBe(view)
+    expect(view.score).toBe(-0.5)
+    z.assertValid()
+    // Every element moved once, in both directions: order and counts hold.
+    const model = new Map<string, number>()
+    for (const [m] of [...z.entries()]) {
+      const s = (Number(m.slice(1)) * 7919) % 211
+      z.add(m, s)
+      model.set(m, s)
+    }
+    checkAgainst(z, model)
+    const lowest = [...z.members()].slice(0, 5)
+    const popped = z.popMin(5)
+    expect(popped.map((x) => x.member)).toEqual(lowest)
+    expect(z.size).toBe(195)
+    for (const x of popped) {
+      expect(z.has(x.member)).toBe(false)
+      expect(model.get(x.member)).toBe(x.score)
+    }
+  })
+
+  it('walks with next() and prev() from any element, after changes too', () => {
+    const z = new SortedSet(8)
+    const model = new Map<string, number>()
+    const rng = seeded(11)
+    for (let i = 0; i < 400; i++) {
+      const s = Math.floor(rng() * 100)
+      z.add('e' + i, s)
+      model.set('e' + i, s)
+    }
+    const order = () => [...z.members()]
+    for (let round = 0; round < 30; round++) {
+      const all = order()
+      const i = Math.floor(rng() * all.length)
+      const x = z.byRank(i)!
+      expect(z.next(x)?.member).toBe(all[i + 1])
+      expect(z.prev(x)?.member).toBe(all[i - 1])
+      // Change the set between two steps of a walk: the walk goes on from where it is.
+      const m = 'e' + Math.floor(rng() * 400)
+      if (m !== x.member) {
+        z.remove(m)
+        model.delete(m)
+        const s = Math.floor(rng() * 100)
+        z.add('n' + round, s)
+        model.set('n' + round, s)
+      }
+      const now = order()
+      const at = now.indexOf(x.member)
+      expect(z.next(x)?.member).toBe(now[at + 1])
+      expect(z.prev(x)?.member).toBe(now[at - 1])
+    }
+    checkAgainst(z, model)
+  })
+
+  it('clones a large set into an equivalent, independent, valid tree', () => {
+    for (const nodeSize of [8, 64]) {
+      const z = new SortedSet(nodeSize)
+      const model = new Map<string, number>()
+      for (let i = 0; i < 5000; i++) {
+        z.add('c' + i, i % 97)
+        model.set('c' + i, i % 97)
+      }
+      const c = z.clone()
+      checkAgainst(c, model)
+      // The copy grows and shrinks on its own.
+      for (let i = 0; i < 2000; i++) {
+        c.remove('c' + i)
+        c.add('d' + i, -i)
+      }
+      c.assertValid()
+      checkAgainst(z, model)
+      expect(c.size).toBe(5000)
+      expect(c.first()!.member).toBe('d1999')
+    }
+  })
+
+  it('finds score and lex range ends that fall between leaves', () => {
+    const z = new SortedSet(8)
+    // Scores 0, 10, 20, ... so every gap is a possible range end, at every leaf boundary.
+    for (let i = 0; i < 300; i++) z.add('s' + String(i).padStart(3, '0'), i * 10)
+    for (let v = -5; v <= 3005; v += 5) {
+      const inRange = (lo: number, hi: number) => Array.from({ length: 300 }, (_, i) => i * 10).filter((s) => s >= lo && s <= hi)
+      expect(z.rangeByScore(v, v + 25).map((x) => x.score)).toEqual(inRange(v, v + 25))
+      expect(z.rangeByScore(v, v + 25, { minExclusive: true, maxExclusive: true }).map((x) => x.score)).toEqual(
+        inRange(v, v + 25).filter((s) => s !== v && s !== v + 25),
+      )
+      expect(z.countInScoreRange(-Infinity, v)).toBe(inRange(-Infinity, v).length)
+      expect(z.lastInScoreRange(-Infinity, v)?.score).toBe(inRange(-Infinity, v).pop())
+      expect(z.firstInScoreRange(v, Infinity)?.score).toBe(inRange(v, Infinity)[0])
+    }
+    const lex = new SortedSet(8)
+    const names = Array.from({ length: 300 }, (_, i) => 'n' + String(i * 2).padStart(4, '0'))
+    for (const m of names) lex.add(m, 0)
+    for (let i = -1; i < 601; i++) {
+      const b = 'n' + String(i).padStart(4, '0')
+      const L = (x: string) => parseLexBound(x) as LexBound
+      expect(lex.rangeByLex(L('[' + b), L('+'), { count: 3 }).map((x) => x.member)).toEqual(names.filter((m) => m >= b).slice(0, 3))
+      expect(lex.rangeByLex(L('-'), L('(' + b), { reverse: true, count: 3 }).map((x) => x.member)).toEqual(
+        names.filter((m) => m < b).reverse().slice(0, 3),
+      )
+      expect(lex.countInLexRange(L('(' + b), L('+'))).toBe(names.filter((m) => m > b).length)
+    }
+    lex.assertValid()
   })
 })
