@@ -1,61 +1,12 @@
 import fc from 'fast-check'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Store } from '../src/index.js'
-import { ReplyError } from '../src/core/errors.js'
 import { NULL_ARRAY } from '../src/core/reply.js'
 import type { StrValue } from '../src/core/bytes.js'
 import { ListValue, lpEntryBytes } from '../src/commands/lists.js'
-import type { Effect } from '../src/keyspace/keyspace.js'
+import { effectsOf, err, eventsOf, useStores } from './helpers/store.js'
 
-const stores: Store[] = []
-function newStore(): Store {
-  const s = new Store({ activeExpiry: false })
-  stores.push(s)
-  return s
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close()
-})
-
-function effectsOf(store: Store, fn: () => void): Array<Array<string | Buffer>> {
-  const out: Array<Array<string | Buffer>> = []
-  const off = store.onEffect((e: Effect) => out.push(e.argv))
-  try {
-    fn()
-  } finally {
-    off()
-  }
-  return out
-}
-
-/** Keyspace events published while `fn` runs, as `event key` strings. */
-function eventsOf(store: Store, fn: () => void): string[] {
-  const out: string[] = []
-  store.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA')
-  const ks = store.ks
-  const prev = ks.publish
-  ks.publish = (channel: string, message: string) => {
-    if (channel.startsWith('__keyevent@')) out.push(`${channel.slice(channel.indexOf(':') + 1)} ${message}`)
-    return 0
-  }
-  try {
-    fn()
-  } finally {
-    ks.publish = prev
-    store.call('CONFIG', 'SET', 'notify-keyspace-events', '')
-  }
-  return out
-}
-
-function err(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof ReplyError) return e.message
-    throw e
-  }
-  throw new Error('expected a ReplyError')
-}
+const newStore = useStores()
 
 const listAt = (store: Store, key: string): ListValue => store.ks.dbs[0]!.map.get(key)!.value as ListValue
 

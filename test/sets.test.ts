@@ -1,61 +1,12 @@
 import fc from 'fast-check'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Store } from '../src/index.js'
 import { ReplyError } from '../src/core/errors.js'
 import { RedisSet, SET_HASHTABLE, SET_INTSET, SET_LISTPACK, isIntMember } from '../src/commands/sets.js'
-import type { Effect } from '../src/keyspace/keyspace.js'
 import { encodeReply } from '../src/protocol/resp.js'
+import { effectsOf, err, eventsOf, useStores } from './helpers/store.js'
 
-const stores: Store[] = []
-function newStore(): Store {
-  const s = new Store({ activeExpiry: false })
-  stores.push(s)
-  return s
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close()
-})
-
-/** Effects (argv as given) recorded while `fn` runs. */
-function effectsOf(store: Store, fn: () => void): Array<Array<string | Buffer>> {
-  const out: Array<Array<string | Buffer>> = []
-  const off = store.onEffect((e: Effect) => out.push(e.argv))
-  try {
-    fn()
-  } finally {
-    off()
-  }
-  return out
-}
-
-/** Keyspace events published while `fn` runs, as `event key` strings. */
-function eventsOf(store: Store, fn: () => void): string[] {
-  const out: string[] = []
-  store.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA')
-  const ks = store.ks
-  const prev = ks.publish
-  ks.publish = (channel: string, message: string) => {
-    if (channel.startsWith('__keyevent@')) out.push(`${channel.slice(channel.indexOf(':') + 1)} ${message}`)
-    return 0
-  }
-  try {
-    fn()
-  } finally {
-    ks.publish = prev
-    store.call('CONFIG', 'SET', 'notify-keyspace-events', '')
-  }
-  return out
-}
-
-function err(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof ReplyError) return e.message
-    throw e
-  }
-  throw new Error('expected a ReplyError')
-}
+const newStore = useStores()
 
 /** Replays effects into a fresh store (through the command path). */
 function replay(effects: Array<Array<string | Buffer>>): Store {

@@ -1,61 +1,12 @@
 import fc from 'fast-check'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Store } from '../src/index.js'
-import { ReplyError } from '../src/core/errors.js'
 import { Double, NULL_ARRAY, type Reply } from '../src/core/reply.js'
 import { formatG17, strtodAll, zpopGeneric, ZSet, zsetOf } from '../src/commands/sorted-sets.js'
-import type { Effect } from '../src/keyspace/keyspace.js'
 import { compareBytes } from '../src/types/sorted-set.js'
+import { effectsText, err, eventsOf, useStores } from './helpers/store.js'
 
-const stores: Store[] = []
-function newStore(): Store {
-  const s = new Store({ activeExpiry: false })
-  stores.push(s)
-  return s
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close()
-})
-
-/** Effects (as text argv) recorded while `fn` runs. */
-function effectsOf(store: Store, fn: () => void): string[][] {
-  const out: string[][] = []
-  const off = store.onEffect((e: Effect) => out.push(e.argv.map((a) => (typeof a === 'string' ? a : a.toString('latin1')))))
-  try {
-    fn()
-  } finally {
-    off()
-  }
-  return out
-}
-
-/** Keyspace events published while `fn` runs, as `event key` strings. */
-function eventsOf(store: Store, fn: () => void): string[] {
-  const out: string[] = []
-  store.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA')
-  const ks = store.ks
-  const prev = ks.publish
-  ks.publish = (channel: string, message: string) => {
-    if (channel.startsWith('__keyevent@')) out.push(`${channel.slice(channel.indexOf(':') + 1)} ${message}`)
-    return 0
-  }
-  try {
-    fn()
-  } finally {
-    ks.publish = prev
-  }
-  return out
-}
-
-function err(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof ReplyError) return e.message
-    throw e
-  }
-  throw new Error('expected a ReplyError')
-}
+const newStore = useStores()
 
 describe('typed API: writes', () => {
   it('zadd takes pairs, objects and maps and counts additions', () => {
@@ -348,39 +299,39 @@ describe('zpopGeneric (for the blocking pops)', () => {
 describe('effects and keyspace events', () => {
   it('ZADD and ZINCRBY report the resulting scores', () => {
     const s = newStore()
-    expect(effectsOf(s, () => s.call('ZADD', 'z', '1', 'a', '2', 'b'))).toEqual([['ZADD', 'z', '1', 'a', '2', 'b']])
-    expect(effectsOf(s, () => s.call('ZADD', 'z', 'GT', '0', 'a', '5', 'b'))).toEqual([['ZADD', 'z', '5', 'b']])
-    expect(effectsOf(s, () => s.call('ZINCRBY', 'z', '0.5', 'a'))).toEqual([['ZADD', 'z', '1.5', 'a']])
-    expect(effectsOf(s, () => s.call('ZADD', 'z', 'NX', '9', 'a'))).toEqual([])
-    expect(effectsOf(s, () => s.call('ZINCRBY', 'z', '0', 'a'))).toEqual([])
+    expect(effectsText(s, () => s.call('ZADD', 'z', '1', 'a', '2', 'b'))).toEqual([['ZADD', 'z', '1', 'a', '2', 'b']])
+    expect(effectsText(s, () => s.call('ZADD', 'z', 'GT', '0', 'a', '5', 'b'))).toEqual([['ZADD', 'z', '5', 'b']])
+    expect(effectsText(s, () => s.call('ZINCRBY', 'z', '0.5', 'a'))).toEqual([['ZADD', 'z', '1.5', 'a']])
+    expect(effectsText(s, () => s.call('ZADD', 'z', 'NX', '9', 'a'))).toEqual([])
+    expect(effectsText(s, () => s.call('ZINCRBY', 'z', '0', 'a'))).toEqual([])
   })
 
   it('pops, removals and random reads', () => {
     const s = newStore()
     s.zadd('z', [[1, 'a'], [2, 'b'], [3, 'c']])
-    expect(effectsOf(s, () => s.call('ZPOPMAX', 'z', '2'))).toEqual([['ZREM', 'z', 'c', 'b']])
-    expect(effectsOf(s, () => s.call('ZRANDMEMBER', 'z', '-3'))).toEqual([])
-    expect(effectsOf(s, () => s.call('ZREM', 'z', 'a', 'x'))).toEqual([['ZREM', 'z', 'a']])
+    expect(effectsText(s, () => s.call('ZPOPMAX', 'z', '2'))).toEqual([['ZREM', 'z', 'c', 'b']])
+    expect(effectsText(s, () => s.call('ZRANDMEMBER', 'z', '-3'))).toEqual([])
+    expect(effectsText(s, () => s.call('ZREM', 'z', 'a', 'x'))).toEqual([['ZREM', 'z', 'a']])
     s.zadd('z', [[1, 'a'], [2, 'b'], [3, 'c']])
-    expect(effectsOf(s, () => s.call('ZREMRANGEBYSCORE', 'z', '(1', '2'))).toEqual([['ZREMRANGEBYSCORE', 'z', '(1', '2']])
-    expect(effectsOf(s, () => s.call('ZREMRANGEBYSCORE', 'z', '10', '20'))).toEqual([])
-    expect(effectsOf(s, () => s.call('ZMPOP', '1', 'z', 'MIN', 'COUNT', '5'))).toEqual([['ZREM', 'z', 'a', 'c']])
+    expect(effectsText(s, () => s.call('ZREMRANGEBYSCORE', 'z', '(1', '2'))).toEqual([['ZREMRANGEBYSCORE', 'z', '(1', '2']])
+    expect(effectsText(s, () => s.call('ZREMRANGEBYSCORE', 'z', '10', '20'))).toEqual([])
+    expect(effectsText(s, () => s.call('ZMPOP', '1', 'z', 'MIN', 'COUNT', '5'))).toEqual([['ZREM', 'z', 'a', 'c']])
   })
 
   it('*STORE commands report DEL + ZADD of the result, or DEL when empty', () => {
     const s = newStore()
     s.zadd('a', [[1, 'x'], [2, 'y']])
     s.set('dst', 'v')
-    expect(effectsOf(s, () => s.call('ZUNIONSTORE', 'dst', '1', 'a', 'WEIGHTS', '3'))).toEqual([
+    expect(effectsText(s, () => s.call('ZUNIONSTORE', 'dst', '1', 'a', 'WEIGHTS', '3'))).toEqual([
       ['DEL', 'dst'],
       ['ZADD', 'dst', '3', 'x', '6', 'y'],
     ])
-    expect(effectsOf(s, () => s.call('ZRANGESTORE', 'dst', 'a', '0', '0'))).toEqual([
+    expect(effectsText(s, () => s.call('ZRANGESTORE', 'dst', 'a', '0', '0'))).toEqual([
       ['DEL', 'dst'],
       ['ZADD', 'dst', '1', 'x'],
     ])
-    expect(effectsOf(s, () => s.call('ZINTERSTORE', 'dst', '2', 'a', 'none'))).toEqual([['DEL', 'dst']])
-    expect(effectsOf(s, () => s.call('ZDIFFSTORE', 'dst', '2', 'a', 'a'))).toEqual([])
+    expect(effectsText(s, () => s.call('ZINTERSTORE', 'dst', '2', 'a', 'none'))).toEqual([['DEL', 'dst']])
+    expect(effectsText(s, () => s.call('ZDIFFSTORE', 'dst', '2', 'a', 'a'))).toEqual([])
   })
 
   it('events use Redis names, with del when a key empties', () => {
