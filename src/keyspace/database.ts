@@ -37,6 +37,8 @@ export class Entry {
   flags: number
   /** Last access (LRU clock) or LFU counter, kept by the eviction layer. */
   lru: number
+  /** Bytes the memory accounting counts for this key (while it tracks; src/keyspace/memory.ts). */
+  mem: number
   constructor(type: number, value: unknown) {
     this.type = type
     this.value = value
@@ -44,8 +46,11 @@ export class Entry {
     this.idx = 0
     this.flags = 0
     this.lru = 0
+    this.mem = 0
   }
 }
+
+const MAP_GET = Map.prototype.get
 
 /** Something that watches keys (a session with WATCH). */
 export interface Watcher {
@@ -119,15 +124,39 @@ export class Database {
     return this.lookup(key) !== undefined
   }
 
+  /**
+   * An evicted key's entry, kept for the next `add`: under eviction every insert
+   * follows an eviction, and reusing the object spares the allocation and the
+   * garbage collector's work on a short-lived old-generation object.
+   */
+  spare: Entry | undefined
+  /**
+   * The entry of the key at the top of `keys` when `add` put it there (else undefined):
+   * `unlink` moves that key into the hole, and under eviction it is nearly always
+   * the key added last, so its entry is known without a hash lookup.
+   */
+  private topEntry: Entry | undefined
+
   /** Adds a key known to be absent. Signals blocked clients when it creates a list, sorted set or stream. */
   add(key: string, type: number, value: unknown): Entry {
-    const e = new Entry(type, value)
+    let e = this.spare
+    if (e === undefined) e = new Entry(type, value)
+    else {
+      this.spare = undefined
+      e.type = type
+      e.value = value
+      e.expire = 0
+      e.flags = 0
+      // Its old slot in the eviction tables now belongs to another key: touch the scratch slot, as a new entry does.
+      e.lru = 0
+    }
     const touch = this.ks.touch
     if (touch === undefined) e.lru = this.ks.lruClock
     else touch(e)
     e.idx = this.keys.length
     this.keys.push(key)
     this.map.set(key, e)
+    this.topEntry = e
     if (this.blocked !== undefined && this.blocked.has(key)) this.ks.signalReady(this, key)
     if (this.ks.notifyFlags & N.NEW) this.ks.notify(N.NEW, 'new', key, this.id)
     if (this.ks.onKeyAdded !== undefined) this.ks.onKeyAdded(this, key, e)
@@ -161,12 +190,19 @@ export class Database {
 
   /** Removes a key whose current entry the caller already holds (saves the hash lookup of `delete`). */
   unlink(key: string, e: Entry): void {
-    this.map.delete(key)
-    const last = this.keys.pop()!
+    const map = this.map
+    map.delete(key)
+    const keys = this.keys
+    const last = keys.pop()!
     if (last !== key) {
-      this.keys[e.idx] = last
-      this.map.get(last)!.idx = e.idx
+      keys[e.idx] = last
+      let moved = this.topEntry
+      // The cached top entry is used only while it is still the top's (same slot); a background
+      // snapshot hooks `map.get` and must see the moved entry before its idx changes.
+      if (moved === undefined || moved.idx !== keys.length || map.get !== MAP_GET) moved = map.get(last)!
+      moved.idx = e.idx
     }
+    this.topEntry = undefined
     if (e.expire !== 0) this.volatile.delete(key)
     if (this.ks.onKeyRemoved !== undefined) this.ks.onKeyRemoved(this, key, e)
   }
@@ -266,6 +302,7 @@ export class Database {
     this.keys = []
     this.volatile = new Set()
     this.volatileIter = undefined
+    this.topEntry = undefined
     return n
   }
 
@@ -279,6 +316,7 @@ export class Database {
     other.keys = keys
     other.volatile = volatile
     this.volatileIter = other.volatileIter = undefined
+    this.topEntry = other.topEntry = undefined
   }
 
   /** Touches every watched key that exists (or existed) here: used after SWAPDB. */

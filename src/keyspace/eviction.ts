@@ -74,6 +74,7 @@ const MODE_LFU = 2
 /** Redis's initial LFU counter of a new key. */
 export const LFU_INIT_VAL = 5
 const POOL_SIZE = 16
+const POOL_MASK = POOL_SIZE - 1
 /** Checkpoints (access counter → second) kept for OBJECT IDLETIME before older ones are thinned out. */
 const MAX_CHECKPOINTS = 4096
 
@@ -112,14 +113,22 @@ export class MemoryLayer {
   private cpSec: number[] = [0]
   private lastSec = -1
 
-  // ---- the eviction pool: sorted by idle score (best candidates last), packed from slot 0
+  // ---- the eviction pool: candidates sorted by idle score, worst first, best last, in a ring
+  // (entry i at (poolHead + i) & POOL_MASK) so that dropping the worst, taking the best and
+  // inserting near either end move nothing, and an insertion moves at most half the pool.
+  private poolHead = 0
   private poolSize = 0
   /** Candidates' slots. */
-  private readonly poolSlot: number[] = new Array(POOL_SIZE).fill(0)
-  private readonly poolIdle: number[] = new Array(POOL_SIZE).fill(0)
+  private readonly poolSlot = new Int32Array(POOL_SIZE)
+  private readonly poolIdle = new Float64Array(POOL_SIZE)
   /** Access data (or expire time) when sampled: a candidate touched since is no longer a candidate. */
-  private readonly poolStamp: number[] = new Array(POOL_SIZE).fill(0)
+  private readonly poolStamp = new Float64Array(POOL_SIZE)
   private nextDb = 0
+  /** Scratch for one round of samples (maxmemory-samples is at most 64). */
+  private readonly sampleSlot = new Int32Array(64)
+  private readonly sampleAccess = new Float64Array(64)
+  /** State of the sampling generator (never 0). */
+  private seed = (Math.random() * 0xffffffff) | 1
   /** Persistent iterators over each database's keys with a TTL. */
   private readonly volatileIters = new Map<Database, { set: Set<string>; it: Iterator<string> }>()
 
@@ -225,7 +234,7 @@ export class MemoryLayer {
       if (!this.populate()) return false
       // Best candidates are at the end of the pool.
       while (this.poolSize > 0) {
-        const k = --this.poolSize
+        const k = (this.poolHead + --this.poolSize) & POOL_MASK
         const s = this.poolSlot[k]!
         if (s > acct.n) continue
         // A candidate whose slot now holds data other than when it was sampled (accessed since,
@@ -263,6 +272,9 @@ export class MemoryLayer {
     if (db.watched !== undefined) ks.keyChanged(db, key)
     if (ks.notifyFlags & N.EVICTED) ks.notify(N.EVICTED, 'evicted', key, db.id)
     if (ks.fx) ks.emit(db.id, ['DEL', key])
+    // Nothing holds an evicted entry (the victim was chosen here, not looked up by a command): recycle it.
+    e.value = undefined
+    db.spare = e
   }
 
   // ---------------------------------------------------------------- sampling
@@ -276,11 +288,23 @@ export class MemoryLayer {
     if (this.bits & P_ALLKEYS) {
       // Uniform over all keys: slot order follows insertion order, so neighbouring
       // slots would be biased samples. Only the compact access array is read.
+      // Gather first, then rank: the loads are independent of each other, so their cache
+      // misses overlap instead of each waiting behind the previous sample's pool insertion.
       const access = acct.access
+      const ss = this.sampleSlot
+      const sa = this.sampleAccess
+      let x = this.seed
       for (let i = 0; i < samples; i++) {
-        const s = 1 + Math.floor(Math.random() * n)
-        this.consider(slots, s, access[s]!)
+        // xorshift32, inline: a fraction of Math.random's cost, and plenty for sampling.
+        x ^= x << 13
+        x ^= x >>> 17
+        x ^= x << 5
+        const s = 1 + Math.floor(((x >>> 0) / 4294967296) * n)
+        ss[i] = s
+        sa[i] = access[s]!
       }
+      this.seed = x
+      for (let i = 0; i < samples; i++) this.consider(slots, ss[i]!, sa[i]!)
       return true
     }
     let v = 0
@@ -325,30 +349,67 @@ export class MemoryLayer {
     const pn = this.poolSlot
     const pi = this.poolIdle
     const ps = this.poolStamp
-    let size = this.poolSize
-    // First slot whose candidate is at least as good as this one.
-    let k = 0
-    while (k < size && pi[k]! < idle) k++
+    let head = this.poolHead
+    const size = this.poolSize
+    // k: the candidate's rank, the number of pool entries worse than it (an equal one counts as
+    // better, so among equals the older candidate is taken first, as in Redis's sorted pool).
+    let k: number
+    if (size === 0 || pi[(head + size - 1) & POOL_MASK]! < idle) k = size
+    else {
+      k = 0
+      while (pi[(head + k) & POOL_MASK]! < idle) k++
+    }
+    let at: number
     if (size === POOL_SIZE) {
       if (k === 0) return // worse than everything in a full pool
-      // Drop the worst (slot 0), shifting the slots before k left.
-      k--
-      for (let i = 0; i < k; i++) {
-        pn[i] = pn[i + 1]!
-        pi[i] = pi[i + 1]!
-        ps[i] = ps[i + 1]!
+      // The worst entry goes. Entries 1..k-1 move down a place (into its slot), or the rest up a
+      // place (into its slot, at the far end of the ring), whichever is fewer.
+      if (k - 1 <= POOL_SIZE - k) {
+        for (let i = 0; i < k - 1; i++) {
+          const to = (head + i) & POOL_MASK
+          const from = (to + 1) & POOL_MASK
+          pn[to] = pn[from]!
+          pi[to] = pi[from]!
+          ps[to] = ps[from]!
+        }
+        at = (head + k - 1) & POOL_MASK
+      } else {
+        for (let i = POOL_SIZE; i > k; i--) {
+          const to = (head + i) & POOL_MASK
+          const from = (to - 1) & POOL_MASK
+          pn[to] = pn[from]!
+          pi[to] = pi[from]!
+          ps[to] = ps[from]!
+        }
+        this.poolHead = head = (head + 1) & POOL_MASK
+        at = (head + k - 1) & POOL_MASK
       }
     } else {
-      for (let i = size; i > k; i--) {
-        pn[i] = pn[i - 1]!
-        pi[i] = pi[i - 1]!
-        ps[i] = ps[i - 1]!
+      // Room at both ends: move entries 0..k-1 down a place, or k..size-1 up a place, whichever is fewer.
+      if (k < size - k) {
+        this.poolHead = head = (head - 1) & POOL_MASK
+        for (let i = 0; i < k; i++) {
+          const to = (head + i) & POOL_MASK
+          const from = (to + 1) & POOL_MASK
+          pn[to] = pn[from]!
+          pi[to] = pi[from]!
+          ps[to] = ps[from]!
+        }
+      } else {
+        for (let i = size; i > k; i--) {
+          const to = (head + i) & POOL_MASK
+          const from = (to - 1) & POOL_MASK
+          pn[to] = pn[from]!
+          pi[to] = pi[from]!
+          ps[to] = ps[from]!
+        }
       }
-      this.poolSize = ++size
+      this.poolSize = size + 1
+      at = (head + k) & POOL_MASK
     }
-    pn[k] = s
-    pi[k] = idle
-    ps[k] = stamp
+    pn[at] = s
+    pi[at] = idle
+    ps[at] = stamp
   }
 
   private clearPool(): void {

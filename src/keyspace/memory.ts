@@ -182,11 +182,11 @@ export function entrySize(key: string, e: Entry, samples: number = SAMPLES_PER_W
  * its index, from 1; slots are kept dense by moving the last one into a hole).
  * `slots[3s]` is the entry, `slots[3s+1]` its key and `slots[3s+2]` the key
  * array of its database (arrays move with SWAPDB, so this finds the
- * database); `size[s]` is the bytes the key is accounted for, and
- * `access[s]` one number of access data (a time, an access counter or an LFU
- * word, as the eviction layer decides). Sampling keys and
- * reading their access data touches one typed array; evicting one reads one
- * slot — no entry object.
+ * database); `access[s]` is one number of access data (a time, an access
+ * counter or an LFU word, as the eviction layer decides). Sampling keys and
+ * reading their access data touches one typed array. The bytes a key is
+ * accounted for live in its entry (`Entry.mem`), which a removal reads anyway:
+ * no other memory is touched for them.
  */
 export class Accounting {
   used = 0
@@ -197,7 +197,6 @@ export class Accounting {
   n = 0
   slots: unknown[] = [undefined, undefined, undefined]
   access = new Float64Array(1024)
-  size = new Float64Array(1024)
   /** Access data of a new entry (set by the eviction layer). */
   initAccess: () => number = () => 0
   /** The entry last added (a write's signal usually follows its add at once). */
@@ -238,7 +237,7 @@ export class Accounting {
       this.lastEntry = e
     }
     ks.onKeyRemoved = (_db, _key, e) => {
-      this.used -= this.size[e.lru]!
+      this.used -= e.mem
       this.keys--
       this.removeSlot(e.lru)
       if (this.lastEntry === e) this.lastEntry = undefined
@@ -251,14 +250,13 @@ export class Accounting {
         if (e === undefined) return
       }
       const m = entrySize(key, e)
-      const sz = this.size
-      if ((this.used += m - sz[e.lru]!) > this.peak) this.peak = this.used
-      sz[e.lru] = m
+      if ((this.used += m - e.mem) > this.peak) this.peak = this.used
+      e.mem = m
     }
     ks.onFlush = (db) => {
       let s = 0
       for (const e of db.map.values()) {
-        s += this.size[e.lru]!
+        s += e.mem
         this.removeSlot(e.lru)
       }
       this.used -= s
@@ -273,11 +271,8 @@ export class Accounting {
       const a = new Float64Array(this.access.length * 2)
       a.set(this.access)
       this.access = a
-      const z = new Float64Array(a.length)
-      z.set(this.size)
-      this.size = z
     }
-    this.size[s] = size
+    e.mem = size
     const t = this.slots
     t[3 * s] = e
     t[3 * s + 1] = key
@@ -297,7 +292,6 @@ export class Accounting {
       t[i + 1] = t[j + 1]
       t[i + 2] = t[j + 2]
       this.access[s] = this.access[last]!
-      this.size[s] = this.size[last]!
       moved.lru = s
     }
     // Drop the references so deleted keys are not kept alive.
@@ -306,7 +300,7 @@ export class Accounting {
 
   /** Bytes a tracked entry is accounted for. */
   sizeOf(e: Entry): number {
-    return this.size[e.lru]!
+    return e.mem
   }
 
   /** The entry in slot `s`. */
