@@ -37,8 +37,6 @@ export class Entry {
   flags: number
   /** Last access (LRU clock) or LFU counter, kept by the eviction layer. */
   lru: number
-  /** Bytes the memory accounting counts for this key (while it tracks; src/keyspace/memory.ts). */
-  mem: number
   constructor(type: number, value: unknown) {
     this.type = type
     this.value = value
@@ -46,7 +44,6 @@ export class Entry {
     this.idx = 0
     this.flags = 0
     this.lru = 0
-    this.mem = 0
   }
 }
 
@@ -131,17 +128,21 @@ export class Database {
    */
   spare: Entry | undefined
   /**
-   * The entry of the key at the top of `keys` when `add` put it there (else undefined):
-   * `unlink` moves that key into the hole, and under eviction it is nearly always
-   * the key added last, so its entry is known without a hash lookup.
+   * The entry of the key at the top of `keys` when `add` put it there reusing `spare` (else
+   * undefined): under eviction `unlink` moves that key into the evicted key's hole, and it is
+   * nearly always the key added last, so its entry is known without a hash lookup.
    */
   private topEntry: Entry | undefined
 
   /** Adds a key known to be absent. Signals blocked clients when it creates a list, sorted set or stream. */
   add(key: string, type: number, value: unknown): Entry {
     let e = this.spare
-    if (e === undefined) e = new Entry(type, value)
-    else {
+    if (e === undefined) {
+      e = new Entry(type, value)
+      // Only a recycled entry is remembered as the top's: storing a new (young) entry into this
+      // long-lived object would cost a write barrier's slow path on every add.
+      this.topEntry = undefined
+    } else {
       this.spare = undefined
       e.type = type
       e.value = value
@@ -149,6 +150,7 @@ export class Database {
       e.flags = 0
       // Its old slot in the eviction tables now belongs to another key: touch the scratch slot, as a new entry does.
       e.lru = 0
+      this.topEntry = e
     }
     const touch = this.ks.touch
     if (touch === undefined) e.lru = this.ks.lruClock
@@ -156,7 +158,6 @@ export class Database {
     e.idx = this.keys.length
     this.keys.push(key)
     this.map.set(key, e)
-    this.topEntry = e
     if (this.blocked !== undefined && this.blocked.has(key)) this.ks.signalReady(this, key)
     if (this.ks.notifyFlags & N.NEW) this.ks.notify(N.NEW, 'new', key, this.id)
     if (this.ks.onKeyAdded !== undefined) this.ks.onKeyAdded(this, key, e)

@@ -113,6 +113,10 @@ export class MemoryLayer {
   private cpSec: number[] = [0]
   private lastSec = -1
 
+  // ---- LFU clock: the minutes of the keyspace's seconds clock, as of `lfuSec`
+  private lfuSec = -1
+  private lfuMin = 0
+
   // ---- the eviction pool: candidates sorted by idle score, worst first, best last, in a ring
   // (entry i at (poolHead + i) & POOL_MASK) so that dropping the worst, taking the best and
   // inserting near either end move nothing, and an insertion moves at most half the pool.
@@ -124,10 +128,7 @@ export class MemoryLayer {
   /** Access data (or expire time) when sampled: a candidate touched since is no longer a candidate. */
   private readonly poolStamp = new Float64Array(POOL_SIZE)
   private nextDb = 0
-  /** Scratch for one round of samples (maxmemory-samples is at most 64). */
-  private readonly sampleSlot = new Int32Array(64)
-  private readonly sampleAccess = new Float64Array(64)
-  /** State of the sampling generator (never 0). */
+  /** State of `random()` (never 0). */
   private seed = (Math.random() * 0xffffffff) | 1
   /** Persistent iterators over each database's keys with a TTL. */
   private readonly volatileIters = new Map<Database, { set: Set<string>; it: Iterator<string> }>()
@@ -224,7 +225,7 @@ export class MemoryLayer {
     const acct = this.acct
     if (acct.n === 0) return false
     if (bits & P_RANDOM) {
-      const s = bits & P_ALLKEYS ? 1 + Math.floor(Math.random() * acct.n) : this.randomVolatile()
+      const s = bits & P_ALLKEYS ? 1 + Math.floor(this.random() * acct.n) : this.randomVolatile()
       if (s === 0) return false
       this.evictSlot(s)
       return true
@@ -251,6 +252,19 @@ export class MemoryLayer {
         return true
       }
     }
+  }
+
+  /**
+   * A uniform number in [0, 1) from xorshift32: sampling and the LFU counter draw run per
+   * eviction and per read of a hot key, where Math.random costs several times as much.
+   */
+  private random(): number {
+    let x = this.seed
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    this.seed = x
+    return (x >>> 0) / 4294967296
   }
 
   /** Evicts the key in slot `s`. */
@@ -288,23 +302,11 @@ export class MemoryLayer {
     if (this.bits & P_ALLKEYS) {
       // Uniform over all keys: slot order follows insertion order, so neighbouring
       // slots would be biased samples. Only the compact access array is read.
-      // Gather first, then rank: the loads are independent of each other, so their cache
-      // misses overlap instead of each waiting behind the previous sample's pool insertion.
       const access = acct.access
-      const ss = this.sampleSlot
-      const sa = this.sampleAccess
-      let x = this.seed
       for (let i = 0; i < samples; i++) {
-        // xorshift32, inline: a fraction of Math.random's cost, and plenty for sampling.
-        x ^= x << 13
-        x ^= x >>> 17
-        x ^= x << 5
-        const s = 1 + Math.floor(((x >>> 0) / 4294967296) * n)
-        ss[i] = s
-        sa[i] = access[s]!
+        const s = 1 + Math.floor(this.random() * n)
+        this.consider(slots, s, access[s]!)
       }
-      this.seed = x
-      for (let i = 0; i < samples; i++) this.consider(slots, ss[i]!, sa[i]!)
       return true
     }
     let v = 0
@@ -316,7 +318,7 @@ export class MemoryLayer {
       const access = acct.access
       let got = 0
       for (let tries = 0; got < samples && tries < samples * 16; tries++) {
-        const s = 1 + Math.floor(Math.random() * n)
+        const s = 1 + Math.floor(this.random() * n)
         if ((slots[3 * s] as Entry).expire === 0) continue
         this.consider(slots, s, access[s]!)
         got++
@@ -426,7 +428,7 @@ export class MemoryLayer {
     if (v === 0) return 0
     if (v * 8 >= n) {
       for (let tries = 0; tries < 64; tries++) {
-        const s = 1 + Math.floor(Math.random() * n)
+        const s = 1 + Math.floor(this.random() * n)
         if (acct.entryAt(s).expire !== 0) return s
       }
     }
@@ -529,12 +531,25 @@ export class MemoryLayer {
     if ((++this.touches & 1023) === 0) this.ks.refreshClock()
     const a = this.acct.access
     const s = e.lru
-    let counter = this.lfuDecr(a[s]!)
+    const now = this.lfuNow()
+    const word = a[s]!
+    // Touched within the same minute (the common case for a hot key): no decay to compute.
+    let counter = word >>> 8 === now ? word & 255 : this.lfuDecr(word)
     if (counter < 255) {
       const base = counter - LFU_INIT_VAL
-      if (base <= 0 || Math.random() < 1 / (base * this.lfuLogFactor + 1)) counter++
+      if (base <= 0 || this.random() < 1 / (base * this.lfuLogFactor + 1)) counter++
     }
-    a[s] = (lfuMinutes(this.ks.lruClock) << 8) | counter
+    a[s] = (now << 8) | counter
+  }
+
+  /** The LFU clock (minutes, 16 bits) of the keyspace's seconds clock, recomputed only when that clock moves. */
+  private lfuNow(): number {
+    const sec = this.ks.lruClock
+    if (sec !== this.lfuSec) {
+      this.lfuSec = sec
+      this.lfuMin = lfuMinutes(sec)
+    }
+    return this.lfuMin
   }
 
   /** Redis's LFUDecrAndReturn: the counter after decay (one step per `lfu-decay-time` minutes idle). */
@@ -542,7 +557,7 @@ export class MemoryLayer {
     const counter = word & 255
     if (this.lfuDecayTime === 0) return counter
     const ldt = word >>> 8
-    const now = lfuMinutes(this.ks.lruClock)
+    const now = this.lfuNow()
     const elapsed = now >= ldt ? now - ldt : 65535 - ldt + now
     const periods = Math.floor(elapsed / this.lfuDecayTime)
     return periods > counter ? 0 : counter - periods

@@ -182,11 +182,11 @@ export function entrySize(key: string, e: Entry, samples: number = SAMPLES_PER_W
  * its index, from 1; slots are kept dense by moving the last one into a hole).
  * `slots[3s]` is the entry, `slots[3s+1]` its key and `slots[3s+2]` the key
  * array of its database (arrays move with SWAPDB, so this finds the
- * database); `access[s]` is one number of access data (a time, an access
- * counter or an LFU word, as the eviction layer decides). Sampling keys and
- * reading their access data touches one typed array. The bytes a key is
- * accounted for live in its entry (`Entry.mem`), which a removal reads anyway:
- * no other memory is touched for them.
+ * database); `size[s]` is the bytes the key is accounted for, and
+ * `access[s]` one number of access data (a time, an access counter or an LFU
+ * word, as the eviction layer decides). Sampling keys and
+ * reading their access data touches one typed array; evicting one reads one
+ * slot — no entry object.
  */
 export class Accounting {
   used = 0
@@ -197,11 +197,9 @@ export class Accounting {
   n = 0
   slots: unknown[] = [undefined, undefined, undefined]
   access = new Float64Array(1024)
+  size = new Float64Array(1024)
   /** Access data of a new entry (set by the eviction layer). */
   initAccess: () => number = () => 0
-  /** The entry last added (a write's signal usually follows its add at once). */
-  private lastKey = ''
-  private lastEntry: Entry | undefined
 
   constructor(readonly ks: Keyspace) {}
 
@@ -233,35 +231,40 @@ export class Accounting {
       this.keys++
       if ((this.used += m) > this.peak) this.peak = this.used
       this.addSlot(e, key, db.keys, this.initAccess(), m)
-      this.lastKey = key
-      this.lastEntry = e
     }
     ks.onKeyRemoved = (_db, _key, e) => {
-      this.used -= e.mem
+      this.used -= this.size[e.lru]!
       this.keys--
       this.removeSlot(e.lru)
-      if (this.lastEntry === e) this.lastEntry = undefined
     }
     ks.onKeyWritten = (db, key) => {
-      let e = this.lastEntry
-      // The entry just added, if it is still this database's entry for `key` (saves a hash lookup).
-      if (e === undefined || key !== this.lastKey || this.slots[3 * e.lru] !== e || this.slots[3 * e.lru + 2] !== db.keys) {
+      // A write's signal usually follows its add at once, and the key added last holds the
+      // top slot: found there, its entry needs no hash lookup.
+      const t = this.slots
+      const top = 3 * this.n
+      let e: Entry | undefined
+      if (t[top + 1] === key && t[top + 2] === db.keys) e = t[top] as Entry
+      else {
         e = db.map.get(key)
         if (e === undefined) return
       }
       const m = entrySize(key, e)
-      if ((this.used += m - e.mem) > this.peak) this.peak = this.used
-      e.mem = m
+      const sz = this.size
+      if ((this.used += m - sz[e.lru]!) > this.peak) this.peak = this.used
+      sz[e.lru] = m
     }
     ks.onFlush = (db) => {
       let s = 0
+      const before = this.n
       for (const e of db.map.values()) {
-        s += e.mem
+        s += this.size[e.lru]!
         this.removeSlot(e.lru)
       }
       this.used -= s
       this.keys -= db.map.size
-      this.lastEntry = undefined
+      // Free slots keep their last key array: drop those, so the flushed array is not kept alive.
+      const t = this.slots
+      for (let i = this.n + 1; i <= before; i++) t[3 * i + 2] = undefined
     }
   }
 
@@ -271,12 +274,15 @@ export class Accounting {
       const a = new Float64Array(this.access.length * 2)
       a.set(this.access)
       this.access = a
+      const z = new Float64Array(a.length)
+      z.set(this.size)
+      this.size = z
     }
-    e.mem = size
+    this.size[s] = size
     const t = this.slots
     t[3 * s] = e
     t[3 * s + 1] = key
-    t[3 * s + 2] = keys
+    if (t[3 * s + 2] !== keys) t[3 * s + 2] = keys
     this.access[s] = access
     e.lru = s
   }
@@ -290,17 +296,20 @@ export class Accounting {
       const moved = t[j] as Entry
       t[i] = moved
       t[i + 1] = t[j + 1]
-      t[i + 2] = t[j + 2]
+      // With one database in use this is nearly always the same array: skip the store (and its write barrier).
+      if (t[i + 2] !== t[j + 2]) t[i + 2] = t[j + 2]
       this.access[s] = this.access[last]!
+      this.size[s] = this.size[last]!
       moved.lru = s
     }
-    // Drop the references so deleted keys are not kept alive.
-    t[j] = t[j + 1] = t[j + 2] = undefined
+    // Drop the references so deleted keys are not kept alive. The key array reference stays: it is
+    // its database's own, replaced only by a flush, which clears such references itself.
+    t[j] = t[j + 1] = undefined
   }
 
   /** Bytes a tracked entry is accounted for. */
   sizeOf(e: Entry): number {
-    return e.mem
+    return this.size[e.lru]!
   }
 
   /** The entry in slot `s`. */
