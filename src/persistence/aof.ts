@@ -1,3 +1,4 @@
+/// <reference path="./rdb/buffer-ext.d.ts" />
 /**
  * `aofFile`: Redis 7's multi-part append-only file. A directory
  * (`appendonlydir`) holds a base (an RDB snapshot, `aof-base` = 1), the
@@ -35,7 +36,6 @@ import { lower, resolveCommand } from '../commands/table.js'
 import { installRdb, type AdapterContext, type LoadTarget, type PersistenceAdapter, type SaveSink, type Snapshot } from './adapter.js'
 import { drive, fileSize, fsyncDir, rdbFileSink, rdbSteps, writeAll } from './file.js'
 import { printable, toValue } from './rdb/reader.js'
-import './rdb/buffer-ext.js'
 import type { RdbWriteOptions } from './rdb/sink.js'
 import { KeyspaceSnapshot } from './snapshot.js'
 

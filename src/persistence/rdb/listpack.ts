@@ -1,10 +1,10 @@
+/// <reference path="./buffer-ext.d.ts" />
 /**
  * The compact encodings RDB embeds as strings: listpack (written and read),
  * and, read-only for files from older servers, ziplist, intset and zipmap.
  * Layouts: shared/reference/rdb.md §6–7.
  */
 import type { StrValue } from '../../core/bytes.js'
-import './buffer-ext.js'
 
 // ---------------------------------------------------------------- listpack writer
 

@@ -1,3 +1,4 @@
+/// <reference path="./buffer-ext.d.ts" />
 /**
  * The byte sink RDB writers fill: a chunked buffer that keeps the running
  * CRC-64, with RDB's primitives (lengths, strings with integer and LZF
@@ -5,7 +6,6 @@
  * descriptor, a stream) or are collected for `finish()`.
  */
 import type { StrValue } from '../../core/bytes.js'
-import './buffer-ext.js'
 import { Crc64 } from './crc64.js'
 import { lzfCompress } from './lzf.js'
 

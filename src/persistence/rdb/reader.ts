@@ -1,3 +1,4 @@
+/// <reference path="./buffer-ext.d.ts" />
 /**
  * RDB reading: every version from 1 to 11 and every type Redis ever wrote
  * (strings, lists as linked lists / ziplists / quicklists 1 and 2, sets as
@@ -27,7 +28,6 @@ import { MODULE_OP, QUICKLIST_NODE, RDB_OP, RDB_TYPE, RDB_VERSION } from './cons
 import { Crc64 } from './crc64.js'
 import { ElementReader, EncodingError, readIntset, readZipmap } from './listpack.js'
 import { lzfDecompress } from './lzf.js'
-import './buffer-ext.js'
 
 /** A refused RDB input: what is wrong, in which file, at which byte. */
 export class RdbError extends Error {
