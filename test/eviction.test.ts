@@ -133,6 +133,20 @@ describe('allkeys-lru', () => {
     expect(lost.every((k) => Number(k.slice(1)) >= 50)).toBe(true)
   })
 
+  it('a recycled entry carries no access data of the key that took its old slot', () => {
+    // Evicting k0 moves the top key (k9) into k0's slot; the new key reuses k0's entry object.
+    // Touching that entry must not refresh k9, which stays the least recently used.
+    for (let trial = 0; trial < 50; trial++) {
+      const s = store({ maxkeys: 10, maxmemoryPolicy: 'allkeys-lru', config: { 'maxmemory-samples': 64 } })
+      const keys = range(10, 'k')
+      for (const k of keys) s.set(k, 'v')
+      for (let i = 1; i < 9; i++) s.get(keys[i]!)
+      s.set('k10', 'v')
+      s.set('k11', 'v')
+      expect(gone(s, [...keys, 'k10', 'k11'])).toEqual(['k0', 'k9'])
+    }
+  })
+
   it('evicts from every database', () => {
     const s = store({ maxkeys: 100, maxmemoryPolicy: 'allkeys-lru' })
     const db1 = s.session()

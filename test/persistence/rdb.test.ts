@@ -12,6 +12,7 @@ import { ManualClock } from '../../src/core/clock.js'
 import { Store } from '../../src/index.js'
 import { openStore, rdbFile } from '../../src/persistence/index.js'
 import { Crc64 } from '../../src/persistence/rdb/crc64.js'
+import { KeyspaceSnapshot } from '../../src/persistence/snapshot.js'
 import { isValkeyAvailable, startValkey } from '../helpers/valkey.js'
 import { CONFIG_ARGS, contentsOf, datasetCommands, FUTURE, sessionSender, type Contents } from './dataset.js'
 import { cleanup, firstDifference, fixture, FIXTURES, newStore, storeContents, tempDir } from './helpers.js'
@@ -276,6 +277,26 @@ describe('SAVE, BGSAVE, LASTSAVE', () => {
     expect(ops).toBeGreaterThan(0)
     const back = newStore({ persistence: rdbFile({ path }) })
     expect(firstDifference(await storeContents(back, { dbs: [0, 1, 2] }), before)).toBeUndefined()
+  })
+
+  it('a snapshot keeps the value of a key moved into a hole behind the walk, then changed', async () => {
+    // Under eviction, deleting a key moves the top key into its hole without a hash lookup;
+    // the background walk must still see the moved key's value as of the snapshot.
+    const s = new Store({ activeExpiry: false, maxkeys: 5000, maxmemoryPolicy: 'allkeys-lru' })
+    // The last write evicts a key and reuses its entry: the key it adds is the top one.
+    for (let i = 0; i <= 5000; i++) s.set(`k${i}`, `v${i}`)
+    const snap = KeyspaceSnapshot.background(s.ks)
+    const got = new Map<string, unknown>()
+    snap.add({ visit: (_db, k, e) => void got.set(k, e.value) })
+    const done = snap.run(0)
+    const first = s.ks.dbs[0]!.keys[0]!
+    s.del(first)
+    s.set('k5000', 'changed')
+    await done
+    expect(got.size).toBe(5000)
+    expect(got.get('k5000')).toBe('v5000')
+    expect(got.has(first)).toBe(true)
+    s.close()
   })
 
   it('save rules start a BGSAVE after enough changes and time; close saves once more', async () => {
