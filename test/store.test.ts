@@ -25,6 +25,26 @@ describe('Store basics', () => {
     expect(s.get(Buffer.from('é'))).toBe('é')
   })
 
+  it('reads a key given with lone surrogates as the bytes Redis would receive (EF BF BD each)', () => {
+    const s = fresh()
+    s.set('a\uFFFD', 'replacement')
+    expect(s.get('a\uD800')).toBe('replacement')
+    expect(s.getBuffer('a\uDFFF')).toEqual(Buffer.from('replacement'))
+    s.set('b\uD800', 'x')
+    expect(s.get('b\uFFFD')).toBe('x')
+    // A string that looks like the marked form of non-UTF-8 bytes is still only text.
+    s.set(Buffer.from([0xff]), 'binary')
+    expect(s.get('\uDC00\u00ff')).toBeNull()
+    s.set('\uDC00\u00ff', 'text')
+    expect(s.get(Buffer.from([0xef, 0xbf, 0xbd, 0xc3, 0xbf]))).toBe('text')
+    expect(s.get(Buffer.from([0xff]))).toBe('binary')
+    // The misses of ill-formed strings count once.
+    const before = s.call('INFO', 'stats') as string
+    const misses = (t: string) => Number(/keyspace_misses:(\d+)/.exec(t)![1])
+    expect(s.get('zz\uD800')).toBeNull()
+    expect(misses(s.call('INFO', 'stats') as string)).toBe(misses(before) + 1)
+  })
+
   it('copies Buffer values so later changes by the caller do not leak in', () => {
     const s = fresh()
     const b = Buffer.from('abc')

@@ -1,8 +1,8 @@
-import { keyOf, ownValue, toStr, type Bytes, type StrValue } from '../core/bytes.js'
+import { keyOf, ownValue, readKey, toStr, type Bytes, type StrValue } from '../core/bytes.js'
 import { fail } from '../core/errors.js'
 import { formatDouble } from '../core/numbers.js'
 import { OK, type MapReply } from '../core/reply.js'
-import { APPEND, DECR, GETDEL, GETEX, GETRANGE, GET, INCR, INCRBY, INCRBYFLOAT, LCS, MGET, MSET, MSETNX, SETRANGE, SF, STRLEN, TTL_UNIT, setGeneric } from '../commands/strings.js'
+import { APPEND, DECR, GETDEL, GETEX, GETRANGE, getValue, INCR, INCRBY, INCRBYFLOAT, LCS, MGET, MSET, MSETNX, SETRANGE, SF, STRLEN, TTL_UNIT, setGeneric } from '../commands/strings.js'
 import { absoluteExpire } from '../commands/util.js'
 import type { StoreCore } from '../store-core.js'
 
@@ -91,13 +91,13 @@ function intOf(n: number): number {
 export class StringsApi {
   /** Value at `key` as a string (UTF-8 decoded), or null. WRONGTYPE for non-strings. */
   get(this: StoreCore, key: Key): string | null {
-    const v = GET.run(this.s, keyOf(key)) as StrValue | null
-    return v === null ? null : typeof v === 'string' ? v : v.toString('utf8')
+    const v = getValue(this.s, readKey(key))
+    return v === undefined ? null : typeof v === 'string' ? v : v.toString('utf8')
   }
 
   /** Value at `key` as exact bytes, or null. */
   getBuffer(this: StoreCore, key: Key): Buffer | null {
-    return buf(GET.run(this.s, keyOf(key)) as StrValue | null)
+    return buf(getValue(this.s, readKey(key)) ?? null)
   }
 
   /**

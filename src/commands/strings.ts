@@ -11,8 +11,8 @@ import { absoluteExpire, readTyped, writeTyped } from './util.js'
 
 const MAX_STRING = 512 * 1024 * 1024
 
-/** Reads a string value (undefined when missing); WRONGTYPE for other types. */
-function getValue(ctx: Session, k: string): StrValue | undefined {
+/** GET's lookup: the string value at `k`, undefined when absent; WRONGTYPE for another type. */
+export function getValue(ctx: Session, k: string): StrValue | undefined {
   const e = ctx.db.read(k)
   if (e === undefined) return undefined
   if (e.type !== T.STRING) wrongType()

@@ -20,6 +20,17 @@ export function keyOf(k: Bytes): string {
   return bufferKey(k)
 }
 
+/**
+ * A key for a read-only lookup, without keyOf's well-formedness check on the hit path. Stored keys
+ * are canonical (well-formed, or BIN_MARK + latin1), so a string that does not begin with BIN_MARK
+ * can match only itself: if it is ill-formed it matches nothing, and `Database.read` looks its
+ * canonical form up on the miss.
+ */
+export function readKey(k: Bytes): string {
+  if (typeof k === 'string') return k.charCodeAt(0) !== 0xdc00 ? k : keyOf(k)
+  return bufferKey(k)
+}
+
 /** The canonical string form of a byte buffer. */
 export function bufferKey(b: Uint8Array): string {
   const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)

@@ -1,3 +1,4 @@
+import { keyOf } from '../core/bytes.js'
 import type { Keyspace } from './keyspace.js'
 import { N } from './notifications.js'
 
@@ -110,6 +111,8 @@ export class Database {
     const e = this.lookup(key)
     const ks = this.ks
     if (e === undefined) {
+      // A raw ill-formed string from `readKey`: its canonical form may be present.
+      if (!key.isWellFormed() && key.charCodeAt(0) !== 0xdc00) return this.read(keyOf(key))
       ks.stats.keyspaceMisses++
       if (ks.notifyFlags & N.KEY_MISS) ks.notify(N.KEY_MISS, 'keymiss', key, this.id)
     } else ks.stats.keyspaceHits++
