@@ -669,9 +669,13 @@ function runXRead(ctx: Session, a: XReadArgs): Reply | Promise<Reply> {
     timeoutMs: a.block,
     timeoutReply: NULL_ARRAY,
     signal: a.signal,
+    // XREADGROUP is re-run when its stream is deleted or replaced: its group went with it.
+    unblockOnNoKey: a.group !== undefined,
     retry: (s) => {
-      // Re-run as Redis re-executes the command: the group may be gone (NOGROUP) or the key retyped.
+      // Re-run as Redis re-executes the command (with `$` as resolved when it blocked): the group
+      // may be gone (NOGROUP) or a key retyped (WRONGTYPE, checked in key order).
       if (a.group !== undefined) resolveReadIds(s, a)
+      else for (let i = 0; i < a.keys.length; i++) streamForRead(s, a.keys[i]!)
       return serveRead(s, a, after)
     },
   })

@@ -14,6 +14,14 @@
  *   in the same round.
  * - Timeouts reply the command's nil; an AbortSignal, CLIENT UNBLOCK and
  *   `store.close()` end a wait early.
+ * - XREADGROUP waiters (`unblockOnNoKey`) are also re-run when the stream they
+ *   wait on goes away or is replaced: deleted in any way (DEL, expiry,
+ *   eviction, FLUSHDB, SWAPDB, MOVE, RENAME), overwritten by another value
+ *   (SET, RENAME/COPY/RESTORE onto it), and on XGROUP DESTROY. The re-run
+ *   answers NOGROUP or WRONGTYPE, or serves a stream that took its place
+ *   (Redis 7.2's signalDeletedKeyAsReady + scanDatabaseForDeletedKeys). Only
+ *   keys with such waiters are watched, through the WATCH registry, which
+ *   every write, deletion and flush already reports to.
  *
  * The state lives in a {@link Blocking} per Store, installed on first use by
  * {@link installBlocking}.
@@ -22,7 +30,7 @@ import { ReplyError, replyError } from '../core/errors.js'
 import type { Reply } from '../core/reply.js'
 import type { Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
-import { T, type Database } from './database.js'
+import { T, type Database, type Watcher } from './database.js'
 
 /**
  * Re-runs a blocked command's non-blocking path in the waiter's session (with
@@ -45,6 +53,11 @@ export interface WaitSpec {
   retry: Retry
   /** Ends the wait early: the Promise rejects with the signal's reason. */
   signal?: AbortSignal | undefined
+  /**
+   * Also re-run when a key is deleted or replaced by another value, whatever
+   * the new type (XREADGROUP: its consumer group went with the old stream).
+   */
+  unblockOnNoKey?: boolean | undefined
 }
 
 /** The message of the Error pending waits reject with when their Store is closed. */
@@ -67,6 +80,32 @@ class Waiter {
 
 type WaitMap = Map<string, Set<Waiter>>
 
+/** Ready-key reasons: data arrived (signalKeyAsReady), or the key was written and may be gone. */
+const READY = 1
+const SUSPECT = 2
+
+/**
+ * Watches one key that `unblockOnNoKey` waiters block on. Registered in the
+ * database's WATCH registry, so every change of the key reaches it (commands,
+ * lazy and active expiry, eviction, FLUSHDB/FLUSHALL, SWAPDB); at the next
+ * serve the key counts as deleted when it no longer holds the value it held
+ * when the waiters blocked.
+ */
+class KeyGuard implements Watcher {
+  /** Waiters on the key that unblock on deletion. */
+  n = 0
+  constructor(
+    readonly b: Blocking,
+    readonly db: Database,
+    readonly key: string,
+    /** The value at the key when last checked. */
+    public value: unknown,
+  ) {}
+  dirtyWatch(): void {
+    this.b.suspect(this.db, this.key)
+  }
+}
+
 /** Ready keys queued over all stores: lets {@link serveReady} return at once in the common case. */
 let queued = 0
 
@@ -77,7 +116,10 @@ export class Blocking {
   private readonly waiters = new Set<Waiter>()
   /** Ready keys in signal order, as (db, key) pairs flattened. */
   private ready: Array<Database | string> = []
-  private readonly readySets = new Map<Database, Set<string>>()
+  /** Per database: the queued keys and why (READY | SUSPECT bits). */
+  private readonly readySets = new Map<Database, Map<string, number>>()
+  /** Per database: guards of the keys `unblockOnNoKey` waiters block on. */
+  private readonly guards = new Map<Database, Map<string, KeyGuard>>()
   private serving = false
   private flushScheduled = false
   private closed = false
@@ -169,10 +211,24 @@ export class Blocking {
   signal(db: Database, key: string): void {
     const e = db.map.get(key)
     if (e === undefined || (e.type !== T.LIST && e.type !== T.ZSET && e.type !== T.STREAM)) return
+    this.enqueue(db, key, READY)
+  }
+
+  /** A key guarded for `unblockOnNoKey` waiters was written: checked at the next serve. */
+  suspect(db: Database, key: string): void {
+    this.enqueue(db, key, SUSPECT)
+  }
+
+  /** Queues a key for {@link serve} (once: a key already queued keeps its place and gains the reason). */
+  private enqueue(db: Database, key: string, why: number): void {
     let set = this.readySets.get(db)
-    if (set === undefined) this.readySets.set(db, (set = new Set()))
-    if (set.has(key)) return
-    set.add(key)
+    if (set === undefined) this.readySets.set(db, (set = new Map()))
+    const had = set.get(key)
+    if (had !== undefined) {
+      set.set(key, had | why)
+      return
+    }
+    set.set(key, why)
     this.ready.push(db, key)
     queued++
     if (!this.flushScheduled) {
@@ -202,8 +258,10 @@ export class Blocking {
           const db = list[i] as Database
           const key = list[i + 1] as string
           queued--
-          this.readySets.get(db)!.delete(key)
-          this.serveKey(db, key)
+          const set = this.readySets.get(db)!
+          const why = set.get(key)!
+          set.delete(key)
+          this.serveKey(db, key, why)
         }
       }
     } finally {
@@ -212,15 +270,28 @@ export class Blocking {
   }
 
   /** handleClientsBlockedOnKey: the waiters on one key, oldest first. */
-  private serveKey(db: Database, key: string): void {
+  private serveKey(db: Database, key: string, why: number): void {
     const set = (db.blocked as WaitMap | undefined)?.get(key)
     if (set === undefined) return
+    let gone = false
+    if ((why & SUSPECT) !== 0) {
+      const g = this.guards.get(db)?.get(key)
+      if (g !== undefined) {
+        const v = db.peek(key)?.value
+        // Deleted, or replaced by another value (of any type) since the waiters blocked.
+        if (v !== g.value) {
+          gone = true
+          g.value = v
+        }
+      }
+      if (!gone && (why & READY) === 0) return
+    }
     // Only the waiters there now: one that blocks again goes to the back and is not retried in this pass.
     let count = set.size
     for (const w of set) {
       if (count-- <= 0) break
       const e = db.peek(key)
-      if (e === undefined || e.type !== w.spec.type) continue
+      if ((e === undefined || e.type !== w.spec.type) && !(gone && w.spec.unblockOnNoKey === true)) continue
       this.detach(w)
       let r: Reply | undefined
       const s = w.s
@@ -258,10 +329,13 @@ export class Blocking {
     const db = w.db
     let map = db.blocked as WaitMap | undefined
     if (map === undefined) db.blocked = map = new Map()
+    const guarded = w.spec.unblockOnNoKey === true
     for (const k of w.keys) {
       let set = map.get(k)
       if (set === undefined) map.set(k, (set = new Set()))
+      else if (guarded && set.has(w)) continue // a key named twice
       set.add(w)
+      if (guarded) this.guard(db, k)
     }
   }
 
@@ -270,13 +344,47 @@ export class Blocking {
     const db = w.db
     const map = db.blocked as WaitMap | undefined
     if (map === undefined) return
+    const guarded = w.spec.unblockOnNoKey === true
     for (const k of w.keys) {
       const set = map.get(k)
-      if (set === undefined) continue
-      set.delete(w)
+      if (set === undefined || !set.delete(w)) continue
       if (set.size === 0) map.delete(k)
+      if (guarded) this.unguard(db, k)
     }
     if (map.size === 0) db.blocked = undefined
+  }
+
+  /** Counts one more `unblockOnNoKey` waiter on a key, watching it from the first. */
+  private guard(db: Database, key: string): void {
+    let gm = this.guards.get(db)
+    if (gm === undefined) this.guards.set(db, (gm = new Map()))
+    let g = gm.get(key)
+    if (g === undefined) {
+      gm.set(key, (g = new KeyGuard(this, db, key, db.map.get(key)?.value)))
+      let watched = db.watched
+      if (watched === undefined) db.watched = watched = new Map()
+      let ws = watched.get(key)
+      if (ws === undefined) watched.set(key, (ws = new Set()))
+      ws.add(g)
+    }
+    g.n++
+  }
+
+  /** Counts one `unblockOnNoKey` waiter less on a key, unwatching it after the last. */
+  private unguard(db: Database, key: string): void {
+    const gm = this.guards.get(db)
+    const g = gm?.get(key)
+    if (g === undefined || --g.n > 0) return
+    gm!.delete(key)
+    if (gm!.size === 0) this.guards.delete(db)
+    const watched = db.watched
+    const ws = watched?.get(key)
+    if (ws === undefined) return
+    ws.delete(g)
+    if (ws.size === 0) {
+      watched!.delete(key)
+      if (watched!.size === 0) db.watched = undefined
+    }
   }
 
   /** Marks a waiter done: no more timer, abort listener or count. */
