@@ -30,6 +30,8 @@ export const G = {
   MULTI: 1,
   NOAUTH: 2,
   SUBSCRIBED: 4,
+  /** In MONITOR mode (src/keyspace/monitor.ts): commands that touch the keyspace are refused. */
+  MONITOR: 8,
 } as const
 
 /** CLIENT REPLY modes: SKIP_NEXT is set by CLIENT REPLY SKIP itself, SKIP while the next command runs. */
@@ -144,6 +146,12 @@ export class Session implements Subscriber {
   closed = false
   /** True for sessions that belong to a connection (pausable, listed by CLIENT LIST with an address). */
   connected = false
+  /** CLIENT TRACKING: `TF` bits from src/keyspace/tracking.ts (0 when off). */
+  tracking = 0
+  /** CLIENT TRACKING REDIRECT: the session invalidations go to (null: this one). */
+  trackRedirect: Session | null = null
+  /** CLIENT TRACKING BCAST prefixes (canonical strings); null when none. */
+  trackPrefixes: Set<string> | null = null
 
   constructor(readonly store: StoreCore) {
     this.ks = store.ks
@@ -315,8 +323,8 @@ export class Session implements Subscriber {
   // ------------------------------------------------------------ lifecycle
 
   /**
-   * Closes the session as a disconnect does: drops the transaction, WATCHes
-   * and subscriptions, gives up a blocked command (its Promise rejects), and
+   * Closes the session as a disconnect does: drops the transaction, WATCHes,
+   * subscriptions and client tracking, gives up a blocked command (its Promise rejects), and
    * forgets the session in the store.
    */
   close(): void {
@@ -324,6 +332,8 @@ export class Session implements Subscriber {
     this.closed = true
     this.discardMulti()
     this.store.unsubscribeAll(this)
+    if (this.tracking !== 0) this.ks.tracking?.disable(this)
+    if (this.gate & G.MONITOR) this.store.monitors?.drop(this)
     // A command still blocked (BLPOP...) is given up, as Redis does for a disconnected client.
     blockingOf(this.store)?.unblockSession(this, 'cancel')
     this.store.sessions.delete(this)

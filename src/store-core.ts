@@ -1,4 +1,4 @@
-import { keyBytes } from './core/bytes.js'
+import { keyBytes, keyOf } from './core/bytes.js'
 import { systemClock, type Clock } from './core/clock.js'
 import { fail, replyError, ReplyError } from './core/errors.js'
 import { Bool, Double, MapReply, NULL_ARRAY, Push, SetReply, Status, Verbatim, type Reply } from './core/reply.js'
@@ -9,8 +9,10 @@ import { Keyspace, type Effect } from './keyspace/keyspace.js'
 import { MemoryLayer, type EvictionPolicy } from './keyspace/eviction.js'
 import { serveReady } from './keyspace/blocking.js'
 import { PubSub } from './keyspace/pubsub.js'
+import { TF, type Tracking } from './keyspace/tracking.js'
+import { monitorRefuses, type Monitors } from './keyspace/monitor.js'
 import { G, Replies, Session, type QueuedCommand } from './session.js'
-import { recordSlow } from './commands/admin.js'
+import { commandKeysAndFlags, recordSlow } from './commands/admin.js'
 import { COMMAND_GROUPS } from './commands/all.js'
 import type { ScriptingHook } from './commands/scripting.js'
 import { attachPersistence, type PersistenceAdapter } from './persistence/adapter.js'
@@ -124,7 +126,12 @@ export class StoreCore {
     const slow = this.slowlogThreshold
     const timed = slow === 0 || (slow > 0 && s.connected)
     const t0 = timed ? performance.now() : 0
-    let reply = s.invoke(cmd, argv, argStart)
+    // MONITOR (src/keyspace/monitor.ts): undefined unless something monitors.
+    const mon = this.monitors
+    if (mon !== undefined) mon.before(s, cmd, argv)
+    const t = ks.tracking
+    let reply = t === undefined ? s.invoke(cmd, argv, argStart) : this.trackedInvoke(t, s, cmd, argv, argStart)
+    if (mon !== undefined) mon.after(s, cmd, argv)
     const usec = timed ? (performance.now() - t0) * 1000 : 0
     // A RESP2 subscriber's PING answers as a message-like array (Redis's pingCommand).
     if (s.gate & G.SUBSCRIBED && s.resp === 2 && cmd.name === 'ping' && !(reply instanceof ReplyError)) {
@@ -138,6 +145,37 @@ export class StoreCore {
       recordSlow(this, s, argv, usec)
     }
     return reply
+  }
+
+  /**
+   * `invoke` while client tracking exists (src/keyspace/tracking.ts): the
+   * outermost command's session is tracking's `current` (the one whose reads
+   * a script's or EXEC's commands are, and whose writes default-mode NOLOOP
+   * skips), every command's session its `running`, the table is kept within
+   * tracking-table-max-keys before it runs, and the key arguments of a
+   * read-only command are remembered after it ran (even when it failed, as
+   * Redis does). CLIENT CACHING's one-command flag ends with the command.
+   */
+  private trackedInvoke(t: Tracking, s: Session, cmd: Command, argv: Arg[], argStart: number): Reply | Promise<Reply> {
+    if (t.depth++ === 0) {
+      t.current = s
+      if (t.clients.size !== 0) t.limit()
+    }
+    const running = t.running
+    t.running = s
+    try {
+      const reply = s.invoke(cmd, argv, argStart)
+      const c = t.current!
+      if (c.tracking & TF.ON && cmd.flags & CF.READONLY) rememberKeys(t, c, cmd, argv)
+      return reply
+    } finally {
+      t.running = running
+      if (--t.depth === 0) {
+        t.current = null
+        // CACHING holds for the next command; MULTI's queue and other CLIENT subcommands keep it.
+        if (s.tracking & TF.CACHING && s.multi === null && cmd.parent?.name !== 'client') s.tracking &= ~TF.CACHING
+      }
+    }
   }
 
   /** The slow path of dispatch, in Redis's order of checks. */
@@ -168,6 +206,7 @@ export class StoreCore {
         replyError(`Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
       )
     }
+    if (g & G.MONITOR && monitorRefuses(s, cmd, argv)) return this.reject(s, cmd, replyError("Replica can't interact with the keyspace"))
     if (inMulti && cmd.flags & CF.NO_MULTI) return this.reject(s, cmd, replyError('Command not allowed inside a transaction'))
     if (this.pausedUntil !== 0 && this.isPaused(s, cmd)) {
       return this.pauseEnded().then(() => this.dispatch(s, cmd, argv, argStart))
@@ -255,6 +294,9 @@ export class StoreCore {
     }
     return s
   }
+
+  /** @internal Sessions in MONITOR mode and `monitor()` listeners; undefined while there are none. */
+  monitors: Monitors | undefined = undefined
 
   private hub: PubSub | undefined
 
@@ -465,6 +507,37 @@ const TX_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset'
 /** Commands a RESP2 client may send while subscribed. */
 const SUBSCRIBED_OK = new Set(['ping', 'subscribe', 'ssubscribe', 'unsubscribe', 'sunsubscribe', 'psubscribe', 'punsubscribe', 'quit', 'reset'])
 const QUEUED_REPLY = new Status('QUEUED')
+
+/** Read-only scripts: only the commands they run are tracked, not their KEYS. */
+const UNTRACKED_READS = new Set(['eval_ro', 'evalsha_ro', 'fcall_ro'])
+
+/** trackingRememberKeys: the key arguments of a read-only command a tracking session ran. */
+function rememberKeys(t: Tracking, c: Session, cmd: Command, argv: Arg[]): void {
+  const f = c.tracking
+  if (f & TF.BCAST) return
+  // OPTIN tracks only after CLIENT CACHING YES, OPTOUT all but after CLIENT CACHING NO.
+  if (f & TF.OPTIN ? !(f & TF.CACHING) : f & TF.OPTOUT && f & TF.CACHING) return
+  // Shard channels count as keys for cluster routing, but are no data to cache.
+  if (cmd.flags & CF.PUBSUB || UNTRACKED_READS.has(cmd.name)) return
+  const id = c.id
+  if (cmd.getKeys === undefined && !(cmd.flags & CF.MOVABLEKEYS)) {
+    const [first, last, step] = cmd.meta.keys
+    if (first === 0) return
+    const end = last < 0 ? argv.length + last : last
+    for (let i = first; i <= end && i < argv.length; i += step || 1) t.remember(id, keyOf(argv[i]!))
+    return
+  }
+  let positions: number[]
+  if (cmd.getKeys !== undefined) positions = cmd.getKeys(argv)
+  else {
+    try {
+      positions = commandKeysAndFlags(argv).map((k) => k.pos)
+    } catch {
+      return
+    }
+  }
+  for (const i of positions) if (i < argv.length) t.remember(id, keyOf(argv[i]!))
+}
 
 function randomHex(n: number): string {
   let s = ''

@@ -1,9 +1,23 @@
-import { slowlogClear, slowlogEntries, slowlogLength, type SlowlogEntry } from '../commands/admin.js'
+import { shutdownStore, slowlogClear, slowlogEntries, slowlogLength, type SlowlogEntry } from '../commands/admin.js'
+import { addMonitorListener, type MonitorListener } from '../keyspace/monitor.js'
 import type { StoreCore } from '../store-core.js'
 
 export type { SlowlogEntry } from '../commands/admin.js'
+export type { MonitorEvent, MonitorListener } from '../keyspace/monitor.js'
 
-/** The slow log on the typed Store (SLOWLOG GET / LEN / RESET). */
+/** Options of `store.shutdown()`. */
+export interface ShutdownOptions {
+  /**
+   * `true` saves through the persistence adapters even without save rules
+   * (SHUTDOWN SAVE); `false` skips the final save (SHUTDOWN NOSAVE). Default:
+   * save when an adapter saves on close (an `rdbFile` with save rules).
+   */
+  save?: boolean
+  /** Close even when the final save fails (SHUTDOWN FORCE). */
+  force?: boolean
+}
+
+/** The slow log (SLOWLOG GET / LEN / RESET), MONITOR and SHUTDOWN on the typed Store. */
 export class AdminApi {
   /**
    * SLOWLOG GET: the newest `count` entries (default 10; -1 for all), newest
@@ -25,5 +39,37 @@ export class AdminApi {
   slowlogReset(this: StoreCore): 'OK' {
     slowlogClear(this)
     return 'OK'
+  }
+
+  /**
+   * MONITOR in process: `listener` gets every command that runs through the
+   * dispatcher — from connections, `store.call()`, sessions, scripts (as
+   * `lua`) — right after the command (EVAL and FCALL before their script's
+   * commands), with Redis's MONITOR line in `event.line`. Admin commands and
+   * refused commands are not shown; passwords are `(redacted)`. The typed
+   * methods (`store.set()`, ...) are not commands on the wire and are not
+   * shown. Listeners run after the current command, never inside it. Returns
+   * a function that stops the listener.
+   *
+   * ```ts
+   * const stop = store.monitor((e) => console.log(e.line))
+   * store.call('SET', 'k', 'v') // 1700000000.123456 [0 inproc:1] "SET" "k" "v"
+   * stop()
+   * ```
+   */
+  monitor(this: StoreCore, listener: MonitorListener): () => void {
+    return addMonitorListener(this, listener)
+  }
+
+  /**
+   * SHUTDOWN: the final save (see `options.save`), then `close()`: timers
+   * stop, persistence adapters close, and a RESP server serving this store
+   * stops with its connections. The process is not exited. When the save
+   * fails the store stays open and `ReplyError('ERR Errors trying to
+   * SHUTDOWN. Check logs.')` is thrown, the failure as its `cause` — unless
+   * `force`. As after `close()`, the data stays readable.
+   */
+  shutdown(this: StoreCore, options: ShutdownOptions = {}): void {
+    shutdownStore(this, options.save, options.force === true)
   }
 }

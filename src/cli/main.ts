@@ -39,6 +39,8 @@ Persistence (off unless one of these is given; files are those redis-server writ
 export interface CliResult {
   close(): Promise<void>
   port: number
+  /** Settles once the store has closed (SHUTDOWN, or `close()`) and the server has stopped. */
+  closed: Promise<void>
 }
 
 /** Runs the CLI with `argv` (without node and script); resolves once listening. */
@@ -97,12 +99,22 @@ export async function main(argv: string[], log: (line: string) => void = (l) => 
     ...(values.requirepass !== undefined ? { requirepass: values.requirepass } : {}),
   })
   const addr = await server.listen()
+  // SHUTDOWN closes the store, and with it the server: the process is then done (the entry point exits 0, as redis-server does).
+  const closed = new Promise<void>((resolve) => {
+    store.closeHooks.push(() => {
+      void server.close().then(() => {
+        if (!values.quiet) log('embedis is now ready to exit, bye bye...')
+        resolve()
+      })
+    })
+  })
   if (!values.quiet) {
     log(`embedis ${store.redisVersion}-compatible server, pid ${process.pid}`)
     log(`Ready to accept connections on ${addr.host}:${addr.port}${values.requirepass !== undefined ? ' (AUTH required)' : ''}`)
   }
   return {
     port: addr.port,
+    closed,
     async close() {
       await server.close()
       store.close()
@@ -162,6 +174,7 @@ if (isEntry) {
       }
       process.on('SIGINT', () => stop('SIGINT'))
       process.on('SIGTERM', () => stop('SIGTERM'))
+      void running.closed.then(() => process.exit(0))
     },
     (e: unknown) => {
       console.error(`embedis: ${e instanceof Error ? e.message : String(e)}`)

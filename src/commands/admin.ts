@@ -3,19 +3,20 @@
  * COMMAND GETKEYSANDFLAGS, DEBUG (refused, as Redis 7.2 refuses it with its
  * default `enable-debug-command no`), LATENCY, SLOWLOG, LOLWUT, ROLE, WAIT,
  * WAITAOF, the replication commands (REPLICAOF/SLAVEOF, FAILOVER, PSYNC/SYNC,
- * REPLCONF), MODULE, MIGRATE and RESTORE-ASKING.
+ * REPLCONF), MODULE, MIGRATE, RESTORE-ASKING, MONITOR and SHUTDOWN.
  *
  * The store is always a master without replicas, modules, ACL file or
  * latency events, and every reply says so in Redis's own words. The slow log
  * is real: the dispatcher reports each command's duration to `recordSlow`.
  */
-import { E, fail, syntaxError } from '../core/errors.js'
+import { E, fail, ReplyError, syntaxError } from '../core/errors.js'
 import { string2ll } from '../core/numbers.js'
 import { Double, MapReply, OK, SetReply, Status, Verbatim, type Reply } from '../core/reply.js'
 import { registerConfig } from '../keyspace/config.js'
 import { blockOn } from '../keyspace/blocking.js'
 import { hostOf } from '../persistence/adapter.js'
-import { Replies, type Session } from '../session.js'
+import { startMonitoring } from '../keyspace/monitor.js'
+import { G, Replies, type Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
 import { int, int64, key, kw, str } from './args.js'
 import { clientInfoLine } from './connection.js'
@@ -945,18 +946,31 @@ const REDACTED = '(redacted)'
 /** CONFIG SET parameters whose values Redis keeps out of the slow log. */
 const SENSITIVE_CONFIGS = new Set(['requirepass', 'masterauth', 'tls-key-file-pass', 'tls-client-key-file-pass'])
 
-/** The argument vector as the slow log keeps it: secrets redacted (as Redis's redactClientCommandArgument does), long values cut. */
-function slowArgv(cmd: Command, argv: Arg[]): Arg[] {
+/**
+ * Which arguments are secrets, as Redis's redactClientCommandArgument marks
+ * them while the command runs (the slow log and MONITOR show them as
+ * "(redacted)"): a mask over argv, or null when nothing is. Redis redacts as
+ * it parses, so arguments after the point where a command gave up stay as
+ * they are (AUTH with too many arguments, HELLO with a bad protocol version).
+ */
+export function redactionMask(cmd: Command, argv: Arg[]): Uint8Array | null {
   const argc = argv.length
-  const redact = new Uint8Array(argc)
+  let redact: Uint8Array
   switch (cmd.name) {
     case 'auth':
+      if (argc > 3) return null
+      redact = new Uint8Array(argc)
       for (let i = 1; i < argc; i++) redact[i] = 1
-      break
+      return redact
     case 'acl|setuser':
+      redact = new Uint8Array(argc)
       for (let i = 2; i < argc; i++) redact[i] = 1
-      break
-    case 'hello':
+      return redact
+    case 'hello': {
+      if (argc < 2) return null
+      const ver = string2ll(str(argv[1]!))
+      if (ver === undefined || Number(ver) < 2 || Number(ver) > 3) return null
+      redact = new Uint8Array(argc)
       for (let j = 2; j < argc; j++) {
         const more = argc - 1 - j
         const o = str(argv[j]!).toLowerCase()
@@ -966,22 +980,33 @@ function slowArgv(cmd: Command, argv: Arg[]): Arg[] {
         } else if (o === 'setname' && more >= 1) j++
         else break
       }
-      break
+      return redact
+    }
     case 'migrate':
+      redact = new Uint8Array(argc)
       for (let j = 6; j < argc; j++) {
         const more = argc - 1 - j
         const o = str(argv[j]!).toLowerCase()
+        if (o === 'copy' || o === 'replace') continue
         if (o === 'auth' && more >= 1) redact[++j] = 1
         else if (o === 'auth2' && more >= 2) {
           redact[j + 1] = redact[j + 2] = 1
           j += 2
-        } else if (o === 'keys') break
+        } else break
       }
-      break
+      return redact
     case 'config|set':
+      redact = new Uint8Array(argc)
       for (let j = 2; j + 1 < argc; j += 2) if (SENSITIVE_CONFIGS.has(str(argv[j]!).toLowerCase())) redact[j + 1] = 1
-      break
+      return redact
   }
+  return null
+}
+
+/** The argument vector as the slow log keeps it: secrets redacted, long values cut. */
+function slowArgv(cmd: Command, argv: Arg[]): Arg[] {
+  const argc = argv.length
+  const redact = redactionMask(cmd, argv)
   const n = Math.min(argc, SLOWLOG_MAX_ARGC)
   const out: Arg[] = new Array(n)
   for (let j = 0; j < n; j++) {
@@ -989,7 +1014,7 @@ function slowArgv(cmd: Command, argv: Arg[]): Arg[] {
       out[j] = `... (${argc - n + 1} more arguments)`
       continue
     }
-    if (redact[j]) {
+    if (redact !== null && redact[j]) {
       out[j] = REDACTED
       continue
     }
@@ -1467,6 +1492,99 @@ defineCommand('module|help', {
       'UNLOAD <name>',
       '    Unload a module.',
     ]),
+})
+
+// ---------------------------------------------------------------- MONITOR / SHUTDOWN
+
+/** MONITOR: the session receives a line for every command (src/keyspace/monitor.ts). */
+export const MONITOR = defineCommand('monitor', {
+  parse: () => undefined,
+  run(ctx): Reply {
+    // A client that expects one reply per command (inside EXEC) cannot take a stream.
+    if (ctx.noBlock) fail("MONITOR isn't allowed for DENY BLOCKING client")
+    // The store's own session has nowhere to send the lines, and in MONITOR mode it could no longer read or write.
+    if (ctx === ctx.store.s) fail('MONITOR needs a session of its own: use store.monitor(listener) in process')
+    // Already monitoring: Redis ignores it, without a reply.
+    if (ctx.gate & G.MONITOR) return NO_REPLY as unknown as Reply
+    startMonitoring(ctx)
+    return OK
+  },
+})
+
+/** SHUTDOWN's arguments. */
+export interface ShutdownArgs {
+  /** true: SAVE (save even without save rules); false: NOSAVE; undefined: save when an adapter saves on close (save rules). */
+  save: boolean | undefined
+  /** FORCE: close even when the save fails. */
+  force: boolean
+  /** ABORT: cancel a shutdown in progress. */
+  abort: boolean
+}
+
+const SHUTDOWN_FAILED = 'ERR Errors trying to SHUTDOWN. Check logs.'
+
+/**
+ * Redis's SHUTDOWN for an embedded store: the final save (never with NOSAVE,
+ * always with SAVE, else when an adapter saves on close), then
+ * `store.close()` — which stops a RESP server serving the store and its
+ * connections. A failed save throws Redis's error (the cause attached) and
+ * leaves everything open, unless `force`. The process is never exited: the
+ * CLI does that once its store has closed.
+ */
+export function shutdownStore(store: StoreCore, save: boolean | undefined, force: boolean): void {
+  const host = hostOf(store)
+  if (host !== undefined && !store.isClosed) {
+    try {
+      host.shutdown(save, force)
+    } catch (e) {
+      const err = new ReplyError(SHUTDOWN_FAILED)
+      err.cause = e
+      throw err
+    }
+  }
+  store.close()
+}
+
+export const SHUTDOWN = defineCommand('shutdown', {
+  parse(a): ShutdownArgs {
+    let save = false
+    let nosave = false
+    let now = false
+    let force = false
+    let abort = false
+    for (const x of a) {
+      switch (kw(x)) {
+        case 'NOSAVE':
+          nosave = true
+          break
+        case 'SAVE':
+          save = true
+          break
+        case 'NOW':
+          now = true
+          break
+        case 'FORCE':
+          force = true
+          break
+        case 'ABORT':
+          abort = true
+          break
+        default:
+          syntaxError()
+      }
+    }
+    if ((abort && (save || nosave || now || force)) || (save && nosave)) syntaxError()
+    return { save: save ? true : nosave ? false : undefined, force, abort }
+  },
+  run(ctx, a: ShutdownArgs): Reply {
+    // A shutdown never waits here (no replicas to catch up), so none is ever in progress; NOW changes nothing.
+    if (a.abort) fail('No shutdown in progress.')
+    shutdownStore(ctx.store, a.save, a.force)
+    // A connection is closed without a reply, as when redis-server exits; in-process callers get OK.
+    if (!ctx.connected) return OK
+    ctx.closeAfterReply = true
+    return NO_REPLY as unknown as Reply
+  },
 })
 
 // ---------------------------------------------------------------- MIGRATE / RESTORE-ASKING

@@ -10,9 +10,11 @@ import { string2ll } from '../core/numbers.js'
 import { MapReply, OK, SetReply, Status, Verbatim, type Reply } from '../core/reply.js'
 import { blockingOf } from '../keyspace/blocking.js'
 import { registerConfig } from '../keyspace/config.js'
-import { G, REPLY_OFF, REPLY_ON, REPLY_SKIP_NEXT, type Session } from '../session.js'
+import { stopMonitoring } from '../keyspace/monitor.js'
+import { sortedPrefixes, TF, trackingError, trackingFor } from '../keyspace/tracking.js'
+import { G, REPLY_OFF, REPLY_ON, REPLY_SKIP_NEXT, wire, type Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
-import { kw, str } from './args.js'
+import { key as keyArg, kw, str } from './args.js'
 import { defineCommand, helpReply, type Arg } from './table.js'
 
 registerConfig({ name: 'requirepass', kind: { type: 'string' }, default: '' })
@@ -91,10 +93,13 @@ function parseType(a: Arg): string {
 }
 
 function clientFlags(s: Session): string {
-  let f = ''
+  let f = s.gate & G.MONITOR ? 'O' : ''
   if (s.subscriptionCount + s.shardCount > 0) f += 'P'
   if (s.multi !== null || s.execLength >= 0) f += 'x'
   if (s.waiting) f += 'b'
+  if (s.tracking & TF.ON) f += 't'
+  if (s.tracking & TF.BROKEN_REDIR) f += 'R'
+  if (s.tracking & TF.BCAST) f += 'B'
   if (s.casDirty) f += 'd'
   if (s.closeAfterReply) f += 'c'
   if (s.noEvict) f += 'e'
@@ -110,7 +115,7 @@ export function clientInfoLine(s: Session): string {
     `age=${Math.max(0, Math.floor((now - s.createdAt) / 1000))} idle=${Math.max(0, Math.floor(now / 1000) - s.lastInteraction)} ` +
     `flags=${clientFlags(s)} db=${s.db.id} sub=${s.channels?.size ?? 0} psub=${s.patterns?.size ?? 0} ssub=${s.shardCount} ` +
     `multi=${s.multi !== null ? s.multi.length : s.execLength} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=1024 rbp=0 ` +
-    `obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${s.lastCommand} user=default redir=-1 resp=${s.resp} ` +
+    `obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=${s.lastCommand} user=default redir=${redirectOf(s)} resp=${s.resp} ` +
     `lib-name=${s.libName} lib-ver=${s.libVer}`
   )
 }
@@ -375,36 +380,97 @@ export const CLIENT_UNBLOCK = defineCommand('client|unblock', {
 
 // ---------------------------------------------------------------- tracking (client-side caching)
 
+/** CLIENT GETREDIR / CLIENT LIST's redir: the redirect id (0 for none) while tracking, else -1. */
+function redirectOf(s: Session): number {
+  if (!(s.tracking & TF.ON)) return -1
+  return s.trackRedirect === null ? 0 : s.trackRedirect.id
+}
+
+interface TrackingArgs {
+  on: boolean
+  redirect: Session | null
+  flags: number
+  prefixes: string[]
+}
+
+/** The session with this id (lookupClientByID), or undefined. */
+function sessionById(ctx: Session, id: number): Session | undefined {
+  for (const s of ctx.store.sessions) if (s.id === id && !s.closed) return s
+  return undefined
+}
+
 export const CLIENT_TRACKING = defineCommand('client|tracking', {
-  parse(a): boolean {
-    const on = onOff(a[0]!)
+  // Options are read first, in order (REDIRECT is checked as it is met); ON/OFF after them.
+  parse(a, ctx): TrackingArgs {
+    let redirect: Session | null = null
+    let flags = 0
+    const prefixes: string[] = []
     for (let i = 1; i < a.length; i++) {
       const o = kw(a[i]!)
-      if (o === 'REDIRECT' || o === 'PREFIX') {
-        if (i + 1 >= a.length) syntaxError()
-        i++
-      } else if (o !== 'BCAST' && o !== 'OPTIN' && o !== 'OPTOUT' && o !== 'NOLOOP') syntaxError()
+      const more = i + 1 < a.length
+      if (o === 'REDIRECT' && more) {
+        if (redirect !== null) fail('A client can only redirect to a single other client')
+        const n = string2ll(str(a[++i]!))
+        if (n === undefined) fail(E.NOT_INTEGER)
+        const to = sessionById(ctx, Number(n))
+        if (to === undefined) fail('The client ID you want redirect to does not exist')
+        redirect = to
+      } else if (o === 'BCAST') flags |= TF.BCAST
+      else if (o === 'OPTIN') flags |= TF.OPTIN
+      else if (o === 'OPTOUT') flags |= TF.OPTOUT
+      else if (o === 'NOLOOP') flags |= TF.NOLOOP
+      else if (o === 'PREFIX' && more) prefixes.push(keyArg(a[++i]!))
+      else syntaxError()
     }
-    return on
+    return { on: onOff(a[0]!), redirect, flags, prefixes }
   },
-  run(_ctx, on: boolean): Reply {
-    if (on) fail('client-side caching (CLIENT TRACKING ON) is not supported by embedis')
+  run(ctx, t: TrackingArgs): Reply {
+    if (!t.on) {
+      if (ctx.tracking !== 0) ctx.ks.tracking?.disable(ctx)
+      return OK
+    }
+    const err = trackingError(ctx, t.flags, t.prefixes)
+    if (err !== null) fail(err)
+    trackingFor(ctx.ks).enable(ctx, t.redirect, t.flags, t.prefixes)
     return OK
   },
 })
 
 export const CLIENT_CACHING = defineCommand('client|caching', {
   parse: (a) => kw(a[0]!),
-  run(): Reply {
-    return fail('CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled')
+  run(ctx, v: string): Reply {
+    const f = ctx.tracking
+    if (!(f & TF.ON)) fail('CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled')
+    if (v === 'YES') {
+      if (!(f & TF.OPTIN)) fail('CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.')
+    } else if (v === 'NO') {
+      if (!(f & TF.OPTOUT)) fail('CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.')
+    } else syntaxError()
+    ctx.tracking |= TF.CACHING
+    return OK
   },
 })
 
-export const CLIENT_GETREDIR = defineCommand('client|getredir', { parse: () => undefined, run: (): Reply => -1 })
+export const CLIENT_GETREDIR = defineCommand('client|getredir', { parse: () => undefined, run: (ctx): Reply => redirectOf(ctx) })
 
 export const CLIENT_TRACKINGINFO = defineCommand('client|trackinginfo', {
   parse: () => undefined,
-  run: (): Reply => new MapReply(['flags', new SetReply(['off']), 'redirect', -1, 'prefixes', []]),
+  run(ctx): Reply {
+    const f = ctx.tracking
+    const flags: Reply[] = [f & TF.ON ? 'on' : 'off']
+    if (f & TF.BCAST) flags.push('bcast')
+    if (f & TF.OPTIN) {
+      flags.push('optin')
+      if (f & TF.CACHING) flags.push('caching-yes')
+    }
+    if (f & TF.OPTOUT) {
+      flags.push('optout')
+      if (f & TF.CACHING) flags.push('caching-no')
+    }
+    if (f & TF.NOLOOP) flags.push('noloop')
+    if (f & TF.BROKEN_REDIR) flags.push('broken_redirect')
+    return new MapReply(['flags', new SetReply(flags), 'redirect', redirectOf(ctx), 'prefixes', sortedPrefixes(ctx).map(wire)])
+  },
 })
 
 export const CLIENT_HELP = defineCommand('client|help', {
@@ -560,6 +626,7 @@ export const HELLO = defineCommand('hello', {
 
 /** Redis's clearClientConnectionState (RESET). */
 export function resetSession(ctx: Session): void {
+  stopMonitoring(ctx)
   ctx.discardMulti()
   ctx.store.unsubscribeAll(ctx)
   ctx.select(0)
@@ -568,6 +635,7 @@ export function resetSession(ctx: Session): void {
   ctx.replyMode = REPLY_ON
   ctx.noEvict = false
   ctx.noTouch = false
+  if (ctx.tracking !== 0) ctx.ks.tracking?.disable(ctx)
   // Back to the default user: unauthenticated again while a password is required (not the store's own session).
   if (ctx !== ctx.store.s && ctx.store.requirePass() !== '') {
     ctx.authenticated = false

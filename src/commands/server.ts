@@ -203,7 +203,7 @@ INFO_SECTIONS.set('clients', (ctx) => [
   ['client_recent_max_input_buffer', 0],
   ['client_recent_max_output_buffer', 0],
   ['blocked_clients', ctx.store.blockedClients()],
-  ['tracking_clients', 0],
+  ['tracking_clients', ctx.ks.tracking?.clients.size ?? 0],
   ['clients_in_timeout_table', 0],
   ['total_blocking_keys', 0],
   ['total_blocking_keys_on_nokey', 0],
@@ -246,6 +246,9 @@ INFO_SECTIONS.set('stats', (ctx) => {
     ['pubsub_channels', pubsubChannels],
     ['pubsub_patterns', pubsubPatterns],
     ['pubsubshard_channels', 0],
+    ['tracking_total_keys', ctx.ks.tracking?.table.size ?? 0],
+    ['tracking_total_items', ctx.ks.tracking?.items ?? 0],
+    ['tracking_total_prefixes', ctx.ks.tracking?.prefixes.size ?? 0],
   ]
 })
 

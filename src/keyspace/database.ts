@@ -302,6 +302,7 @@ export class Database {
     const n = this.map.size
     if (this.watched !== undefined) for (const key of this.watched.keys()) if (this.map.has(key)) this.ks.keyChanged(this, key)
     if (this.ks.onFlush !== undefined) this.ks.onFlush(this)
+    if (this.ks.tracking !== undefined) this.ks.tracking.flushed()
     this.map = new Map()
     this.keys = []
     this.volatile = new Set()

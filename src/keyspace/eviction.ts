@@ -282,8 +282,8 @@ export class MemoryLayer {
     const ks = this.ks
     db.unlink(key, e)
     ks.stats.evictedKeys++
-    // keyChanged for WATCH (its accounting hook has nothing to do for a deleted key).
-    if (db.watched !== undefined) ks.keyChanged(db, key)
+    // keyChanged for WATCH and client tracking (its accounting hook has nothing to do for a deleted key).
+    if (db.watched !== undefined || ks.tracking !== undefined) ks.keyChanged(db, key)
     if (ks.notifyFlags & N.EVICTED) ks.notify(N.EVICTED, 'evicted', key, db.id)
     if (ks.fx) ks.emit(db.id, ['DEL', key])
     // Nothing holds an evicted entry (the victim was chosen here, not looked up by a command): recycle it.

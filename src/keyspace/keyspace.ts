@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js'
 import { Config, CONFIG_PARAMS } from './config.js'
 import { Database, type Entry } from './database.js'
 import { N, keyeventChannel, keyspaceChannel, parseNotifyFlags, formatNotifyFlags } from './notifications.js'
+import type { Tracking } from './tracking.js'
 
 /** A write's effect: the deterministic command that reproduces it, and the database it ran in. */
 export interface Effect {
@@ -58,6 +59,8 @@ export class Keyspace {
   onKeyAdded: ((db: Database, key: string, e: Entry) => void) | undefined
   onKeyRemoved: ((db: Database, key: string, e: Entry) => void) | undefined
   onFlush: ((db: Database) => void) | undefined
+  /** Client-side caching (src/keyspace/tracking.ts), from the first CLIENT TRACKING ON on. */
+  tracking: Tracking | undefined
   /** Memory accounting: a key's value was modified in place (called from `keyChanged`). */
   onKeyWritten: ((db: Database, key: string) => void) | undefined
   /**
@@ -191,10 +194,11 @@ export class Keyspace {
 
   /**
    * Redis's signalModifiedKey: a key's value changed (or it was deleted).
-   * Invalidates WATCHes on it.
+   * Invalidates WATCHes on it and client-side caches (CLIENT TRACKING).
    */
   keyChanged(db: Database, key: string): void {
     if (this.onKeyWritten !== undefined) this.onKeyWritten(db, key)
+    if (this.tracking !== undefined) this.tracking.changed(key)
     const w = db.watched
     if (w === undefined) return
     const set = w.get(key)

@@ -100,10 +100,27 @@ export interface PersistenceAdapter {
   rewrite?(snapshot: Snapshot): SaveSink | undefined
   /** Makes everything received so far durable. */
   flush?(): void | Promise<void>
-  /** The store is closing (after any final save). Must finish synchronously. */
-  close?(): void
+  /**
+   * The store is closing: take the final snapshot if the adapter does (see
+   * `saveOnClose`), then release everything. Must finish synchronously.
+   * `options.save` is false when no final snapshot may be taken (SHUTDOWN
+   * NOSAVE, or SHUTDOWN already saved).
+   */
+  close?(options?: CloseOptions): void
+  /**
+   * True when `close()` takes a final snapshot (an RDB file with save rules,
+   * as Redis saves at shutdown when save points are set). SHUTDOWN takes
+   * that snapshot itself first, so that a failed save can be reported.
+   */
+  readonly saveOnClose?: boolean
   /** Extra INFO persistence fields. */
   info?(): Array<[string, string | number]>
+}
+
+/** What an adapter's `close()` is told. */
+export interface CloseOptions {
+  /** False: take no final snapshot (the store is shut down with NOSAVE, or was just saved). */
+  save?: boolean
 }
 
 /** Persistence state, as INFO persistence and LASTSAVE report it. */
@@ -519,6 +536,34 @@ export class PersistenceHost {
     for (const a of this.adapters) await a.flush?.()
   }
 
+  /** Set by `shutdown()`: the adapters' own final snapshots are skipped. */
+  private noFinalSave = false
+
+  /**
+   * SHUTDOWN's save, before the store closes (Redis's finishShutdown): a
+   * synchronous save through the adapters when `save` is true (SAVE), or
+   * when it is undefined and an adapter saves on close (save rules); none
+   * when false (NOSAVE). A running BGSAVE is given up first, as Redis kills
+   * its child. A failed save throws unless `force`; otherwise the close that
+   * follows takes no second snapshot.
+   */
+  shutdown(save: boolean | undefined, force: boolean): void {
+    const want = save ?? this.adapters.some((a) => a.saveOnClose === true)
+    if (want) {
+      const st = this.state
+      if (st.bgsaveRunning) {
+        this.runningSnapshot?.cancel()
+        st.bgsaveRunning = false
+      }
+      try {
+        this.save()
+      } catch (e) {
+        if (!force) throw e
+      }
+    }
+    this.noFinalSave = true
+  }
+
   /** Stops everything: a running snapshot is cancelled, effects stop, adapters close. */
   close(): void {
     if (this.closed) return
@@ -526,9 +571,10 @@ export class PersistenceHost {
     this.runningSnapshot?.cancel()
     this.unlisten?.()
     let err: unknown
+    const opts: CloseOptions | undefined = this.noFinalSave ? { save: false } : undefined
     for (const a of this.adapters) {
       try {
-        a.close?.()
+        a.close?.(opts)
       } catch (e) {
         err ??= e
       }

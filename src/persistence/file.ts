@@ -216,10 +216,12 @@ export function rdbFile(options: RdbFileOptions): PersistenceAdapter {
       return rdbFileSink(ctx!.store, snap, path, write)
     },
 
-    close() {
+    saveOnClose,
+
+    close(opts) {
       if (timer !== undefined) clearInterval(timer)
       timer = undefined
-      if (!saveOnClose || ctx === undefined) return
+      if (!saveOnClose || opts?.save === false || ctx === undefined) return
       // Redis's SHUTDOWN with save points: one last synchronous save.
       const snap = KeyspaceSnapshot.sync(ctx.store.ks)
       const sink = rdbFileSink(ctx.store, snap, path, write)

@@ -27,6 +27,7 @@ export {
   PersistenceHost,
   PersistenceState,
   type AdapterContext,
+  type CloseOptions,
   type Effect,
   type LoadOptions,
   type LoadTarget,
