@@ -24,6 +24,8 @@ for (const c of commands) {
     movable: c.movablekeys ?? false,
     subs: (c.subcommands ?? []).map((s: string) => s.toLowerCase()),
   }
+  // Not among COMMAND INFO's flags, but CLIENT PAUSE WRITE and MONITOR mode look at it.
+  if ((c.command_flags ?? []).includes('MAY_REPLICATE')) (meta[name] as Record<string, unknown>).mayReplicate = true
   const d: Record<string, unknown> = { summary: c.summary, since: c.since, group: c.group, complexity: c.complexity }
   for (const k of ['doc_flags', 'deprecated_since', 'replaced_by', 'history', 'arguments']) if (c[k] !== undefined) d[k] = c[k]
   docs[name] = d

@@ -12,6 +12,8 @@ export interface CommandMeta {
   specs: unknown[]
   movable: boolean
   subs: string[]
+  /** Redis's MAY_REPLICATE command flag (not shown by COMMAND INFO). */
+  mayReplicate?: boolean
 }
 
 /** What COMMAND DOCS reports. */

@@ -94,6 +94,7 @@ function metaOf(name: string): CommandMeta {
 function flagsOf(m: CommandMeta): number {
   let f = 0
   for (const s of m.flags) f |= FLAG_BITS[s] ?? 0
+  if (m.mayReplicate === true) f |= CF.MAY_REPLICATE
   return f
 }
 

@@ -230,7 +230,7 @@ export function monitorRefuses(s: Session, cmd: Command, argv: Arg[]): boolean {
   const f = cmd.flags
   if (f & (CF.READONLY | CF.WRITE)) return true
   if (cmd.name === 'exec') return (s.multiFlags & (CF.READONLY | CF.WRITE)) !== 0
-  if (!MAY_REPLICATE.has(cmd.name)) return false
+  if (!(f & CF.MAY_REPLICATE)) return false
   // A script that declares its flags replaces EVAL's may-replicate: `no-writes` touches nothing.
   if (cmd.name === 'eval' && argv.length > 1) {
     const a = argv[1]!
@@ -239,9 +239,6 @@ export function monitorRefuses(s: Session, cmd: Command, argv: Arg[]): boolean {
   }
   return true
 }
-
-/** Redis's `may_replicate` commands without `write` (not in the COMMAND INFO flags the table holds). */
-const MAY_REPLICATE = new Set(['eval', 'evalsha', 'fcall', 'publish', 'spublish'])
 
 function redact(cmd: Command, argv: Arg[]): Arg[] {
   const mask = redactionMask(cmd, argv)

@@ -91,10 +91,17 @@ describe('CLIENT', () => {
     const pending = c.execute(['SET', 'k', 'v'])
     expect(pending).toBeInstanceOf(Promise)
     expect(store.get('k')).toBeNull()
+    // Commands Redis flags may-replicate are held too (PFCOUNT may rewrite its cache, PUBLISH propagates).
+    const c2 = store.connect()
+    const count = c2.execute(['PFCOUNT', 'h'])
+    expect(count).toBeInstanceOf(Promise)
+    const c3 = store.connect()
+    expect(c3.execute(['PUBLISH', 'ch', 'm'])).toBeInstanceOf(Promise)
     // The typed API (the store's own session) is never paused.
     store.set('other', '1')
     admin.execute(['CLIENT', 'UNPAUSE'])
     expect(await pending).toEqual(new Status('OK'))
+    expect(await count).toBe(0)
     expect(store.get('k')).toBe('v')
     admin.execute(['CLIENT', 'PAUSE', '10000'])
     const read = c.execute(['GET', 'k'])
