@@ -3,7 +3,7 @@ import { ReplyError } from './core/errors.js'
 import { Push, type Reply } from './core/reply.js'
 import { bySpelling, resolveCommand, type Arg, type Command } from './commands/table.js'
 import type { Database, Watcher } from './keyspace/database.js'
-import type { Keyspace } from './keyspace/keyspace.js'
+import { NO_TOUCH, type Keyspace } from './keyspace/keyspace.js'
 import { blockingOf } from './keyspace/blocking.js'
 import { MESSAGE, PMESSAGE, type Message, type Subscriber } from './keyspace/pubsub.js'
 import type { StoreCore } from './store-core.js'
@@ -208,6 +208,32 @@ export class Session implements Subscriber {
 
   /** Runs a resolved command: parse then run, errors returned as values. */
   invoke(cmd: Command, argv: Arg[], argStart: number): Reply | Promise<Reply> {
+    if (this.noTouch) return this.invokeNoTouch(cmd, argv, argStart)
+    return this.invokeNow(cmd, argv, argStart)
+  }
+
+  /**
+   * CLIENT NO-TOUCH: the keys this command (and the scripts and transaction it runs) reads keep
+   * their LRU/LFU data, except for TOUCH, which touches (Redis's lookupKey). The keyspace's
+   * access hook is swapped for the command's duration, so other lookups pay nothing for it.
+   */
+  private invokeNoTouch(cmd: Command, argv: Arg[], argStart: number): Reply | Promise<Reply> {
+    const ks = this.ks
+    const prev = ks.touch
+    const mute = cmd.name !== 'touch'
+    if (mute === (prev === NO_TOUCH)) return this.invokeNow(cmd, argv, argStart)
+    if (mute) ks.mutedTouch = prev
+    const set = mute ? NO_TOUCH : ks.mutedTouch
+    ks.touch = set
+    try {
+      return this.invokeNow(cmd, argv, argStart)
+    } finally {
+      // Unless the command installed another hook itself (CONFIG SET maxmemory-policy).
+      if (ks.touch === set) ks.touch = prev
+    }
+  }
+
+  private invokeNow(cmd: Command, argv: Arg[], argStart: number): Reply | Promise<Reply> {
     try {
       const a = cmd.parse(argStart === argv.length ? EMPTY : argv.slice(argStart), this)
       return cmd.run(this, a)

@@ -151,13 +151,12 @@ export class Database {
       e.value = value
       e.expire = 0
       e.flags = 0
-      // Its old slot in the eviction tables now belongs to another key: touch the scratch slot, as a new entry does.
+      // Its old slot in the eviction tables now belongs to another key: point at the scratch slot, as a new entry does.
       e.lru = 0
       this.topEntry = e
     }
-    const touch = this.ks.touch
-    if (touch === undefined) e.lru = this.ks.lruClock
-    else touch(e)
+    // A new key's access time; with eviction tables on, its access data come with its slot (onKeyAdded).
+    if (this.ks.onKeyAdded === undefined) e.lru = this.ks.lruClock
     e.idx = this.keys.length
     this.keys.push(key)
     this.map.set(key, e)

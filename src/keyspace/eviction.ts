@@ -469,9 +469,12 @@ export class MemoryLayer {
   // ---------------------------------------------------------------- access data
 
   /** Switches what the access data are, converting every key's data once so idle times and counters stay meaningful. */
+  /** Whether `ks.touch` is this layer's (from the first setMode on; a NO-TOUCH command may swap it briefly). */
+  private touchInstalled = false
+
   private setMode(mode: number): void {
     const old = this.mode
-    if (mode === old && this.ks.touch !== undefined) return
+    if (mode === old && this.touchInstalled) return
     const ks = this.ks
     const acct = this.acct
     const nowSec = ks.lruClock
@@ -496,6 +499,7 @@ export class MemoryLayer {
       this.lastSec = nowSec
     }
     ks.touch = mode === MODE_TICKS ? this.touchTick : mode === MODE_LFU ? this.touchLfu : this.touchSeconds
+    this.touchInstalled = true
   }
 
   /** Access data of a new key. */

@@ -4,6 +4,9 @@ import { Database, type Entry } from './database.js'
 import { N, keyeventChannel, keyspaceChannel, parseNotifyFlags, formatNotifyFlags } from './notifications.js'
 import type { Tracking } from './tracking.js'
 
+/** `Keyspace.touch` while a CLIENT NO-TOUCH session's command runs: lookups leave access data alone. */
+export const NO_TOUCH = (_e: Entry): void => {}
+
 /** A write's effect: the deterministic command that reproduces it, and the database it ran in. */
 export interface Effect {
   db: number
@@ -68,6 +71,8 @@ export class Keyspace {
    * (`Database.lookup`/`add` call it instead of storing `lruClock` in `e.lru`).
    */
   touch: ((e: Entry) => void) | undefined
+  /** The access tracking `touch` held before a CLIENT NO-TOUCH command replaced it with {@link NO_TOUCH}. */
+  mutedTouch: ((e: Entry) => void) | undefined
   private expireTimer: ReturnType<typeof setInterval> | undefined
 
   constructor(

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { ReplyError, Store } from '../../src/index.js'
+import { ManualClock, ReplyError, Store } from '../../src/index.js'
 import { MapReply, NULL_ARRAY, Status, Verbatim } from '../../src/core/reply.js'
 import { REPLY_ON } from '../../src/session.js'
 
@@ -139,6 +139,64 @@ describe('CLIENT', () => {
     a.close()
     await expect(p).rejects.toThrow(/closed/)
     expect(store.call('INFO', 'clients')).toContain('blocked_clients:0')
+  })
+})
+
+describe('CLIENT NO-TOUCH', () => {
+  it('reads leave idle time alone (in MULTI and for other sessions too); TOUCH still touches', () => {
+    const clock = new ManualClock(1_700_000_000_000)
+    store = new Store({ clock, activeExpiry: false })
+    store.set('foo', 'bar')
+    store.set('k2', 'v')
+    clock.advance(5000)
+    const c = store.session()
+    expect(c.execute(['CLIENT', 'NO-TOUCH', 'ON'])).toEqual(new Status('OK'))
+    expect(c.execute(['GET', 'foo'])).toBe('bar')
+    expect(c.execute(['OBJECT', 'IDLETIME', 'foo'])).toBe(5)
+    c.execute(['MULTI'])
+    c.execute(['GET', 'foo'])
+    c.execute(['TOUCH', 'k2'])
+    c.execute(['EXEC'])
+    expect(c.execute(['OBJECT', 'IDLETIME', 'foo'])).toBe(5)
+    expect(c.execute(['OBJECT', 'IDLETIME', 'k2'])).toBe(0)
+    // Another session still touches, and a new key starts fresh.
+    store.get('foo')
+    expect(c.execute(['OBJECT', 'IDLETIME', 'foo'])).toBe(0)
+    c.execute(['SET', 'new', 'v'])
+    expect(store.call('OBJECT', 'IDLETIME', 'new')).toBe(0)
+    clock.advance(3000)
+    c.execute(['CLIENT', 'NO-TOUCH', 'OFF'])
+    c.execute(['GET', 'new'])
+    expect(store.call('OBJECT', 'IDLETIME', 'new')).toBe(0)
+  })
+
+  it('keeps LFU counters and LRU order under eviction', () => {
+    const clock = new ManualClock(1_700_000_000_000)
+    store = new Store({ clock, activeExpiry: false, maxmemoryPolicy: 'allkeys-lfu' })
+    store.set('k', 'v')
+    const c = store.session()
+    c.execute(['CLIENT', 'NO-TOUCH', 'ON'])
+    const before = store.call('OBJECT', 'FREQ', 'k')
+    for (let i = 0; i < 50; i++) c.execute(['GET', 'k'])
+    expect(store.call('OBJECT', 'FREQ', 'k')).toBe(before)
+    for (let i = 0; i < 50; i++) c.execute(['TOUCH', 'k'])
+    expect(store.call('OBJECT', 'FREQ', 'k')).toBeGreaterThan(before as number)
+    // Switching the policy inside a NO-TOUCH command installs the new access hook for good.
+    c.execute(['CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru'])
+    clock.advance(4000)
+    store.get('k')
+    expect(store.call('OBJECT', 'IDLETIME', 'k')).toBe(0)
+
+    const lru = new Store({ clock, activeExpiry: false, maxkeys: 3, maxmemoryPolicy: 'allkeys-lru', config: { 'maxmemory-samples': 64 } })
+    lru.set('a', '1')
+    lru.set('b', '1')
+    lru.set('c', '1')
+    const n = lru.session()
+    n.execute(['CLIENT', 'NO-TOUCH', 'ON'])
+    n.execute(['GET', 'a'])
+    lru.set('d', '1')
+    expect(lru.exists('a')).toBe(0)
+    lru.close()
   })
 })
 
