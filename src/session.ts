@@ -174,7 +174,7 @@ export class Session implements Subscriber {
    * Runs one command given as raw arguments. Errors come back as `ReplyError`
    * values, never thrown; blocking commands may return a Promise.
    */
-  execute(argv: Arg[]): Reply | Promise<Reply> {
+  execute(argv: Arg[], /** @internal `argv.slice(1)`, when the caller has it */ args?: Arg[]): Reply | Promise<Reply> {
     // Fast path: a lower-case name of a command without subcommands, with a fitting arity.
     const name = argv[0]
     if (typeof name === 'string') {
@@ -182,7 +182,7 @@ export class Session implements Subscriber {
       if (cmd !== undefined && cmd.subcommands === undefined) {
         const a = cmd.arity
         const n = argv.length
-        if (a > 0 ? n === a : n >= -a) return this.store.dispatch(this, cmd, argv, 1)
+        if (a > 0 ? n === a : n >= -a) return this.store.dispatch(this, cmd, argv, 1, args)
       }
     }
     const r = resolveCommand(argv)
@@ -207,9 +207,9 @@ export class Session implements Subscriber {
   }
 
   /** Runs a resolved command: parse then run, errors returned as values. */
-  invoke(cmd: Command, argv: Arg[], argStart: number): Reply | Promise<Reply> {
+  invoke(cmd: Command, argv: Arg[], argStart: number, args?: Arg[]): Reply | Promise<Reply> {
     if (this.noTouch) return this.invokeNoTouch(cmd, argv, argStart)
-    return this.invokeNow(cmd, argv, argStart)
+    return this.invokeNow(cmd, argv, argStart, args)
   }
 
   /**
@@ -233,9 +233,9 @@ export class Session implements Subscriber {
     }
   }
 
-  private invokeNow(cmd: Command, argv: Arg[], argStart: number): Reply | Promise<Reply> {
+  private invokeNow(cmd: Command, argv: Arg[], argStart: number, args?: Arg[]): Reply | Promise<Reply> {
     try {
-      const a = cmd.parse(argStart === argv.length ? EMPTY : argv.slice(argStart), this)
+      const a = cmd.parse(args ?? (argStart === argv.length ? EMPTY : argv.slice(argStart)), this)
       return cmd.run(this, a)
     } catch (e) {
       if (e instanceof ReplyError) return e

@@ -97,7 +97,7 @@ export class StoreCore {
    * does: the session's state (AUTH, RESP2 subscribed mode, MULTI) and a
    * client pause are looked at only when the session's gate says so.
    */
-  dispatch(s: Session, cmd: Command, argv: Arg[], argStart: number): Reply | Promise<Reply> {
+  dispatch(s: Session, cmd: Command, argv: Arg[], argStart: number, args?: Arg[]): Reply | Promise<Reply> {
     if (s.gate !== 0 || this.pausedUntil !== 0) return this.gated(s, cmd, argv, argStart)
     if (cmd.flags & CF.DENYOOM) {
       try {
@@ -107,14 +107,17 @@ export class StoreCore {
         throw e
       }
     }
-    const r = this.runCommand(s, cmd, argv, argStart)
+    const r = this.runCommand(s, cmd, argv, argStart, args)
     // Clients blocked on keys this command filled are served right after it.
     serveReady(this, s)
     return r
   }
 
-  /** @internal Runs a command now (statistics, then parse + run). EXEC runs its queue through here. */
-  runCommand(s: Session, cmd: Command, argv: Arg[], argStart: number): Reply | Promise<Reply> {
+  /**
+   * @internal Runs a command now (statistics, then parse + run). EXEC runs its queue through here.
+   * `args`, when given, is `argv.slice(argStart)` already made.
+   */
+  runCommand(s: Session, cmd: Command, argv: Arg[], argStart: number, args?: Arg[]): Reply | Promise<Reply> {
     const ks = this.ks
     ks.stats.commandsProcessed++
     s.lastInteraction = ks.lruClock
@@ -130,7 +133,7 @@ export class StoreCore {
     const mon = this.monitors
     if (mon !== undefined) mon.before(s, cmd, argv)
     const t = ks.tracking
-    let reply = t === undefined ? s.invoke(cmd, argv, argStart) : this.trackedInvoke(t, s, cmd, argv, argStart)
+    let reply = t === undefined ? s.invoke(cmd, argv, argStart, args) : this.trackedInvoke(t, s, cmd, argv, argStart)
     if (mon !== undefined) mon.after(s, cmd, argv)
     const usec = timed ? (performance.now() - t0) * 1000 : 0
     // A RESP2 subscriber's PING answers as a message-like array (Redis's pingCommand).
@@ -385,15 +388,17 @@ export class StoreCore {
     return this.callIn(this.s, command, args, true) as CallBufferReply
   }
 
-  /** @internal */
+  /** @internal `args` (the caller's own rest array) is converted in place and handed to the command's parser. */
   callIn(s: Session, command: string, args: CallArg[], buffers: boolean): unknown {
     const argv: Arg[] = new Array(args.length + 1)
     argv[0] = command
     for (let i = 0; i < args.length; i++) {
-      const a = args[i]!
-      argv[i + 1] = typeof a === 'string' || Buffer.isBuffer(a) ? a : typeof a === 'number' ? numberArg(a) : String(a)
+      let a = args[i]!
+      if (typeof a !== 'string' && !Buffer.isBuffer(a)) args[i] = a = typeof a === 'number' ? numberArg(a) : String(a)
+      argv[i + 1] = a
     }
-    const reply = s.execute(argv)
+    // `args` (our own rest array, now all strings and Buffers) doubles as the parsed arguments: no slice.
+    const reply = s.execute(argv, args as Arg[])
     if (reply instanceof Promise) return reply.then((r) => fromReply(r, buffers, s.resp))
     return fromReply(reply, buffers, s.resp)
   }
