@@ -36,7 +36,10 @@ export class Entry {
   expire: number
   idx: number
   flags: number
-  /** Last access (LRU clock) or LFU counter, kept by the eviction layer. */
+  /**
+   * Last access (LRU clock, seconds); while memory accounting tracks keys, the entry's slot in its
+   * tables instead, where the eviction layer keeps access data (src/keyspace/memory.ts).
+   */
   lru: number
   constructor(type: number, value: unknown) {
     this.type = type
