@@ -11,6 +11,7 @@ import { serveReady } from './keyspace/blocking.js'
 import { PubSub } from './keyspace/pubsub.js'
 import { TF, type Tracking } from './keyspace/tracking.js'
 import { monitorRefuses, type Monitors } from './keyspace/monitor.js'
+import { evalDeclaresNoWrites } from './scripting/shebang.js'
 import { G, Replies, Session, type QueuedCommand } from './session.js'
 import { commandKeysAndFlags, recordSlow } from './commands/admin.js'
 import { COMMAND_GROUPS } from './commands/all.js'
@@ -211,7 +212,7 @@ export class StoreCore {
     }
     if (g & G.MONITOR && monitorRefuses(s, cmd, argv)) return this.reject(s, cmd, replyError("Replica can't interact with the keyspace"))
     if (inMulti && cmd.flags & CF.NO_MULTI) return this.reject(s, cmd, replyError('Command not allowed inside a transaction'))
-    if (this.pausedUntil !== 0 && this.isPaused(s, cmd)) {
+    if (this.pausedUntil !== 0 && this.isPaused(s, cmd, argv)) {
       return this.pauseEnded().then(() => this.dispatch(s, cmd, argv, argStart))
     }
     if (inMulti && !TX_CONTROL.has(name)) {
@@ -356,10 +357,12 @@ export class StoreCore {
     for (const w of waiters) w()
   }
 
-  private isPaused(s: Session, cmd: Command): boolean {
+  private isPaused(s: Session, cmd: Command, argv: Arg[]): boolean {
     if (!s.connected) return false
     if (this.pauseAll) return true
-    if (cmd.flags & (CF.WRITE | CF.MAY_REPLICATE)) return true
+    if (cmd.flags & CF.WRITE) return true
+    // An EVAL whose script declares `no-writes` neither writes nor may replicate (Redis's scriptFlagsToCmdFlags).
+    if (cmd.flags & CF.MAY_REPLICATE) return !(cmd.name === 'eval' && evalDeclaresNoWrites(argv))
     return cmd.name === 'exec' && (s.multiFlags & (CF.WRITE | CF.MAY_REPLICATE)) !== 0
   }
 

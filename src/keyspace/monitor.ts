@@ -25,7 +25,7 @@ import { systemClock } from '../core/clock.js'
 import { Status } from '../core/reply.js'
 import { CF, TABLE, type Arg, type Command } from '../commands/table.js'
 import { redactionMask } from '../commands/admin.js'
-import { FLAG_EVAL_COMPAT, FLAG_NO_WRITES, parseShebang } from '../scripting/shebang.js'
+import { evalDeclaresNoWrites } from '../scripting/shebang.js'
 import { G, type Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
 
@@ -232,12 +232,7 @@ export function monitorRefuses(s: Session, cmd: Command, argv: Arg[]): boolean {
   if (cmd.name === 'exec') return (s.multiFlags & (CF.READONLY | CF.WRITE)) !== 0
   if (!(f & CF.MAY_REPLICATE)) return false
   // A script that declares its flags replaces EVAL's may-replicate: `no-writes` touches nothing.
-  if (cmd.name === 'eval' && argv.length > 1) {
-    const a = argv[1]!
-    const sh = parseShebang(typeof a === 'string' ? Buffer.from(a, 'utf8') : a)
-    if (typeof sh !== 'string' && !(sh.flags & FLAG_EVAL_COMPAT) && sh.flags & FLAG_NO_WRITES) return false
-  }
-  return true
+  return !(cmd.name === 'eval' && evalDeclaresNoWrites(argv))
 }
 
 function redact(cmd: Command, argv: Arg[]): Arg[] {

@@ -22,6 +22,19 @@ export function flagBit(name: string): number {
   return i < 0 ? 0 : 1 << i
 }
 
+/**
+ * True when an EVAL body (`argv[1]`) declares its flags with `no-writes`: such a command neither
+ * writes nor may replicate (Redis's scriptFlagsToCmdFlags), so CLIENT PAUSE WRITE and MONITOR mode let it run.
+ */
+export function evalDeclaresNoWrites(argv: readonly (string | Uint8Array)[]): boolean {
+  const a = argv[1]
+  if (a === undefined) return false
+  // Only a body that starts with `#!` has a shebang: skip the encoding otherwise.
+  if (typeof a === 'string' ? !a.startsWith('#!') : a[0] !== 0x23 || a[1] !== 0x21) return false
+  const sh = parseShebang(typeof a === 'string' ? Buffer.from(a, 'utf8') : a)
+  return typeof sh !== 'string' && !(sh.flags & FLAG_EVAL_COMPAT) && (sh.flags & FLAG_NO_WRITES) !== 0
+}
+
 const HEX = '0123456789abcdefABCDEF'
 const isSpace = (c: string): boolean => c === ' ' || c === '\n' || c === '\r' || c === '\t' || c === '\v' || c === '\f'
 

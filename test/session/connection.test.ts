@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ManualClock, ReplyError, Store } from '../../src/index.js'
 import { MapReply, NULL_ARRAY, Status, Verbatim } from '../../src/core/reply.js'
 import { REPLY_ON } from '../../src/session.js'
+import { lua } from '../../src/scripting/index.js'
 
 let store: Store
 afterEach(() => store?.close())
@@ -108,6 +109,22 @@ describe('CLIENT', () => {
     expect(read).toBeInstanceOf(Promise)
     admin.execute(['CLIENT', 'UNPAUSE'])
     expect(await read).toBe('v')
+  })
+
+  it('PAUSE WRITE holds EVAL unless its script declares no-writes', async () => {
+    store = new Store({ scripting: lua() })
+    const admin = store.session()
+    admin.execute(['CLIENT', 'PAUSE', '10000', 'WRITE'])
+    const c = store.connect()
+    expect(c.execute(['EVAL', '#!lua flags=no-writes\nreturn 1', '0'])).toBe(1)
+    expect(c.execute(['EVAL_RO', 'return 2', '0'])).toBe(2)
+    const declared = store.connect().execute(['EVAL', '#!lua\nreturn 3', '0'])
+    const plain = store.connect().execute(['EVAL', 'return 4', '0'])
+    expect(declared).toBeInstanceOf(Promise)
+    expect(plain).toBeInstanceOf(Promise)
+    admin.execute(['CLIENT', 'UNPAUSE'])
+    expect(await declared).toBe(3)
+    expect(await plain).toBe(4)
   })
 
   it('PAUSE ends by itself after its timeout', async () => {
