@@ -11,11 +11,10 @@ import { serveReady } from './keyspace/blocking.js'
 import { PubSub } from './keyspace/pubsub.js'
 import { TF, type Tracking } from './keyspace/tracking.js'
 import { monitorRefuses, type Monitors } from './keyspace/monitor.js'
-import { evalDeclaresNoWrites } from './scripting/shebang.js'
 import { G, Replies, Session, type QueuedCommand } from './session.js'
 import { commandKeysAndFlags, recordSlow } from './commands/admin.js'
 import { COMMAND_GROUPS } from './commands/all.js'
-import type { ScriptingHook } from './commands/scripting.js'
+import { declaresNoWrites, type ScriptingHook } from './commands/scripting.js'
 import { attachPersistence, type PersistenceAdapter } from './persistence/adapter.js'
 
 /** Options for a new Store. */
@@ -361,8 +360,8 @@ export class StoreCore {
     if (!s.connected) return false
     if (this.pauseAll) return true
     if (cmd.flags & CF.WRITE) return true
-    // An EVAL whose script declares `no-writes` neither writes nor may replicate (Redis's scriptFlagsToCmdFlags).
-    if (cmd.flags & CF.MAY_REPLICATE) return !(cmd.name === 'eval' && evalDeclaresNoWrites(argv))
+    // A script that declares `no-writes` neither writes nor may replicate (Redis's scriptFlagsToCmdFlags).
+    if (cmd.flags & CF.MAY_REPLICATE) return !declaresNoWrites(this, cmd, argv)
     return cmd.name === 'exec' && (s.multiFlags & (CF.WRITE | CF.MAY_REPLICATE)) !== 0
   }
 

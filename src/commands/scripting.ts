@@ -12,7 +12,8 @@ import { registerConfig } from '../keyspace/config.js'
 import type { Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
 import { int64, kw, str } from './args.js'
-import { defineCommand, helpReply, type Arg } from './table.js'
+import { evalDeclaresNoWrites, FLAG_NO_WRITES } from '../scripting/shebang.js'
+import { defineCommand, helpReply, type Arg, type Command } from './table.js'
 
 /** What EVAL/EVALSHA/FCALL hand to the engine. */
 export interface ScriptCall {
@@ -58,6 +59,11 @@ export interface ScriptingEngine {
   functionStats(ctx: Session): Reply
   /** True while a script or function runs (re-entrant commands get BUSY). */
   readonly busy: boolean
+  /**
+   * The flags a cached script (`kind` 'sha') or a function declares; undefined when it is unknown or
+   * declares none (a script without a shebang).
+   */
+  declaredFlags(kind: 'sha' | 'function', name: string): number | undefined
 }
 
 /** What `StoreOptions.scripting` takes: installs an engine into a store. */
@@ -75,6 +81,21 @@ export function attachScripting(store: StoreCore, engine: ScriptingEngine): void
 /** The engine of a store, if one is installed. */
 export function scriptingOf(store: StoreCore): ScriptingEngine | undefined {
   return ENGINES.get(store)
+}
+
+/**
+ * True when the script an EVAL, EVALSHA or FCALL would run declares `no-writes`: the command then
+ * neither writes nor may replicate (Redis's scriptFlagsToCmdFlags), which CLIENT PAUSE WRITE and
+ * MONITOR mode look at.
+ */
+export function declaresNoWrites(store: StoreCore, cmd: Command, argv: readonly Arg[]): boolean {
+  if (cmd.name === 'eval') return evalDeclaresNoWrites(argv)
+  if (cmd.name !== 'evalsha' && cmd.name !== 'fcall') return false
+  const e = ENGINES.get(store)
+  const a = argv[1]
+  if (e === undefined || a === undefined) return false
+  const f = e.declaredFlags(cmd.name === 'fcall' ? 'function' : 'sha', typeof a === 'string' ? a : a.toString('utf8'))
+  return f !== undefined && (f & FLAG_NO_WRITES) !== 0
 }
 
 /** The error every scripting command answers when no engine is installed. */

@@ -25,7 +25,7 @@ import { systemClock } from '../core/clock.js'
 import { Status } from '../core/reply.js'
 import { CF, TABLE, type Arg, type Command } from '../commands/table.js'
 import { redactionMask } from '../commands/admin.js'
-import { evalDeclaresNoWrites } from '../scripting/shebang.js'
+import { declaresNoWrites } from '../commands/scripting.js'
 import { G, type Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
 
@@ -232,7 +232,7 @@ export function monitorRefuses(s: Session, cmd: Command, argv: Arg[]): boolean {
   if (cmd.name === 'exec') return (s.multiFlags & (CF.READONLY | CF.WRITE)) !== 0
   if (!(f & CF.MAY_REPLICATE)) return false
   // A script that declares its flags replaces EVAL's may-replicate: `no-writes` touches nothing.
-  return !(cmd.name === 'eval' && evalDeclaresNoWrites(argv))
+  return !declaresNoWrites(s.store, cmd, argv)
 }
 
 function redact(cmd: Command, argv: Arg[]): Arg[] {

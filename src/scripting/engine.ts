@@ -619,6 +619,12 @@ export class LuaEngine implements ScriptingEngine {
     return shas.map((h) => this.scripts.has(h.toLowerCase()))
   }
 
+  declaredFlags(kind: 'sha' | 'function', name: string): number | undefined {
+    if (kind === 'function') return this.fset.functions.get(name.toLowerCase())?.flags
+    const sc = this.scripts.get(name.toLowerCase())
+    return sc === undefined || sc.flags & FLAG_EVAL_COMPAT ? undefined : sc.flags
+  }
+
   scriptFlush(): void {
     if (this.run !== null) throw busyError(this.run.evalMode)
     this.scripts.clear()

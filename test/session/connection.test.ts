@@ -111,20 +111,32 @@ describe('CLIENT', () => {
     expect(await read).toBe('v')
   })
 
-  it('PAUSE WRITE holds EVAL unless its script declares no-writes', async () => {
+  it('PAUSE WRITE holds EVAL, EVALSHA and FCALL unless the script or function declares no-writes', async () => {
     store = new Store({ scripting: lua() })
     const admin = store.session()
+    const ro = store.call('SCRIPT', 'LOAD', '#!lua flags=no-writes\nreturn 5') as string
+    const rw = store.call('SCRIPT', 'LOAD', 'return 6') as string
+    store.call(
+      'FUNCTION',
+      'LOAD',
+      "#!lua name=lib\nredis.register_function{function_name='ro', callback=function() return 7 end, flags={'no-writes'}}\n" +
+        "redis.register_function('rw', function() return 8 end)",
+    )
     admin.execute(['CLIENT', 'PAUSE', '10000', 'WRITE'])
     const c = store.connect()
     expect(c.execute(['EVAL', '#!lua flags=no-writes\nreturn 1', '0'])).toBe(1)
     expect(c.execute(['EVAL_RO', 'return 2', '0'])).toBe(2)
-    const declared = store.connect().execute(['EVAL', '#!lua\nreturn 3', '0'])
-    const plain = store.connect().execute(['EVAL', 'return 4', '0'])
-    expect(declared).toBeInstanceOf(Promise)
-    expect(plain).toBeInstanceOf(Promise)
+    expect(c.execute(['EVALSHA', ro, '0'])).toBe(5)
+    expect(c.execute(['FCALL', 'ro', '0'])).toBe(7)
+    const held = [
+      store.connect().execute(['EVAL', '#!lua\nreturn 3', '0']),
+      store.connect().execute(['EVAL', 'return 4', '0']),
+      store.connect().execute(['EVALSHA', rw, '0']),
+      store.connect().execute(['FCALL', 'rw', '0']),
+    ]
+    for (const h of held) expect(h).toBeInstanceOf(Promise)
     admin.execute(['CLIENT', 'UNPAUSE'])
-    expect(await declared).toBe(3)
-    expect(await plain).toBe(4)
+    expect(await Promise.all(held)).toEqual([3, 4, 6, 8])
   })
 
   it('PAUSE ends by itself after its timeout', async () => {

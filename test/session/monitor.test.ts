@@ -139,8 +139,12 @@ describe('MONITOR on sessions', () => {
     for (const argv of [['GET', 'k'], ['SET', 'k', 'v'], ['DBSIZE'], ['PUBLISH', 'c', 'm'], ['EVAL', 'return 1', '0'], ['EVAL_RO', 'return 1', '0']]) {
       expect((m.execute(argv) as Error).message).toBe(refused)
     }
-    // A script declaring no-writes touches nothing: allowed.
+    // A script declaring no-writes touches nothing: allowed (a cached one through EVALSHA too).
     expect(m.execute(['EVAL', '#!lua flags=no-writes\nreturn 1', '0'])).toBe(1)
+    const sha = store.scriptLoad('#!lua flags=no-writes\nreturn 2')
+    expect(m.execute(['EVALSHA', sha, '0'])).toBe(2)
+    const rw = store.scriptLoad('return 3')
+    expect((m.execute(['EVALSHA', rw, '0']) as Error).message).toBe(refused)
     // MONITOR again: ignored, without a reply.
     const again = m.execute(['MONITOR'])
     expect(again).toBeInstanceOf(Replies)
@@ -152,6 +156,7 @@ describe('MONITOR on sessions', () => {
     expect(lines).toEqual([
       `[0 inproc:${m.id}] "PING"`,
       `[0 inproc:${m.id}] "EVAL" "#!lua flags=no-writes\\nreturn 1" "0"`,
+      `[0 inproc:${m.id}] "EVALSHA" "${sha}" "0"`,
       `[0 inproc:${m.id}] "MULTI"`,
       `[0 inproc:${m.id}] "EXEC"`,
     ])
@@ -159,7 +164,7 @@ describe('MONITOR on sessions', () => {
     expect(m.execute(['RESET'])).toEqual(new Status('RESET'))
     expect(store.monitors).toBeUndefined()
     expect(m.execute(['SET', 'k', 'v'])).toEqual(new Status('OK'))
-    expect(lines.length).toBe(4)
+    expect(lines.length).toBe(5)
   })
 
   it('is refused inside EXEC and on the store’s own session; a closed session stops monitoring', () => {
