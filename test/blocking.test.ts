@@ -1,20 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ManualClock, Store } from '../src/index.js'
+import { ManualClock } from '../src/index.js'
 import { ReplyError } from '../src/core/errors.js'
 import { NULL_ARRAY, type Reply } from '../src/core/reply.js'
 import { parseTimeout } from '../src/commands/blocking.js'
 import { blockingOf, STORE_CLOSED } from '../src/keyspace/blocking.js'
 import type { Effect } from '../src/keyspace/keyspace.js'
 import { encodeReply } from '../src/protocol/resp.js'
+import { useStores } from './helpers/store.js'
 
-const stores: Store[] = []
-function newStore(options: ConstructorParameters<typeof Store>[0] = {}): Store {
-  const s = new Store({ activeExpiry: false, ...options })
-  stores.push(s)
-  return s
-}
+const newStore = useStores()
 afterEach(() => {
-  for (const s of stores.splice(0)) s.close()
   vi.useRealTimers()
 })
 
@@ -371,32 +366,26 @@ describe('SWAPDB and INFO', () => {
 
 describe('typed writes serve blocked clients before returning', () => {
   it('zadd hands the member to a BZPOPMIN waiter at once', async () => {
-    const { Store } = await import('../src/index.js')
-    const store = new Store({ activeExpiry: false })
+    const store = newStore()
     const waiting = store.bzpopmin(['z'], 0)
     store.zadd('z', [[1, 'a']])
     expect(store.zcard('z')).toBe(0)
     expect(await waiting).toEqual(['z', 'a', 1])
-    store.close()
   })
 
   it('rename of a list onto a waited key serves the waiter', async () => {
-    const { Store } = await import('../src/index.js')
-    const store = new Store({ activeExpiry: false })
+    const store = newStore()
     store.rpush('src', 'x')
     const waiting = store.blpop(['dst'], 0)
     store.rename('src', 'dst')
     expect(store.exists('dst')).toBe(0)
     expect(await waiting).toEqual(['dst', 'x'])
-    store.close()
   })
 
   it('sortStore without options stores the sorted list', async () => {
-    const { Store } = await import('../src/index.js')
-    const store = new Store({ activeExpiry: false })
+    const store = newStore()
     store.rpush('l', '3', '1', '2')
     expect(store.sortStore('l', 'out')).toBe(3)
     expect(store.lrange('out', 0, -1)).toEqual(['1', '2', '3'])
-    store.close()
   })
 })

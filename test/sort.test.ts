@@ -1,27 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { Store } from '../src/index.js'
-import { ReplyError } from '../src/core/errors.js'
+import { describe, expect, it } from 'vitest'
+import type { Store } from '../src/index.js'
 import type { Effect } from '../src/keyspace/keyspace.js'
+import { err, useStores } from './helpers/store.js'
 
-const stores: Store[] = []
-function newStore(): Store {
-  const s = new Store({ activeExpiry: false })
-  stores.push(s)
-  return s
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close()
-})
-
-function err(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof ReplyError) return e.message
-    throw e
-  }
-  throw new Error('expected a ReplyError')
-}
+const newStore = useStores()
 
 function addSet(s: Store, key: string, members: string[]): void {
   s.call('SADD', key, ...members)

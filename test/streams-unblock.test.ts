@@ -5,20 +5,13 @@
  * WRONGTYPE (or is served by a stream that took the old one's place); XREAD
  * and the list/sorted-set commands keep waiting for data.
  */
-import { afterEach, describe, expect, it } from 'vitest'
-import { ManualClock, ReplyError, Store } from '../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { ManualClock, ReplyError, type Store } from '../src/index.js'
 import { NULL_ARRAY, type Reply } from '../src/core/reply.js'
 import type { Session } from '../src/session.js'
+import { useStores } from './helpers/store.js'
 
-const stores: Store[] = []
-function newStore(options: ConstructorParameters<typeof Store>[0] = {}): Store {
-  const s = new Store({ activeExpiry: false, ...options })
-  stores.push(s)
-  return s
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close()
-})
+const newStore = useStores()
 
 const NOGROUP = (k: string): string => `NOGROUP No such key '${k}' or consumer group 'g' in XREADGROUP with GROUP option`
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value'
@@ -266,8 +259,7 @@ describe('XREADGROUP BLOCK when its stream changes', () => {
     expect(store.call('EXISTS', 's')).toBe(0)
     expect(await outcome(p)).toBe(NOGROUP('s'))
 
-    const live = new Store({ activeExpiry: true })
-    stores.push(live)
+    const live = newStore({ activeExpiry: true })
     const q = groupReader(live)
     live.call('PEXPIRE', 's', 1)
     for (let i = 0; i < 100 && (await outcome(q)) === BLOCKED; i++) await new Promise((r) => setTimeout(r, 20))

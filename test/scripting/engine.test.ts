@@ -1,32 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { Store, ManualClock, ReplyError, type Effect } from '../../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { ManualClock, type Effect } from '../../src/index.js'
 import { lua } from '../../src/scripting/index.js'
 import { NOT_ENABLED } from '../../src/commands/scripting.js'
+import { err, useStores } from '../helpers/store.js'
 
-const stores: Store[] = []
-function newStore(opts: ConstructorParameters<typeof Store>[0] = {}): Store {
-  const s = new Store({ scripting: lua(), ...opts })
-  stores.push(s)
-  return s
-}
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close()
-})
-
-function err(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof ReplyError) return e.message
-    throw e
-  }
-  throw new Error('expected a ReplyError')
-}
+const newStore = useStores({ scripting: lua(), activeExpiry: true })
 
 describe('without the hook', () => {
   it('answers every scripting command with how to enable it', () => {
-    const s = new Store()
-    stores.push(s)
+    const s = newStore({ scripting: undefined })
     for (const argv of [
       ['EVAL', 'return 1', '0'],
       ['EVALSHA', 'a'.repeat(40), '0'],
