@@ -17,7 +17,7 @@ import { NULL_ARRAY, OK, type Reply } from '../core/reply.js'
 import { registerConfig } from '../keyspace/config.js'
 import { T, type Entry } from '../keyspace/database.js'
 import { N } from '../keyspace/notifications.js'
-import { Deque } from '../types/list.js'
+import { Deque, trimSpan } from '../types/list.js'
 import type { Session } from '../session.js'
 import { int, key, kw, numArg, str, val } from './args.js'
 import { TYPE_HOOKS } from './keys.js'
@@ -904,22 +904,7 @@ export const LTRIM = defineCommand('ltrim', {
     const k = a.key
     const l = listForWrite(ctx, k)
     if (l === undefined) return OK
-    const n = l.length
-    let start = a.start
-    let end = a.stop
-    if (start < 0) start += n
-    if (end < 0) end += n
-    if (start < 0) start = 0
-    let ltrim: number
-    let rtrim: number
-    if (start > end || start >= n) {
-      ltrim = n
-      rtrim = 0
-    } else {
-      if (end >= n) end = n - 1
-      ltrim = start
-      rtrim = n - end - 1
-    }
+    const [ltrim, rtrim] = trimSpan(l.length, a.start, a.stop)
     l.drop(ltrim, true)
     l.drop(rtrim, false)
     ctx.signal(k, N.LIST, 'ltrim')

@@ -18,6 +18,19 @@ function capacityFor(n: number): number {
 }
 
 /**
+ * LTRIM's index rules for `n` elements: how many to drop from the front and from the back to keep
+ * `start..stop` (negative indexes count from the end; an empty range drops everything).
+ */
+export function trimSpan(n: number, start: number, stop: number): [front: number, back: number] {
+  if (start < 0) start += n
+  if (stop < 0) stop += n
+  if (start < 0) start = 0
+  if (start > stop || start >= n) return [n, 0]
+  if (stop >= n) stop = n - 1
+  return [start, n - 1 - stop]
+}
+
+/**
  * A double-ended queue of values of type `T`, with Redis's list operations.
  *
  * - `pushFront`, `pushBack`, `popFront`, `popBack`: O(1) amortized.
@@ -210,19 +223,7 @@ export class Deque<T> {
    */
   trim(start: number, stop: number): number {
     const n = this.len
-    if (start < 0) start += n
-    if (stop < 0) stop += n
-    if (start < 0) start = 0
-    let dropFront: number
-    let dropBack: number
-    if (start > stop || start >= n) {
-      dropFront = n
-      dropBack = 0
-    } else {
-      if (stop >= n) stop = n - 1
-      dropFront = start
-      dropBack = n - 1 - stop
-    }
+    const [dropFront, dropBack] = trimSpan(n, start, stop)
     if (dropFront + dropBack === 0) return 0
     const buf = this.buf
     const mask = this.mask
