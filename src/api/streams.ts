@@ -137,8 +137,8 @@ export interface AutoClaimResult<T> {
   deleted: string[]
 }
 
-/** XINFO STREAM. */
-export interface StreamInfo {
+/** The fields XINFO STREAM and XINFO STREAM FULL share. */
+export interface StreamInfoBase {
   length: number
   radixTreeKeys: number
   radixTreeNodes: number
@@ -146,6 +146,10 @@ export interface StreamInfo {
   maxDeletedEntryId: string
   entriesAdded: number | bigint
   recordedFirstEntryId: string
+}
+
+/** XINFO STREAM. */
+export interface StreamInfo extends StreamInfoBase {
   groups: number
   firstEntry: StreamEntry | null
   lastEntry: StreamEntry | null
@@ -174,14 +178,7 @@ export interface ConsumerInfo {
 }
 
 /** XINFO STREAM FULL. */
-export interface StreamInfoFull {
-  length: number
-  radixTreeKeys: number
-  radixTreeNodes: number
-  lastGeneratedId: string
-  maxDeletedEntryId: string
-  entriesAdded: number | bigint
-  recordedFirstEntryId: string
+export interface StreamInfoFull extends StreamInfoBase {
   entries: StreamEntry[]
   groups: Array<{
     name: string
@@ -223,6 +220,19 @@ function pendingEntryOf(r: Reply): PendingEntry {
 }
 
 /** A MapReply (or its flat RESP2 form) as a JS Map from field name to reply. */
+/** The fields XINFO STREAM and XINFO STREAM FULL share, from either reply. */
+function streamInfoBase(m: Map<string, Reply>): StreamInfoBase {
+  return {
+    length: num(m.get('length')),
+    radixTreeKeys: num(m.get('radix-tree-keys')),
+    radixTreeNodes: num(m.get('radix-tree-nodes')),
+    lastGeneratedId: text(m.get('last-generated-id')!),
+    maxDeletedEntryId: text(m.get('max-deleted-entry-id')!),
+    entriesAdded: big(m.get('entries-added')),
+    recordedFirstEntryId: text(m.get('recorded-first-entry-id')!),
+  }
+}
+
 function mapOf(r: Reply): Map<string, Reply> {
   const items = r instanceof MapReply ? r.entries : (r as Reply[])
   const m = new Map<string, Reply>()
@@ -585,13 +595,7 @@ export class StreamsApi {
     const m = mapOf(XINFO_STREAM.run(this.s, { key: keyOf(key), opts: [] }) as Reply)
     const entry = (r: Reply | undefined): StreamEntry | null => (r === null || r === undefined ? null : entryOf(r))
     return {
-      length: num(m.get('length')),
-      radixTreeKeys: num(m.get('radix-tree-keys')),
-      radixTreeNodes: num(m.get('radix-tree-nodes')),
-      lastGeneratedId: text(m.get('last-generated-id')!),
-      maxDeletedEntryId: text(m.get('max-deleted-entry-id')!),
-      entriesAdded: big(m.get('entries-added')),
-      recordedFirstEntryId: text(m.get('recorded-first-entry-id')!),
+      ...streamInfoBase(m),
       groups: num(m.get('groups')),
       firstEntry: entry(m.get('first-entry')),
       lastEntry: entry(m.get('last-entry')),
@@ -603,13 +607,7 @@ export class StreamsApi {
     const opts = options?.count === undefined ? ['FULL'] : ['FULL', 'COUNT', String(intArg(options.count))]
     const m = mapOf(XINFO_STREAM.run(this.s, { key: keyOf(key), opts }) as Reply)
     return {
-      length: num(m.get('length')),
-      radixTreeKeys: num(m.get('radix-tree-keys')),
-      radixTreeNodes: num(m.get('radix-tree-nodes')),
-      lastGeneratedId: text(m.get('last-generated-id')!),
-      maxDeletedEntryId: text(m.get('max-deleted-entry-id')!),
-      entriesAdded: big(m.get('entries-added')),
-      recordedFirstEntryId: text(m.get('recorded-first-entry-id')!),
+      ...streamInfoBase(m),
       entries: (m.get('entries') as Reply[]).map(entryOf),
       groups: (m.get('groups') as Reply[]).map((gr) => {
         const g = mapOf(gr)
