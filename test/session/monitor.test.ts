@@ -319,6 +319,8 @@ describe('MONITOR through the ioredis drop-in', () => {
   it("ioredis's monitor() parses the lines", async () => {
     store = new Store()
     const r = new Redis({ store })
+    // The client's own connection handshake (CLIENT SETINFO, INFO) is done before monitoring starts.
+    await r.ping()
     const mon = await r.monitor()
     const got: unknown[] = []
     mon.on('monitor', (time: string, args: string[], source: string, db: string) => got.push([/^\d+\.\d{6}$/.test(time), args, source, db]))
