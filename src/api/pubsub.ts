@@ -1,6 +1,7 @@
 import { isBinaryKey, keyBytes, keyOf, type Bytes } from '../core/bytes.js'
 import { PUBLISH, PUBSUB_CHANNELS, PUBSUB_NUMPAT, PUBSUB_SHARDCHANNELS, SPUBLISH, messageArg } from '../commands/pubsub.js'
 import { patternMatcher, type Message, type Subscriber } from '../keyspace/pubsub.js'
+import { deliveryOf, type Delivery } from '../keyspace/delivery.js'
 import type { StoreCore } from '../store-core.js'
 
 /** A listener of `subscribe()`: the message and the channel, as text. */
@@ -13,49 +14,6 @@ export type PatternBufferListener = (message: Buffer, channel: Buffer, pattern: 
 
 const text = (s: string): string => (isBinaryKey(s) ? keyBytes(s).toString('utf8') : s)
 const bytes = (m: Message): Buffer => (typeof m === 'string' ? keyBytes(m) : m)
-
-/**
- * Calls listeners after the current command, never in the middle of one (a
- * keyspace event fires inside a write; a listener that writes must not run
- * there). One queue per Store keeps the order messages were published in.
- */
-class Delivery {
-  private queue: Array<() => void> = []
-  private scheduled = false
-
-  add(fn: () => void): void {
-    this.queue.push(fn)
-    if (!this.scheduled) {
-      this.scheduled = true
-      queueMicrotask(() => this.run())
-    }
-  }
-
-  private run(): void {
-    this.scheduled = false
-    const q = this.queue
-    this.queue = []
-    let failure: unknown
-    let failed = false
-    for (const fn of q) {
-      try {
-        fn()
-      } catch (e) {
-        if (!failed) failure = e
-        failed = true
-      }
-    }
-    // A throwing listener does not keep the others from their messages; its error still surfaces.
-    if (failed) throw failure
-  }
-}
-
-const deliveries = new WeakMap<StoreCore, Delivery>()
-function deliveryOf(store: StoreCore): Delivery {
-  let d = deliveries.get(store)
-  if (d === undefined) deliveries.set(store, (d = new Delivery()))
-  return d
-}
 
 /** A `store.subscribe()` listener as a subscriber of the registry (it counts in PUBLISH and NUMSUB). */
 class ListenerSubscriber implements Subscriber {

@@ -28,6 +28,7 @@ import { redactionMask } from '../commands/admin.js'
 import { declaresNoWrites } from '../commands/scripting.js'
 import { G, type Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
+import { deliveryOf } from './delivery.js'
 
 /** One command seen by a `store.monitor()` listener. */
 export class MonitorEvent {
@@ -65,8 +66,6 @@ export type MonitorListener = (event: MonitorEvent) => void
 
 interface ListenerRecord {
   readonly fn: MonitorListener
-  /** Events numbered from here on are for this listener (none from before it was added). */
-  readonly since: number
   active: boolean
 }
 
@@ -86,10 +85,6 @@ export class Monitors {
   readonly sessions = new Set<Session>()
   private readonly listeners: ListenerRecord[] = []
   private readonly early = earlyCommands()
-  private seq = 0
-  private queue: MonitorEvent[] = []
-  private queued: number[] = []
-  private scheduled = false
 
   constructor(private readonly store: StoreCore) {}
 
@@ -127,38 +122,11 @@ export class Monitors {
         const a = argv[i]!
         args[i] = typeof a === 'string' ? a : Buffer.from(a)
       }
-      this.queue.push(new MonitorEvent(time, db, source, s.id, args, line))
-      this.queued.push(this.seq++)
-      if (!this.scheduled) {
-        this.scheduled = true
-        queueMicrotask(() => this.deliver())
-      }
+      const ev = new MonitorEvent(time, db, source, s.id, args, line)
+      // The listeners there now (none added later), unless they stop before the delivery.
+      const d = deliveryOf(this.store)
+      for (const l of this.listeners) d.add(() => l.active && l.fn(ev))
     }
-  }
-
-  /** Calls the listeners with the events queued since the last delivery, in order. */
-  private deliver(): void {
-    this.scheduled = false
-    const events = this.queue
-    const seqs = this.queued
-    this.queue = []
-    this.queued = []
-    const list = this.listeners.slice()
-    let failed = false
-    let failure: unknown
-    for (let i = 0; i < events.length; i++) {
-      for (const l of list) {
-        if (!l.active || seqs[i]! < l.since) continue
-        try {
-          l.fn(events[i]!)
-        } catch (e) {
-          if (!failed) failure = e
-          failed = true
-        }
-      }
-    }
-    // A throwing listener does not keep the others from their events; its error still surfaces.
-    if (failed) throw failure
   }
 
   /** A session leaves MONITOR mode (RESET, disconnect). */
@@ -170,7 +138,7 @@ export class Monitors {
 
   /** @internal */
   addListener(fn: MonitorListener): ListenerRecord {
-    const r: ListenerRecord = { fn, since: this.seq, active: true }
+    const r: ListenerRecord = { fn, active: true }
     this.listeners.push(r)
     return r
   }
