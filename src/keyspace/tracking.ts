@@ -28,6 +28,7 @@
 import { isBinaryKey, keyBytes } from '../core/bytes.js'
 import { Push, type Reply } from '../core/reply.js'
 import { G, wire, type Session } from '../session.js'
+import { compareBytes } from '../types/sorted-set.js'
 import { registerConfig } from './config.js'
 import type { Keyspace } from './keyspace.js'
 
@@ -335,15 +336,4 @@ function startsWithBytes(s: string, p: string): boolean {
   const a = keyBytes(s)
   const b = keyBytes(p)
   return b.length <= a.length && a.subarray(0, b.length).equals(b)
-}
-
-/** Byte order of canonical strings (rax order): UTF-16 order is the same unless surrogates or binary keys are involved. */
-function compareBytes(a: string, b: string): number {
-  if (!needsBytes(a) && !needsBytes(b)) return a < b ? -1 : a > b ? 1 : 0
-  return Buffer.compare(keyBytes(a), keyBytes(b))
-}
-
-function needsBytes(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0xd800) return true
-  return false
 }
