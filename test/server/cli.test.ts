@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { main } from '../../src/cli/main.js'
+import { spawnCli } from '../helpers/cli.js'
 import { RespClient } from '../helpers/valkey.js'
-
-const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 
 describe('embedis CLI', () => {
   it('main() starts a server with the flags and a banner; close() stops it', async () => {
@@ -42,26 +39,13 @@ describe('embedis CLI', () => {
   })
 
   it('as a process: serves, then stops cleanly on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    const port = await new Promise<number>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no banner: ${out}`)), 15_000)
-      child.stdout.on('data', () => {
-        const m = /Ready to accept connections on [\d.]+:(\d+)/.exec(out)
-        if (m) {
-          clearTimeout(t)
-          resolve(Number(m[1]))
-        }
-      })
-    })
-    const c = await RespClient.open(port)
+    const cli = spawnCli()
+    const c = await RespClient.open(await cli.port)
     expect(await c.send(['SET', 'k', 'v'])).toEqual({ t: 'status', v: 'OK' })
     expect(await c.send(['GET', 'k'])).toEqual({ t: 'bulk', v: 'v' })
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-    child.kill('SIGTERM')
-    expect(await exited).toBe(0)
-    expect(out).toContain('Received SIGTERM, shutting down.')
+    cli.child.kill('SIGTERM')
+    expect(await cli.exited).toBe(0)
+    expect(cli.out()).toContain('Received SIGTERM, shutting down.')
     c.close()
   }, 30_000)
 })

@@ -1,14 +1,13 @@
-import { spawn } from 'node:child_process'
 import { existsSync, statSync } from 'node:fs'
 import { connect } from 'node:net'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { ReplyError, Store } from '../../src/index.js'
 import { main } from '../../src/cli/main.js'
 import { aofFile, rdbFile, REDIS_SAVE_RULES } from '../../src/persistence/index.js'
 import { lua } from '../../src/scripting/index.js'
 import { createServer, type RespServer } from '../../src/server/index.js'
+import { spawnCli } from '../helpers/cli.js'
 import { RespClient } from '../helpers/valkey.js'
 import { cleanup, tempDir } from '../persistence/helpers.js'
 
@@ -22,7 +21,6 @@ afterEach(async () => {
   cleanup()
 })
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url))
 const FAILED = 'ERR Errors trying to SHUTDOWN. Check logs.'
 
 function errorOf(fn: () => unknown): ReplyError {
@@ -205,25 +203,12 @@ describe('SHUTDOWN and the CLI', () => {
   })
 
   it('as a process: SHUTDOWN exits with code 0', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-    const port = await new Promise<number>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no banner: ${out}`)), 15_000)
-      child.stdout.on('data', () => {
-        const m = /Ready to accept connections on [\d.]+:(\d+)/.exec(out)
-        if (m) {
-          clearTimeout(t)
-          resolve(Number(m[1]))
-        }
-      })
-    })
-    const c = await RespClient.open(port)
+    const cli = spawnCli()
+    const c = await RespClient.open(await cli.port)
     expect(await c.send(['SET', 'k', 'v'])).toEqual({ t: 'status', v: 'OK' })
     c.write('*1\r\n$8\r\nSHUTDOWN\r\n')
     expect((await c.drain(5000)).closed).toBe(true)
-    expect(await exited).toBe(0)
-    expect(out).toMatch(/bye bye/)
+    expect(await cli.exited).toBe(0)
+    expect(cli.out()).toMatch(/bye bye/)
   }, 30_000)
 })
