@@ -36,7 +36,7 @@
 import { pathToFileURL } from 'node:url'
 import { Bench } from 'tinybench'
 import { Store } from '../src/index.js'
-import { serverBinary, startRealServer } from './lib.js'
+import { realServerClient } from './lib.js'
 
 /** Collection sizes of the scale table. */
 export const SCALE_SIZES = [1_000, 10_000, 100_000, 1_000_000] as const
@@ -783,20 +783,17 @@ export async function benchCollectionsThroughput(opts: CollectionsOptions = {}):
   await mock.del(`${mprefix}z`, `${mprefix}l`, `${mprefix}h`, `${mprefix}s`)
   mock.disconnect()
 
-  const bin = serverBinary()
-  if (bin) {
-    const srv = await startRealServer(bin)
-    const { Redis } = await import('ioredis')
-    const real = new Redis({ port: srv.port, host: '127.0.0.1' })
+  const srv = await realServerClient()
+  if (srv) {
+    const real = srv.client
     try {
       await fill(clientOps(real as unknown as Client), n, '')
       put('real server', await measure(clientThroughputTasks(real as unknown as Client, '', p), NET))
     } finally {
-      await real.quit()
-      srv.stop()
+      await srv.close()
     }
   }
-  printThroughput(results, bin !== undefined)
+  printThroughput(results, srv !== undefined)
   return results
 }
 

@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events'
 import { Redis as IORedis } from 'ioredis'
 import { Redis } from '../src/ioredis/index.js'
 import { Store } from '../src/index.js'
-import { printTable, ratio, runRows, serverBinary, startRealServer, type Row } from './lib.js'
+import { printTable, ratio, realServerClient, runRows, type Row } from './lib.js'
 
 const N = 1000
 const keys = Array.from({ length: N }, (_, i) => `key:${i}`)
@@ -77,15 +77,9 @@ export async function benchIoredis(opts: { time?: number } = {}): Promise<Map<st
   await nullGet.ping().catch(() => undefined)
   await nullSet.ping().catch(() => undefined)
 
-  let real: IORedis | undefined
-  let stopReal: (() => void) | undefined
-  const bin = serverBinary()
-  if (bin) {
-    const srv = await startRealServer(bin)
-    stopReal = srv.stop
-    real = new IORedis({ port: srv.port, host: '127.0.0.1' })
-    for (const k of keys) await real.set(k, value)
-  }
+  const srv = await realServerClient()
+  const real = srv?.client
+  if (real) for (const k of keys) await real.set(k, value)
 
   let i = 0
   const next = (): string => keys[(i = (i + 1) % N)]!
@@ -117,8 +111,7 @@ export async function benchIoredis(opts: { time?: number } = {}): Promise<Map<st
   dropIn.disconnect()
   nullGet.disconnect()
   nullSet.disconnect()
-  real?.disconnect()
-  stopReal?.()
+  await srv?.close()
   store.close()
   return results
 }

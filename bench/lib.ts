@@ -87,6 +87,26 @@ async function freePort(): Promise<number> {
   })
 }
 
+/**
+ * A throwaway real server (when `serverBinary()` finds one) with an ioredis
+ * client connected to it; `close()` quits the client and stops the server.
+ * Undefined when no server binary is installed.
+ */
+export async function realServerClient(): Promise<{ client: import('ioredis').Redis; close(): Promise<void> } | undefined> {
+  const bin = serverBinary()
+  if (bin === undefined) return undefined
+  const srv = await startRealServer(bin)
+  const { Redis } = await import('ioredis')
+  const client = new Redis({ port: srv.port, host: '127.0.0.1' })
+  return {
+    client,
+    async close() {
+      await client.quit()
+      srv.stop()
+    },
+  }
+}
+
 /** Starts a throwaway real server on a free loopback port. */
 export async function startRealServer(bin: string): Promise<{ port: number; proc: ChildProcess; stop: () => void }> {
   const port = await freePort()

@@ -6,7 +6,7 @@
  */
 import { Store } from '../src/index.js'
 import { lua } from '../src/scripting/index.js'
-import { printTable, ratio, runRows, serverBinary, startRealServer, type Row } from './lib.js'
+import { printTable, ratio, realServerClient, runRows, type Row } from './lib.js'
 
 const SCRIPT = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])"
 
@@ -20,17 +20,9 @@ export async function benchScripting(): Promise<Map<string, Map<string, number>>
   const { default: RedisMock } = await import('ioredis-mock')
   const mock = new RedisMock()
 
-  let real: { evalsha(...a: unknown[]): Promise<unknown>; script(...a: unknown[]): Promise<unknown>; quit(): Promise<unknown> } | undefined
-  let stopReal: (() => void) | undefined
-  const bin = serverBinary()
-  if (bin) {
-    const srv = await startRealServer(bin)
-    stopReal = srv.stop
-    const { Redis } = await import('ioredis')
-    const client = new Redis({ port: srv.port, host: '127.0.0.1' })
-    await client.script('LOAD', SCRIPT)
-    real = client as never
-  }
+  const srv = await realServerClient()
+  const real = srv?.client
+  if (real) await real.script('LOAD', SCRIPT)
 
   const rows: Row[] = [
     {
@@ -48,8 +40,7 @@ export async function benchScripting(): Promise<Map<string, Map<string, number>>
   const op = 'script: SET + GET'
   console.log(`\nembedis EVALSHA vs ioredis-mock EVAL: ${ratio(results, op, 'embedis evalsha', 'ioredis-mock eval').toFixed(1)}×`)
   if (real) console.log(`embedis EVALSHA vs real server EVALSHA: ${ratio(results, op, 'embedis evalsha', 'real server evalsha').toFixed(1)}×`)
-  await real?.quit()
-  stopReal?.()
+  await srv?.close()
   mock.disconnect()
   store.close()
   return results

@@ -5,7 +5,7 @@
  */
 import { LRUCache } from 'lru-cache'
 import { Store } from '../src/index.js'
-import { printTable, runRows, serverBinary, startRealServer, type Row } from './lib.js'
+import { printTable, realServerClient, runRows, type Row } from './lib.js'
 
 const N = 10_000
 const keys = Array.from({ length: N }, (_, i) => `key:${i}`)
@@ -31,17 +31,9 @@ export async function benchStrings(opts: { time?: number } = {}): Promise<Map<st
     mget(...k: string[]): Promise<unknown>
     quit(): Promise<unknown>
   }
-  let real: RealClient | undefined
-  let stopReal: (() => void) | undefined
-  const bin = serverBinary()
-  if (bin) {
-    const srv = await startRealServer(bin)
-    stopReal = srv.stop
-    const { Redis } = await import('ioredis')
-    const client = new Redis({ port: srv.port, host: '127.0.0.1', lazyConnect: false }) as unknown as RealClient
-    real = client
-    for (const k of keys) await client.set(k, value)
-  }
+  const srv = await realServerClient()
+  const real = srv?.client as RealClient | undefined
+  if (real) for (const k of keys) await real.set(k, value)
 
   let i = 0
   const next = () => keys[(i = (i + 1) % N)]!
@@ -122,8 +114,7 @@ export async function benchStrings(opts: { time?: number } = {}): Promise<Map<st
   printTable('Strings: throughput (ratios to Map)', res, 'Map')
   store.close()
   mock.disconnect()
-  if (real) await real.quit()
-  stopReal?.()
+  await srv?.close()
   return res
 }
 

@@ -6,7 +6,7 @@
  * PFADD, PFCOUNT (cached and of two keys), GEOADD, GEOSEARCH returning 10.
  */
 import { Store } from '../src/index.js'
-import { printTable, runRows, serverBinary, startRealServer, type Row } from './lib.js'
+import { printTable, realServerClient, runRows, type Row } from './lib.js'
 
 type Real = {
   xadd(...a: unknown[]): Promise<unknown>
@@ -33,15 +33,8 @@ function point(i: number): [number, number] {
 
 export async function benchTypes(opts: { time?: number } = {}): Promise<Map<string, Map<string, number>>> {
   const store = new Store({ activeExpiry: false })
-  let real: Real | undefined
-  let stopReal: (() => void) | undefined
-  const bin = serverBinary()
-  if (bin) {
-    const srv = await startRealServer(bin)
-    stopReal = srv.stop
-    const { Redis } = await import('ioredis')
-    real = new Redis({ port: srv.port, host: '127.0.0.1' }) as unknown as Real
-  }
+  const srv = await realServerClient()
+  const real = srv?.client as Real | undefined
 
   // Data: a stream of 10k entries, HLLs, and a geo set of 10k points.
   for (let i = 0; i < 10_000; i++) store.xadd('log', '*', { n: i })
@@ -157,7 +150,6 @@ export async function benchTypes(opts: { time?: number } = {}): Promise<Map<stri
   const res = await runRows(rows, opts)
   printTable('Streams, HyperLogLog, geo: throughput (ratios to the real server)', res, real ? 'real server' : 'embedis')
   store.close()
-  if (real) await real.quit()
-  stopReal?.()
+  await srv?.close()
   return res
 }
