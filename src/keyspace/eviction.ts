@@ -596,15 +596,7 @@ export class MemoryLayer {
   /** The second (keyspace LRU clock) of an access with counter value `t`. */
   private secondsOf(t: number): number {
     if (t <= 0) return this.baseSec + t
-    const ct = this.cpTick
-    let lo = 0
-    let hi = ct.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if (ct[mid]! <= t) lo = mid
-      else hi = mid - 1
-    }
-    return this.cpSec[lo]!
+    return this.cpSec[lastAtOrBefore(this.cpTick, t)]!
   }
 
   /** OBJECT IDLETIME: seconds since the entry was last accessed (an error under LFU policies). */
@@ -637,14 +629,7 @@ export class MemoryLayer {
   private tickAt(sec: number): number {
     const cs = this.cpSec
     if (sec < cs[0]!) return sec - this.baseSec
-    let lo = 0
-    let hi = cs.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if (cs[mid]! <= sec) lo = mid
-      else hi = mid - 1
-    }
-    return this.cpTick[lo]!
+    return this.cpTick[lastAtOrBefore(cs, sec)]!
   }
 
   /** Sets an entry's LFU counter (RESTORE ... FREQ). Ignored unless an LFU policy is set, as in Redis. */
@@ -669,4 +654,16 @@ export class MemoryLayer {
 
 function lfuMinutes(sec: number): number {
   return Math.floor(sec / 60) & 65535
+}
+
+/** Index of the last element of ascending `a` that is ≤ `v` (0 when there is none). */
+function lastAtOrBefore(a: number[], v: number): number {
+  let lo = 0
+  let hi = a.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (a[mid]! <= v) lo = mid
+    else hi = mid - 1
+  }
+  return lo
 }
