@@ -469,15 +469,12 @@ export class PersistenceHost {
     this.runningSnapshot = snap
     this.bgsaveRun = (async () => {
       try {
-        await snap.run()
-        for (const s of sinks) await s.end()
+        await writeSnapshot(snap, sinks)
         st.dirty -= dirtyBefore
         st.lastSave = Math.floor(this.ks.clock.now() / 1000)
         st.lastBgsaveOk = true
         st.saves++
       } catch (e) {
-        snap.cancel()
-        for (const s of sinks) s.abort?.(e)
         st.lastBgsaveOk = false
         throw e
       } finally {
@@ -511,13 +508,10 @@ export class PersistenceHost {
     this.runningSnapshot = snap
     this.rewriteRun = (async () => {
       try {
-        await snap.run()
-        for (const s of sinks) await s.end()
+        await writeSnapshot(snap, sinks)
         st.lastRewriteOk = true
         st.rewrites++
       } catch (e) {
-        snap.cancel()
-        for (const s of sinks) s.abort?.(e)
         st.lastRewriteOk = false
         throw e
       } finally {
@@ -652,3 +646,15 @@ export function loadContext(store: StoreCore): LoadContext {
 
 /** Re-exported so adapters can recognise format errors. */
 export { RdbError, Entry }
+
+/** Walks a background snapshot into its sinks (BGSAVE, BGREWRITEAOF); on failure the walk is cancelled and every sink aborted. */
+async function writeSnapshot(snap: KeyspaceSnapshot, sinks: SaveSink[]): Promise<void> {
+  try {
+    await snap.run()
+    for (const s of sinks) await s.end()
+  } catch (e) {
+    snap.cancel()
+    for (const s of sinks) s.abort?.(e)
+    throw e
+  }
+}
