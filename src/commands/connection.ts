@@ -370,13 +370,16 @@ export const CLIENT_UNBLOCK = defineCommand('client|unblock', {
   },
   run(ctx, [id, withError]: [number, boolean]): Reply {
     const b = blockingOf(ctx.store)
-    if (b === undefined) return 0
-    for (const s of ctx.store.sessions) {
-      if (s.id === id) return b.unblockSession(s, withError ? 'error' : 'timeout') ? 1 : 0
-    }
-    return 0
+    const s = sessionById(ctx, id)
+    return b !== undefined && s !== undefined && b.unblockSession(s, withError ? 'error' : 'timeout') ? 1 : 0
   },
 })
+
+/** The session with this id (lookupClientByID), or undefined. */
+function sessionById(ctx: Session, id: number): Session | undefined {
+  for (const s of ctx.store.sessions) if (s.id === id && !s.closed) return s
+  return undefined
+}
 
 // ---------------------------------------------------------------- tracking (client-side caching)
 
@@ -391,12 +394,6 @@ interface TrackingArgs {
   redirect: Session | null
   flags: number
   prefixes: string[]
-}
-
-/** The session with this id (lookupClientByID), or undefined. */
-function sessionById(ctx: Session, id: number): Session | undefined {
-  for (const s of ctx.store.sessions) if (s.id === id && !s.closed) return s
-  return undefined
 }
 
 export const CLIENT_TRACKING = defineCommand('client|tracking', {
