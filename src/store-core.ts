@@ -435,13 +435,13 @@ export class StoreCore {
   }
 
   /** @internal OBJECT IDLETIME: seconds since the entry was last accessed (an error under LFU policies). */
-  idleTime(e: Entry): number {
-    return this.memory.idleTime(e)
+  idleTime(e: Entry, db?: Database): number {
+    return this.memory.idleTime(e, db)
   }
 
   /** @internal OBJECT FREQ: the entry's LFU counter (an error unless an LFU policy is set). */
-  frequency(e: Entry): number {
-    return this.memory.frequency(e)
+  frequency(e: Entry, db?: Database): number {
+    return this.memory.frequency(e, db)
   }
 
   /** @internal After SWAPDB: blocked clients may now find data. */

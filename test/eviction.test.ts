@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { NULL_ARRAY } from '../src/core/reply.js'
 import { ManualClock, ReplyError, Store } from '../src/index.js'
@@ -155,6 +156,80 @@ describe('allkeys-lru', () => {
     for (let i = 0; i < 200; i++) s.set('b' + i, 'v')
     expect(s.ks.dbs[1]!.size).toBeLessThan(60)
     expect(s.ks.dbs[0]!.size + s.ks.dbs[1]!.size).toBeLessThanOrEqual(100)
+  })
+})
+
+describe('per-database eviction tables', () => {
+  /** Every tracked database's tables match its key array and map, and the totals add up. */
+  function checkTables(s: Store): void {
+    let keys = 0
+    for (const db of s.ks.dbs) {
+      expect(db.ents!.length).toBe(db.keys.length)
+      expect(db.map.size).toBe(db.keys.length)
+      for (let i = 0; i < db.keys.length; i++) {
+        const e = db.map.get(db.keys[i]!)!
+        expect(db.ents![i]).toBe(e)
+        expect(e.idx).toBe(i)
+        expect(db.sizes![i]).toBe(entrySize(db.keys[i]!, e))
+      }
+      keys += db.keys.length
+    }
+    expect(s.memory.acct.keys).toBe(keys)
+    expect(s.usedMemory()).toBe(accountedSum(s))
+  }
+
+  it('stay in step with the keys through every kind of change, across databases', () => {
+    const op = fc.oneof(
+      { weight: 8, arbitrary: fc.record({ c: fc.constant('SET'), k: fc.integer({ min: 0, max: 30 }), ttl: fc.boolean() }) },
+      { weight: 6, arbitrary: fc.record({ c: fc.constantFrom('DEL', 'GET', 'APPEND', 'INCR'), k: fc.integer({ min: 0, max: 30 }) }) },
+      { weight: 3, arbitrary: fc.record({ c: fc.constantFrom('MOVE', 'RENAME', 'COPY'), k: fc.integer({ min: 0, max: 30 }), to: fc.integer({ min: 0, max: 30 }) }) },
+      { weight: 2, arbitrary: fc.record({ c: fc.constantFrom('SELECT', 'SWAPDB'), db: fc.integer({ min: 0, max: 2 }) }) },
+      { weight: 1, arbitrary: fc.record({ c: fc.constantFrom('FLUSHDB', 'ADVANCE') }) },
+    )
+    fc.assert(
+      fc.property(fc.constantFrom<EvictionPolicy>('allkeys-lru', 'allkeys-lfu', 'volatile-ttl', 'allkeys-random'), fc.array(op, { minLength: 30, maxLength: 150 }), (policy, ops) => {
+        const clock = new ManualClock(1_700_000_000_000)
+        const s = store({ clock, maxkeys: 25, maxmemoryPolicy: policy })
+        const sess = s.session()
+        for (const o of ops) {
+          const k = 'k' + ('k' in o ? o.k : 0)
+          try {
+            // Values of different sizes, so a size left behind by a move shows.
+            const v = 'v'.repeat(1 + ('k' in o ? o.k : 0) * 5)
+            if (o.c === 'SET') sess.execute(o.ttl ? ['SET', k, v, 'PX', '500'] : ['SET', k, v])
+            else if (o.c === 'MOVE') sess.execute(['MOVE', k, String(('to' in o ? o.to : 0) % 3)])
+            else if (o.c === 'RENAME' || o.c === 'COPY') sess.execute([o.c, k, 'k' + ('to' in o ? o.to : 0)])
+            else if (o.c === 'SELECT') sess.execute(['SELECT', String('db' in o ? o.db : 0)])
+            else if (o.c === 'SWAPDB') sess.execute(['SWAPDB', '0', String('db' in o ? o.db : 0)])
+            else if (o.c === 'FLUSHDB') sess.execute(['FLUSHDB'])
+            else if (o.c === 'ADVANCE') clock.advance(300)
+            else sess.execute([o.c, k])
+          } catch (e) {
+            if (!(e instanceof ReplyError)) throw e
+          }
+          checkTables(s)
+        }
+        s.close()
+      }),
+      { numRuns: 100 },
+    )
+  })
+
+  it('allkeys-random samples every database in proportion to its keys', () => {
+    const counts = [0, 0]
+    for (let t = 0; t < 1000; t++) {
+      const s = store({ maxkeys: 40, maxmemoryPolicy: 'allkeys-random' })
+      const db1 = s.session()
+      db1.execute(['SELECT', '1'])
+      for (let i = 0; i < 30; i++) db1.execute(['SET', 'a' + i, 'v'])
+      for (let i = 0; i < 10; i++) s.set('b' + i, 'v')
+      s.set('new', 'v')
+      if (s.ks.dbs[1]!.size === 29) counts[1]!++
+      else counts[0]!++
+      s.close()
+    }
+    // Database 1 holds 3/4 of the keys: expected 750 of 1000 (standard deviation about 13.7).
+    expect(Math.abs(counts[1]! - 750)).toBeLessThan(70)
   })
 })
 

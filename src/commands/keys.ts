@@ -402,7 +402,7 @@ export const OBJECT_IDLETIME = defineCommand('object|idletime', {
   run(ctx, k: string): Reply {
     const e = ctx.db.peek(k)
     if (e === undefined) return null
-    return ctx.store.idleTime(e)
+    return ctx.store.idleTime(e, ctx.db)
   },
 })
 
@@ -411,7 +411,7 @@ export const OBJECT_FREQ = defineCommand('object|freq', {
   run(ctx, k: string): Reply {
     const e = ctx.db.peek(k)
     if (e === undefined) return null
-    return ctx.store.frequency(e)
+    return ctx.store.frequency(e, ctx.db)
   },
 })
 

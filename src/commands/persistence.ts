@@ -96,8 +96,8 @@ export function restore(ctx: Session, a: RestoreArgs): Reply {
   const e = db.add(a.key, v.type, v.value)
   if (ttl !== 0) db.setExpire(a.key, e, ttl)
   const mem = ctx.store.memory
-  if (a.freq >= 0) mem.setFrequency(e, a.freq)
-  else if (a.idle >= 0) mem.setIdleTime(e, a.idle)
+  if (a.freq >= 0) mem.setFrequency(e, a.freq, db)
+  else if (a.idle >= 0) mem.setIdleTime(e, a.idle, db)
   ctx.signal(a.key, N.GENERIC, 'restore')
   if (ctx.ks.fx) {
     // A relative TTL goes to the log as an absolute one.

@@ -37,8 +37,8 @@ export class Entry {
   idx: number
   flags: number
   /**
-   * Last access (LRU clock, seconds); while memory accounting tracks keys, the entry's slot in its
-   * tables instead, where the eviction layer keeps access data (src/keyspace/memory.ts).
+   * Last access (LRU clock, seconds) until memory accounting starts tracking keys; from then on
+   * access data live in the database's `access` table at `idx` (src/keyspace/memory.ts).
    */
   lru: number
   constructor(type: number, value: unknown) {
@@ -66,6 +66,15 @@ export interface Watcher {
 export class Database {
   map = new Map<string, Entry>()
   keys: string[] = []
+  /**
+   * While memory accounting tracks keys (src/keyspace/memory.ts), in `keys` order: the entries,
+   * their access data and the bytes each is accounted for. Eviction samples keys by position
+   * (reading only the compact `access` array), with no hash lookup; the tables move with `keys`
+   * when a deletion fills a hole.
+   */
+  ents: Entry[] | undefined
+  access: Float64Array | undefined
+  sizes: Float64Array | undefined
   /** Keys with a TTL (Redis's `expires` dict), iterated by the active expiry cycle. */
   volatile = new Set<string>()
   private volatileIter: Iterator<string> | undefined
@@ -96,7 +105,7 @@ export class Database {
     }
     const touch = this.ks.touch
     if (touch === undefined) e.lru = this.ks.lruClock
-    else touch(e)
+    else touch(this, e)
     return e
   }
 
@@ -154,14 +163,18 @@ export class Database {
       e.value = value
       e.expire = 0
       e.flags = 0
-      // Its old slot in the eviction tables now belongs to another key: point at the scratch slot, as a new entry does.
-      e.lru = 0
       this.topEntry = e
     }
-    // A new key's access time; with eviction tables on, its access data come with its slot (onKeyAdded).
-    if (this.ks.onKeyAdded === undefined) e.lru = this.ks.lruClock
-    e.idx = this.keys.length
+    const i = this.keys.length
+    e.idx = i
     this.keys.push(key)
+    const ents = this.ents
+    if (ents === undefined) e.lru = this.ks.lruClock
+    else {
+      // Tracked: the accounting hook below fills the key's access data and size.
+      ents.push(e)
+      if (i === this.access!.length) this.growTables()
+    }
     this.map.set(key, e)
     if (this.blocked !== undefined && this.blocked.has(key)) this.ks.signalReady(this, key)
     if (this.ks.notifyFlags & N.NEW) this.ks.notify(N.NEW, 'new', key, this.id)
@@ -194,23 +207,59 @@ export class Database {
     return true
   }
 
-  /** Removes a key whose current entry the caller already holds (saves the hash lookup of `delete`). */
+  /** Doubles the accounting tables' room. */
+  private growTables(): void {
+    const a = new Float64Array(this.access!.length * 2)
+    a.set(this.access!)
+    this.access = a
+    const z = new Float64Array(a.length)
+    z.set(this.sizes!)
+    this.sizes = z
+  }
+
+  /** Starts the per-key tables of memory accounting; the caller fills `access` and `sizes`. */
+  startTables(): void {
+    const map = this.map
+    this.ents = this.keys.map((k) => map.get(k)!)
+    const room = Math.max(64, 2 * this.keys.length)
+    this.access = new Float64Array(room)
+    this.sizes = new Float64Array(room)
+  }
+
+  /**
+   * Removes a key whose current entry the caller already holds (saves the hash lookup of `delete`).
+   * The last key of `keys` moves into its place.
+   */
   unlink(key: string, e: Entry): void {
     const map = this.map
     map.delete(key)
+    // The accounting hook reads the key's size before another key's moves over it.
+    if (this.ks.onKeyRemoved !== undefined) this.ks.onKeyRemoved(this, key, e)
     const keys = this.keys
+    const i = e.idx
     const last = keys.pop()!
-    if (last !== key) {
-      keys[e.idx] = last
+    const n = keys.length
+    const ents = this.ents
+    if (ents !== undefined) {
+      const moved = ents.pop()!
+      if (i !== n) {
+        // A background snapshot hooks `map.get` and must see the moved entry before its idx changes.
+        if (map.get !== MAP_GET) map.get(last)
+        keys[i] = last
+        ents[i] = moved
+        moved.idx = i
+        this.access![i] = this.access![n]!
+        this.sizes![i] = this.sizes![n]!
+      }
+    } else if (i !== n) {
+      keys[i] = last
       let moved = this.topEntry
-      // The cached top entry is used only while it is still the top's (same slot); a background
-      // snapshot hooks `map.get` and must see the moved entry before its idx changes.
-      if (moved === undefined || moved.idx !== keys.length || map.get !== MAP_GET) moved = map.get(last)!
-      moved.idx = e.idx
+      // The cached top entry is used only while it is still the top's (same slot); see above for `map.get`.
+      if (moved === undefined || moved.idx !== n || map.get !== MAP_GET) moved = map.get(last)!
+      moved.idx = i
     }
     this.topEntry = undefined
     if (e.expire !== 0) this.volatile.delete(key)
-    if (this.ks.onKeyRemoved !== undefined) this.ks.onKeyRemoved(this, key, e)
   }
 
   /** Sets an absolute expiry time (ms) on an existing entry. */
@@ -307,6 +356,11 @@ export class Database {
     if (this.ks.tracking !== undefined) this.ks.tracking.flushed()
     this.map = new Map()
     this.keys = []
+    if (this.ents !== undefined) {
+      this.ents = []
+      this.access = new Float64Array(64)
+      this.sizes = new Float64Array(64)
+    }
     this.volatile = new Set()
     this.volatileIter = undefined
     this.topEntry = undefined
@@ -315,13 +369,19 @@ export class Database {
 
   /** Exchanges the contents of two databases (SWAPDB); watchers and blocked clients stay with the index. */
   swapWith(other: Database): void {
-    const { map, keys, volatile } = this
+    const { map, keys, volatile, ents, access, sizes } = this
     this.map = other.map
     this.keys = other.keys
     this.volatile = other.volatile
+    this.ents = other.ents
+    this.access = other.access
+    this.sizes = other.sizes
     other.map = map
     other.keys = keys
     other.volatile = volatile
+    other.ents = ents
+    other.access = access
+    other.sizes = sizes
     this.volatileIter = other.volatileIter = undefined
     this.topEntry = other.topEntry = undefined
   }

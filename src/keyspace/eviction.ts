@@ -9,7 +9,7 @@
  * - Victims are chosen as Redis chooses them: `maxmemory-samples` keys are
  *   sampled into a pool of the 16 best candidates kept across evictions, and
  *   the best candidate still valid is evicted. Sampling is uniform over every
- *   key of every database and reads only the slot table of the accounting
+ *   key of every database and reads only the per-key tables of the accounting
  *   layer (src/keyspace/memory.ts), so it costs a few array reads per sample.
  * - Access data depend on the policy, as in Redis: LFU policies keep Redis's
  *   24-bit word (16-bit minutes, 8-bit logarithmic counter with
@@ -122,7 +122,8 @@ export class MemoryLayer {
   // inserting near either end move nothing, and an insertion moves at most half the pool.
   private poolHead = 0
   private poolSize = 0
-  /** Candidates' slots. */
+  /** Candidates' databases and positions in them. */
+  private readonly poolDb = new Int32Array(POOL_SIZE)
   private readonly poolSlot = new Int32Array(POOL_SIZE)
   private readonly poolIdle = new Float64Array(POOL_SIZE)
   /** Access data (or expire time) when sampled: a candidate touched since is no longer a candidate. */
@@ -222,35 +223,58 @@ export class MemoryLayer {
   /** Evicts one key chosen by the policy. Returns false when there is no candidate. */
   evictOne(): boolean {
     const bits = this.bits
-    const acct = this.acct
-    if (acct.n === 0) return false
+    if (this.acct.keys === 0) return false
     if (bits & P_RANDOM) {
-      const s = bits & P_ALLKEYS ? 1 + Math.floor(this.random() * acct.n) : this.randomVolatile()
-      if (s === 0) return false
-      this.evictSlot(s)
+      if (bits & P_ALLKEYS) this.pick()
+      else if (!this.randomVolatile()) return false
+      const db = this.picked!
+      const i = this.pickedAt
+      this.evict(db, db.keys[i]!, db.ents![i]!)
       return true
     }
-    const slots = acct.slots
+    const dbs = this.ks.dbs
     for (;;) {
       if (!this.populate()) return false
       // Best candidates are at the end of the pool.
       while (this.poolSize > 0) {
         const k = (this.poolHead + --this.poolSize) & POOL_MASK
-        const s = this.poolSlot[k]!
-        if (s > acct.n) continue
-        // A candidate whose slot now holds data other than when it was sampled (accessed since,
+        const db = dbs[this.poolDb[k]!]!
+        const i = this.poolSlot[k]!
+        if (i >= db.keys.length) continue
+        // A candidate whose position now holds data other than when it was sampled (accessed since,
         // deleted, or another key moved in) is dropped. An access counter is unique per access;
         // an LFU word or TTL that happens to match belongs to an equally good candidate.
+        const e = db.ents![i]!
         if (bits & P_TTL) {
-          const e = slots[3 * s] as Entry
           if (e.expire !== this.poolStamp[k]) continue
         } else {
-          if (acct.access[s] !== this.poolStamp[k]) continue
-          if (!(bits & P_ALLKEYS) && (slots[3 * s] as Entry).expire === 0) continue
+          if (db.access![i] !== this.poolStamp[k]) continue
+          if (!(bits & P_ALLKEYS) && e.expire === 0) continue
         }
-        this.evictSlot(s)
+        this.evict(db, db.keys[i]!, e)
         return true
       }
+    }
+  }
+
+  /** The key `pick()` or `randomVolatile()` chose: its database and position there. */
+  private picked: Database | undefined
+  private pickedAt = 0
+
+  /** Picks a key uniformly over every database (there is at least one). */
+  private pick(): void {
+    let r = Math.floor(this.random() * this.acct.keys)
+    const dbs = this.ks.dbs
+    // Keys are mostly in one database: the walk usually stops at the first non-empty one.
+    for (let d = 0; ; d++) {
+      const db = dbs[d]!
+      const n = db.keys.length
+      if (r < n || d === dbs.length - 1) {
+        this.picked = db
+        this.pickedAt = Math.min(r, n - 1)
+        return
+      }
+      r -= n
     }
   }
 
@@ -267,16 +291,9 @@ export class MemoryLayer {
     return (x >>> 0) / 4294967296
   }
 
-  /** Evicts the key in slot `s`. */
-  private evictSlot(s: number): void {
-    const acct = this.acct
-    const db = acct.locate(s, this.ks.dbs)
-    if (db !== undefined) this.evict(db, acct.keyAt(s), acct.entryAt(s))
-  }
-
   /**
    * Deletes a key as an eviction: statistics, WATCH, the `evicted` event and a DEL effect, as Redis does.
-   * `e` is the key's entry, which the slot table holds: no lookup needed.
+   * `e` is the key's entry, which the database's tables hold: no lookup needed.
    */
   evict(db: Database, key: string, e: Entry): void {
     const ks = this.ks
@@ -295,17 +312,15 @@ export class MemoryLayer {
 
   /** Samples `maxmemory-samples` keys into the pool. Returns whether there was any candidate. */
   private populate(): boolean {
-    const acct = this.acct
-    const n = acct.n
     const samples = this.samples
-    const slots = acct.slots
     if (this.bits & P_ALLKEYS) {
-      // Uniform over all keys: slot order follows insertion order, so neighbouring
-      // slots would be biased samples. Only the compact access array is read.
-      const access = acct.access
+      // Uniform over all keys: key order follows insertion order, so neighbouring
+      // keys would be biased samples. Only the compact access array is read.
       for (let i = 0; i < samples; i++) {
-        const s = 1 + Math.floor(this.random() * n)
-        this.consider(slots, s, access[s]!)
+        this.pick()
+        const db = this.picked!
+        const at = this.pickedAt
+        this.consider(db, at, db.access![at]!)
       }
       return true
     }
@@ -314,40 +329,43 @@ export class MemoryLayer {
     for (let i = 0; i < dbs.length; i++) v += dbs[i]!.volatile.size
     if (v === 0) return false
     // Dense enough: rejection-sample all keys (uniform); otherwise walk the TTL sets.
-    if (v * 8 >= n) {
-      const access = acct.access
+    if (v * 8 >= this.acct.keys) {
       let got = 0
       for (let tries = 0; got < samples && tries < samples * 16; tries++) {
-        const s = 1 + Math.floor(this.random() * n)
-        if ((slots[3 * s] as Entry).expire === 0) continue
-        this.consider(slots, s, access[s]!)
+        this.pick()
+        const db = this.picked!
+        const at = this.pickedAt
+        if (db.ents![at]!.expire === 0) continue
+        this.consider(db, at, db.access![at]!)
         got++
       }
       if (got > 0) return true
     }
     for (let i = 0; i < samples; i++) {
-      const e = this.nextVolatile()
-      if (e === undefined) break
-      this.consider(slots, e.lru, acct.access[e.lru]!)
+      if (!this.nextVolatile()) break
+      const db = this.picked!
+      const at = this.pickedAt
+      this.consider(db, at, db.access![at]!)
     }
     return true
   }
 
   /**
-   * Redis's evictionPoolPopulate step for the key in slot `s`: keep it if it
-   * beats the pool's worst. The entry itself is read only when it does (or
-   * for its TTL under volatile-ttl).
+   * Redis's evictionPoolPopulate step for the key at position `at` of `db`:
+   * keep it if it beats the pool's worst. The entry itself is read only under
+   * volatile-ttl (for its TTL).
    */
-  private consider(slots: unknown[], s: number, access: number): void {
+  private consider(db: Database, at: number, access: number): void {
     const bits = this.bits
     let idle: number
     let stamp = access
     if (bits & P_LRU) idle = this.mode === MODE_TICKS ? this.tick - access : this.ks.lruClock - access
     else if (bits & P_LFU) idle = 255 - this.lfuDecr(access)
     else {
-      stamp = (slots[3 * s] as Entry).expire
+      stamp = db.ents![at]!.expire
       idle = Number.MAX_SAFE_INTEGER - stamp
     }
+    const pd = this.poolDb
     const pn = this.poolSlot
     const pi = this.poolIdle
     const ps = this.poolStamp
@@ -361,7 +379,7 @@ export class MemoryLayer {
       k = 0
       while (pi[(head + k) & POOL_MASK]! < idle) k++
     }
-    let at: number
+    let slot: number
     if (size === POOL_SIZE) {
       if (k === 0) return // worse than everything in a full pool
       // The worst entry goes. Entries 1..k-1 move down a place (into its slot), or the rest up a
@@ -370,21 +388,23 @@ export class MemoryLayer {
         for (let i = 0; i < k - 1; i++) {
           const to = (head + i) & POOL_MASK
           const from = (to + 1) & POOL_MASK
+          pd[to] = pd[from]!
           pn[to] = pn[from]!
           pi[to] = pi[from]!
           ps[to] = ps[from]!
         }
-        at = (head + k - 1) & POOL_MASK
+        slot = (head + k - 1) & POOL_MASK
       } else {
         for (let i = POOL_SIZE; i > k; i--) {
           const to = (head + i) & POOL_MASK
           const from = (to - 1) & POOL_MASK
+          pd[to] = pd[from]!
           pn[to] = pn[from]!
           pi[to] = pi[from]!
           ps[to] = ps[from]!
         }
         this.poolHead = head = (head + 1) & POOL_MASK
-        at = (head + k - 1) & POOL_MASK
+        slot = (head + k - 1) & POOL_MASK
       }
     } else {
       // Room at both ends: move entries 0..k-1 down a place, or k..size-1 up a place, whichever is fewer.
@@ -393,6 +413,7 @@ export class MemoryLayer {
         for (let i = 0; i < k; i++) {
           const to = (head + i) & POOL_MASK
           const from = (to + 1) & POOL_MASK
+          pd[to] = pd[from]!
           pn[to] = pn[from]!
           pi[to] = pi[from]!
           ps[to] = ps[from]!
@@ -401,47 +422,46 @@ export class MemoryLayer {
         for (let i = size; i > k; i--) {
           const to = (head + i) & POOL_MASK
           const from = (to - 1) & POOL_MASK
+          pd[to] = pd[from]!
           pn[to] = pn[from]!
           pi[to] = pi[from]!
           ps[to] = ps[from]!
         }
       }
       this.poolSize = size + 1
-      at = (head + k) & POOL_MASK
+      slot = (head + k) & POOL_MASK
     }
-    pn[at] = s
-    pi[at] = idle
-    ps[at] = stamp
+    pd[slot] = db.id
+    pn[slot] = at
+    pi[slot] = idle
+    ps[slot] = stamp
   }
 
   private clearPool(): void {
     this.poolSize = 0
   }
 
-  /** The slot of a random key with a TTL (uniform when such keys are not rare), or 0. */
-  private randomVolatile(): number {
-    const acct = this.acct
-    const n = acct.n
+  /** Picks a random key with a TTL (uniform when such keys are not rare); false when there is none. */
+  private randomVolatile(): boolean {
     let v = 0
     const dbs = this.ks.dbs
     for (let i = 0; i < dbs.length; i++) v += dbs[i]!.volatile.size
-    if (v === 0) return 0
-    if (v * 8 >= n) {
+    if (v === 0) return false
+    if (v * 8 >= this.acct.keys) {
       for (let tries = 0; tries < 64; tries++) {
-        const s = 1 + Math.floor(this.random() * n)
-        if (acct.entryAt(s).expire !== 0) return s
+        this.pick()
+        if (this.picked!.ents![this.pickedAt]!.expire !== 0) return true
       }
     }
-    const e = this.nextVolatile()
-    return e === undefined ? 0 : e.lru
+    return this.nextVolatile()
   }
 
   /**
-   * The next key with a TTL, round-robin over the databases, from iterators
-   * kept across calls (restarted at the end, or when a flush or swap replaced
-   * the set).
+   * Picks the next key with a TTL, round-robin over the databases, from
+   * iterators kept across calls (restarted at the end, or when a flush or swap
+   * replaced the set). False when there is none.
    */
-  private nextVolatile(): Entry | undefined {
+  private nextVolatile(): boolean {
     const dbs = this.ks.dbs
     for (let tries = 0; tries < dbs.length; tries++) {
       const db = dbs[this.nextDb]!
@@ -458,35 +478,40 @@ export class MemoryLayer {
         }
         if (!r.done) {
           const e = db.map.get(r.value)
-          if (e !== undefined) return e
+          if (e !== undefined) {
+            this.picked = db
+            this.pickedAt = e.idx
+            return true
+          }
         }
       }
       this.nextDb = (this.nextDb + 1) % dbs.length
     }
-    return undefined
+    return false
   }
 
   // ---------------------------------------------------------------- access data
 
-  /** Switches what the access data are, converting every key's data once so idle times and counters stay meaningful. */
   /** Whether `ks.touch` is this layer's (from the first setMode on; a NO-TOUCH command may swap it briefly). */
   private touchInstalled = false
 
+  /** Switches what the access data are, converting every key's data once so idle times and counters stay meaningful. */
   private setMode(mode: number): void {
     const old = this.mode
     if (mode === old && this.touchInstalled) return
     const ks = this.ks
-    const acct = this.acct
     const nowSec = ks.lruClock
     const minutes = lfuMinutes(nowSec)
     if (mode !== old) {
-      const a = acct.access
-      for (let s = 1; s <= acct.n; s++) {
-        if (mode === MODE_LFU) a[s] = (minutes << 8) | LFU_INIT_VAL
-        else {
-          const sec = old === MODE_TICKS ? this.secondsOf(a[s]!) : old === MODE_SECONDS ? a[s]! : nowSec
-          // Into the counter: the past as seconds relative to now (≤ 0), older than any counted access.
-          a[s] = mode === MODE_TICKS ? Math.min(0, sec - nowSec) : sec
+      for (const db of ks.dbs) {
+        const a = db.access!
+        for (let s = 0; s < db.keys.length; s++) {
+          if (mode === MODE_LFU) a[s] = (minutes << 8) | LFU_INIT_VAL
+          else {
+            const sec = old === MODE_TICKS ? this.secondsOf(a[s]!) : old === MODE_SECONDS ? a[s]! : nowSec
+            // Into the counter: the past as seconds relative to now (≤ 0), older than any counted access.
+            a[s] = mode === MODE_TICKS ? Math.min(0, sec - nowSec) : sec
+          }
         }
       }
     }
@@ -513,28 +538,27 @@ export class MemoryLayer {
     return this.ks.lruClock
   }
 
-  // A new entry is touched before it has a slot: its `lru` is 0, the scratch slot.
   // Every 1024 accesses the keyspace's seconds clock is re-read, so access times stay
   // right even when no timer refreshes it (activeExpiry off).
   private touches = 0
 
-  private readonly touchSeconds = (e: Entry): void => {
+  private readonly touchSeconds = (db: Database, e: Entry): void => {
     if ((++this.touches & 1023) === 0) this.ks.refreshClock()
-    this.acct.access[e.lru] = this.ks.lruClock
+    db.access![e.idx] = this.ks.lruClock
   }
 
-  private readonly touchTick = (e: Entry): void => {
+  private readonly touchTick = (db: Database, e: Entry): void => {
     const t = ++this.tick
-    this.acct.access[e.lru] = t
+    db.access![e.idx] = t
     if ((t & 1023) === 0) this.ks.refreshClock()
     if (this.ks.lruClock !== this.lastSec) this.checkpoint()
   }
 
   /** Redis's updateLFU: decay, then logarithmic increment. */
-  private readonly touchLfu = (e: Entry): void => {
+  private readonly touchLfu = (db: Database, e: Entry): void => {
     if ((++this.touches & 1023) === 0) this.ks.refreshClock()
-    const a = this.acct.access
-    const s = e.lru
+    const a = db.access!
+    const s = e.idx
     const now = this.lfuNow()
     const word = a[s]!
     // Touched within the same minute (the common case for a hot key): no decay to compute.
@@ -599,30 +623,47 @@ export class MemoryLayer {
     return this.cpSec[lastAtOrBefore(this.cpTick, t)]!
   }
 
-  /** OBJECT IDLETIME: seconds since the entry was last accessed (an error under LFU policies). */
-  idleTime(e: Entry): number {
+  /**
+   * Where a tracked entry's access data are (`db` is where to look first): its database's access
+   * table and the index there, or undefined for an entry no longer in a database.
+   */
+  private accessAt(e: Entry, db?: Database): { access: Float64Array; at: number } | undefined {
+    const d = this.acct.ownerOf(e, db)
+    return d === undefined ? undefined : { access: d.access!, at: e.idx }
+  }
+
+  /** OBJECT IDLETIME: seconds since the entry (of `db`) was last accessed (an error under LFU policies). */
+  idleTime(e: Entry, db?: Database): number {
     if (this.mode === MODE_LFU) throw replyError(LFU_ERROR)
     const now = Math.floor(this.ks.clock.now() / 1000)
     let sec = e.lru
     if (this.acct.tracking) {
-      const a = this.acct.access[e.lru]!
+      const where = this.accessAt(e, db)
+      if (where === undefined) return 0
+      const a = where.access[where.at]!
       sec = this.mode === MODE_TICKS ? this.secondsOf(a) : a
     }
     return Math.max(0, now - sec)
   }
 
   /** OBJECT FREQ: the LFU counter after decay (an error unless an LFU policy is set). */
-  frequency(e: Entry): number {
+  frequency(e: Entry, db?: Database): number {
     if (this.mode !== MODE_LFU) throw replyError(NOT_LFU_ERROR)
-    return this.lfuDecr(this.acct.access[e.lru]!)
+    const where = this.accessAt(e, db)
+    return where === undefined ? LFU_INIT_VAL : this.lfuDecr(where.access[where.at]!)
   }
 
   /** Sets an entry's idle time (RESTORE ... IDLETIME). Ignored under LFU policies, as in Redis. */
-  setIdleTime(e: Entry, seconds: number): void {
+  setIdleTime(e: Entry, seconds: number, db?: Database): void {
     const sec = this.ks.lruClock - Math.max(0, seconds)
-    if (!this.acct.tracking) e.lru = sec
-    else if (this.mode === MODE_SECONDS) this.acct.access[e.lru] = sec
-    else if (this.mode === MODE_TICKS) this.acct.access[e.lru] = this.tickAt(sec)
+    if (!this.acct.tracking) {
+      e.lru = sec
+      return
+    }
+    const where = this.accessAt(e, db)
+    if (where === undefined) return
+    if (this.mode === MODE_SECONDS) where.access[where.at] = sec
+    else if (this.mode === MODE_TICKS) where.access[where.at] = this.tickAt(sec)
   }
 
   /** The access counter value of the last checkpoint at or before second `sec` (seconds before the counter started: ≤ 0). */
@@ -633,8 +674,10 @@ export class MemoryLayer {
   }
 
   /** Sets an entry's LFU counter (RESTORE ... FREQ). Ignored unless an LFU policy is set, as in Redis. */
-  setFrequency(e: Entry, freq: number): void {
-    if (this.mode === MODE_LFU) this.acct.access[e.lru] = (lfuMinutes(this.ks.lruClock) << 8) | Math.max(0, Math.min(255, freq))
+  setFrequency(e: Entry, freq: number, db?: Database): void {
+    if (this.mode !== MODE_LFU) return
+    const where = this.accessAt(e, db)
+    if (where !== undefined) where.access[where.at] = (lfuMinutes(this.ks.lruClock) << 8) | Math.max(0, Math.min(255, freq))
   }
 
   /** Dataset bytes (the tracked total, or an estimate before tracking starts). */

@@ -5,7 +5,7 @@ import { N, keyeventChannel, keyspaceChannel, parseNotifyFlags, formatNotifyFlag
 import type { Tracking } from './tracking.js'
 
 /** `Keyspace.touch` while a CLIENT NO-TOUCH session's command runs: lookups leave access data alone. */
-export const NO_TOUCH = (_e: Entry): void => {}
+export const NO_TOUCH = (_db: Database, _e: Entry): void => {}
 
 /** A write's effect: the deterministic command that reproduces it, and the database it ran in. */
 export interface Effect {
@@ -70,9 +70,9 @@ export class Keyspace {
    * Access tracking installed by the eviction layer for LRU/LFU policies
    * (`Database.lookup`/`add` call it instead of storing `lruClock` in `e.lru`).
    */
-  touch: ((e: Entry) => void) | undefined
+  touch: ((db: Database, e: Entry) => void) | undefined
   /** The access tracking `touch` held before a CLIENT NO-TOUCH command replaced it with {@link NO_TOUCH}. */
-  mutedTouch: ((e: Entry) => void) | undefined
+  mutedTouch: ((db: Database, e: Entry) => void) | undefined
   private expireTimer: ReturnType<typeof setInterval> | undefined
 
   constructor(

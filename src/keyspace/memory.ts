@@ -19,8 +19,8 @@ import { T, type Database, type Entry } from './database.js'
 import type { Keyspace } from './keyspace.js'
 
 // Calibrated against process.memoryUsage().heapUsed on Node 20/22, x64 (see docs/caching.md).
-/** A key's share of the database `Map`, its `Entry` object, its dense-array slot and its eviction slot. */
-export const ENTRY_OVERHEAD = 144
+/** A key's share of the database `Map`, its `Entry` object, and its slots in the key array and the eviction tables. */
+export const ENTRY_OVERHEAD = 136
 /** Extra cost of a TTL: the `volatile` set's slot and the boxed expire time. */
 export const VOLATILE_OVERHEAD = 40
 /** A Buffer value's JS objects; its bytes (often off the V8 heap) are counted by length on top. */
@@ -29,9 +29,9 @@ export const BUFFER_OVERHEAD = 104
 export const LIST_BASE = 120
 export const LIST_ELEMENT = 11
 export const SET_BASE = 200
-export const SET_ELEMENT = 47
+export const SET_ELEMENT = 74
 export const HASH_BASE = 240
-export const HASH_ELEMENT = 75
+export const HASH_ELEMENT = 105
 export const ZSET_BASE = 320
 export const ZSET_ELEMENT = 115
 export const STREAM_BASE = 400
@@ -171,33 +171,26 @@ export function entrySize(key: string, e: Entry, samples: number = SAMPLES_PER_W
 
 /**
  * The running totals — estimated dataset bytes (`used`, the sum of every
- * key's accounted size), its peak, the number of keys — and the slot table that
- * eviction samples. Tracking starts when a limit or an LRU/LFU policy is
- * first set (one pass over the keys to initialize) and then follows every
- * add, write, removal and flush through the keyspace hooks. Until then
+ * key's accounted size), its peak, the number of keys — and the per-key
+ * tables that eviction samples. Tracking starts when a limit or an LRU/LFU
+ * policy is first set (one pass over the keys to initialize) and then follows
+ * every add, write, removal and flush through the keyspace hooks. Until then
  * nothing on the hot path pays for it, and `usedBytes()` answers INFO from a
  * sample.
  *
- * The slot table: while tracking, every entry has a slot (`Entry.lru` holds
- * its index, from 1; slots are kept dense by moving the last one into a hole).
- * `slots[3s]` is the entry, `slots[3s+1]` its key and `slots[3s+2]` the key
- * array of its database (arrays move with SWAPDB, so this finds the
- * database); `size[s]` is the bytes the key is accounted for, and
- * `access[s]` one number of access data (a time, an access counter or an LFU
- * word, as the eviction layer decides). Sampling keys and
- * reading their access data touches one typed array; evicting one reads one
- * slot — no entry object.
+ * The tables are each database's own (`Database.ents`, `access` and `sizes`,
+ * in the order of its dense key array): for the key at position `i`,
+ * `access[i]` is one number of access data (a time, an access counter or an
+ * LFU word, as the eviction layer decides) and `sizes[i]` the bytes the key
+ * is accounted for. Sampling a key and reading its access data touches one
+ * typed array; evicting it reads its key and entry by position — no hash
+ * lookup.
  */
 export class Accounting {
   used = 0
   peak = 0
   keys = 0
   tracking = false
-  /** Slots 1..n are in use; slot 0 is scratch (a new entry is touched before it gets its slot). */
-  n = 0
-  slots: unknown[] = [undefined, undefined, undefined]
-  access = new Float64Array(1024)
-  size = new Float64Array(1024)
   /** Access data of a new entry (set by the eviction layer). */
   initAccess: () => number = () => 0
 
@@ -205,7 +198,7 @@ export class Accounting {
 
   /**
    * Starts incremental tracking (idempotent). `accessOf(e)` gives the access
-   * data of each existing entry (from its `lru` field, which then becomes its slot).
+   * data of each existing entry (from its `lru` field).
    */
   enable(accessOf: (e: Entry) => number): void {
     if (this.tracking) return
@@ -213,14 +206,16 @@ export class Accounting {
     let used = 0
     let keys = 0
     for (const db of this.ks.dbs) {
-      for (let i = 0; i < db.keys.length; i++) {
-        const k = db.keys[i]!
-        const e = db.map.get(k)!
-        const m = entrySize(k, e)
+      db.startTables()
+      const ents = db.ents!
+      for (let i = 0; i < ents.length; i++) {
+        const e = ents[i]!
+        const m = entrySize(db.keys[i]!, e)
         used += m
-        this.addSlot(e, k, db.keys, accessOf(e), m)
+        db.access![i] = accessOf(e)
+        db.sizes![i] = m
       }
-      keys += db.map.size
+      keys += ents.length
     }
     this.used = used
     this.keys = keys
@@ -230,102 +225,53 @@ export class Accounting {
       const m = entrySize(key, e)
       this.keys++
       if ((this.used += m) > this.peak) this.peak = this.used
-      this.addSlot(e, key, db.keys, this.initAccess(), m)
+      db.access![e.idx] = this.initAccess()
+      db.sizes![e.idx] = m
     }
-    ks.onKeyRemoved = (_db, _key, e) => {
-      this.used -= this.size[e.lru]!
+    ks.onKeyRemoved = (db, _key, e) => {
+      this.used -= db.sizes![e.idx]!
       this.keys--
-      this.removeSlot(e.lru)
     }
     ks.onKeyWritten = (db, key) => {
-      // A write's signal usually follows its add at once, and the key added last holds the
-      // top slot: found there, its entry needs no hash lookup.
-      const t = this.slots
-      const top = 3 * this.n
+      // A write's signal usually follows its add at once, and the key added last is at the top
+      // of the key array: found there, its entry needs no hash lookup.
+      const keys = db.keys
+      const top = keys.length - 1
       let e: Entry | undefined
-      if (t[top + 1] === key && t[top + 2] === db.keys) e = t[top] as Entry
+      if (top >= 0 && keys[top] === key) e = db.ents![top]
       else {
         e = db.map.get(key)
         if (e === undefined) return
       }
-      const m = entrySize(key, e)
-      const sz = this.size
-      if ((this.used += m - sz[e.lru]!) > this.peak) this.peak = this.used
-      sz[e.lru] = m
+      const m = entrySize(key, e!)
+      const sizes = db.sizes!
+      const at = e!.idx
+      if ((this.used += m - sizes[at]!) > this.peak) this.peak = this.used
+      sizes[at] = m
     }
     ks.onFlush = (db) => {
+      const sizes = db.sizes!
       let s = 0
-      const before = this.n
-      for (const e of db.map.values()) {
-        s += this.size[e.lru]!
-        this.removeSlot(e.lru)
-      }
+      for (let i = 0; i < db.keys.length; i++) s += sizes[i]!
       this.used -= s
-      this.keys -= db.map.size
-      // Free slots keep their last key array: drop those, so the flushed array is not kept alive.
-      const t = this.slots
-      for (let i = this.n + 1; i <= before; i++) t[3 * i + 2] = undefined
+      this.keys -= db.keys.length
     }
   }
 
-  private addSlot(e: Entry, key: string, keys: string[], access: number, size: number): void {
-    const s = ++this.n
-    if (s >= this.access.length) {
-      const a = new Float64Array(this.access.length * 2)
-      a.set(this.access)
-      this.access = a
-      const z = new Float64Array(a.length)
-      z.set(this.size)
-      this.size = z
-    }
-    this.size[s] = size
-    const t = this.slots
-    t[3 * s] = e
-    t[3 * s + 1] = key
-    if (t[3 * s + 2] !== keys) t[3 * s + 2] = keys
-    this.access[s] = access
-    e.lru = s
-  }
-
-  private removeSlot(s: number): void {
-    const last = this.n--
-    const t = this.slots
-    const j = 3 * last
-    if (s !== last) {
-      const i = 3 * s
-      const moved = t[j] as Entry
-      t[i] = moved
-      t[i + 1] = t[j + 1]
-      // With one database in use this is nearly always the same array: skip the store (and its write barrier).
-      if (t[i + 2] !== t[j + 2]) t[i + 2] = t[j + 2]
-      this.access[s] = this.access[last]!
-      this.size[s] = this.size[last]!
-      moved.lru = s
-    }
-    // Drop the references so deleted keys are not kept alive. The key array reference stays: it is
-    // its database's own, replaced only by a flush, which clears such references itself.
-    t[j] = t[j + 1] = undefined
-  }
-
-  /** Bytes a tracked entry is accounted for. */
-  sizeOf(e: Entry): number {
-    return this.size[e.lru]!
-  }
-
-  /** The entry in slot `s`. */
-  entryAt(s: number): Entry {
-    return this.slots[3 * s] as Entry
-  }
-
-  /** The database holding the key in slot `s` (found by its key array, which moves with SWAPDB). */
-  locate(s: number, dbs: readonly Database[]): Database | undefined {
-    const keys = this.slots[3 * s + 2]
-    for (let i = 0; i < dbs.length; i++) if (dbs[i]!.keys === keys) return dbs[i]
+  /**
+   * The database whose tables hold `e` (`hint` first), or undefined for an entry no longer in
+   * one (a background snapshot may still visit it).
+   */
+  ownerOf(e: Entry, hint?: Database): Database | undefined {
+    if (hint !== undefined && hint.ents?.[e.idx] === e) return hint
+    for (const db of this.ks.dbs) if (db.ents?.[e.idx] === e) return db
     return undefined
   }
 
-  keyAt(s: number): string {
-    return this.slots[3 * s + 1] as string
+  /** Bytes a tracked entry is accounted for (0 for an entry no longer in a database). */
+  sizeOf(e: Entry, db?: Database): number {
+    const d = this.ownerOf(e, db)
+    return d === undefined ? 0 : d.sizes![e.idx]!
   }
 
   /** Dataset bytes: the tracked total, or (before tracking starts) an estimate from up to 1024 sampled keys per database. */

@@ -632,8 +632,8 @@ export function installRdb(store: StoreCore, contents: RdbContents): void {
       if (e.expire !== 0) db.setExpire(k, ne, e.expire)
       // IDLE / FREQ records: in the access tracking the eviction layer keeps.
       const freq = ldb.freqs?.get(k)
-      if (freq !== undefined) store.memory.setFrequency(ne, freq)
-      else if (e.lru < ks.lruClock) store.memory.setIdleTime(ne, ks.lruClock - e.lru)
+      if (freq !== undefined) store.memory.setFrequency(ne, freq, db)
+      else if (e.lru < ks.lruClock) store.memory.setIdleTime(ne, ks.lruClock - e.lru, db)
     }
   }
   loadFunctions(store, contents.functions)

@@ -28,8 +28,8 @@ export class RdbSink implements SnapshotSink {
   private cur = -1
   private readonly lp = new ListpackBuilder()
   /** IDLE seconds (LRU policies) or FREQ counter (LFU) per key, as Redis saves them. */
-  private readonly idle: ((e: Entry) => number) | undefined
-  private readonly freq: ((e: Entry) => number) | undefined
+  private readonly idle: ((e: Entry, db: number) => number) | undefined
+  private readonly freq: ((e: Entry, db: number) => number) | undefined
   private readonly checksum: boolean
 
   constructor(store: StoreCore, sink: ((chunk: Buffer) => void) | undefined, opts: RdbWriteOptions = {}) {
@@ -37,8 +37,10 @@ export class RdbSink implements SnapshotSink {
     this.checksum = opts.checksum ?? true
     const policy = store.ks.config.get<string>('maxmemory-policy') ?? 'noeviction'
     const mem = store.memory
-    if (policy.includes('lru')) this.idle = (e) => mem.idleTime(e)
-    else if (policy.includes('lfu')) this.freq = (e) => mem.frequency(e)
+    // The walk names a database by number: its entries are looked for there first.
+    const dbs = store.ks.dbs
+    if (policy.includes('lru')) this.idle = (e, db) => mem.idleTime(e, dbs[db])
+    else if (policy.includes('lfu')) this.freq = (e, db) => mem.frequency(e, dbs[db])
     writeHeader(this.out, {
       version: store.redisVersion,
       ctime: Math.floor(Date.now() / 1000),
@@ -60,7 +62,7 @@ export class RdbSink implements SnapshotSink {
       out.len(db)
       this.cur = db
     }
-    writeEntry(out, key, e, this.lp, this.idle ? this.idle(e) : -1, this.freq ? this.freq(e) : -1)
+    writeEntry(out, key, e, this.lp, this.idle ? this.idle(e, db) : -1, this.freq ? this.freq(e, db) : -1)
   }
 
   /** Writes EOF and the checksum, and hands out the last chunk. */
