@@ -171,6 +171,27 @@ describe('expiry', () => {
     expect(() => s.call('EXPIRE', 'k', '1', 'NX', 'XX')).toThrow('ERR NX and XX, GT or LT options at the same time are not compatible')
   })
 
+  it('SET, SETEX, GETEX and the typed set see one time per command, as Redis does', () => {
+    // A clock that moves a second on every read: a command that read it twice would find the
+    // expiry it had just computed already past.
+    let t = 1_000_000
+    const s = fresh({ clock: { now: () => (t += 1000) } })
+    for (const [name, run] of [
+      ['SET PX', () => s.call('SET', 'k', 'v', 'PX', '500')],
+      ['SETEX', () => s.call('PSETEX', 'k', '500', 'v')],
+      ['typed set', () => s.set('k', 'v', { px: 500 })],
+      ['SET on a key with a TTL', () => s.call('SET', 'k', 'v', 'PX', '500')],
+    ] as const) {
+      s.del('k')
+      if (name === 'SET on a key with a TTL') s.set('k', 'old', { px: 100_000 })
+      run()
+      expect([name, s.ks.dbs[0]!.map.has('k')]).toEqual([name, true])
+    }
+    s.set('g', 'v')
+    expect(s.call('GETEX', 'g', 'PX', '500')).toBe('v')
+    expect(s.ks.dbs[0]!.map.has('g')).toBe(true)
+  })
+
   it('follows fake timers when using the default clock', () => {
     vi.useFakeTimers({ now: 5_000_000 })
     try {

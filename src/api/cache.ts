@@ -309,13 +309,15 @@ export class Cache<T> {
       if (options.jitter !== undefined) jitter = options.jitter
     }
     let expireAt = 0
+    let now = 0
     if (ttlMs > 0) {
       if (jitter > 0) ttlMs = Math.max(1, Math.round(ttlMs * (1 - jitter * Math.random())))
-      expireAt = store.ks.now() + ttlMs + staleMs
+      now = store.ks.now()
+      expireAt = now + ttlMs + staleMs
     }
     const data = this.codec.encode(value)
     store.beforeWrite()
-    setGeneric(store.s, key, typeof data === 'string' ? data : Buffer.from(data), 0, expireAt)
+    setGeneric(store.s, key, typeof data === 'string' ? data : Buffer.from(data), 0, expireAt, now)
   }
 
   private cancelFlight(key: string): void {

@@ -82,6 +82,8 @@ export interface SetArgs {
   flags: number
   /** Absolute expiry time in ms, or 0 for none. */
   expireAt: number
+  /** The time `expireAt` was computed at (Redis's command time snapshot), or 0. */
+  now?: number
 }
 
 const SET_EX = 1
@@ -109,23 +111,29 @@ export const SET = defineCommand('set', {
       } else syntaxError()
     }
     let expireAt = 0
+    let now = 0
     if (ttlArg !== undefined) {
       const n = int64(ttlArg)
-      const at = absoluteExpire(n, unit === SET_EX || unit === SET_EXAT ? 1000 : 1, unit === SET_EX || unit === SET_PX, ctx.ks.now())
+      now = ctx.ks.now()
+      const at = absoluteExpire(n, unit === SET_EX || unit === SET_EXAT ? 1000 : 1, unit === SET_EX || unit === SET_PX, now)
       if (at === undefined) fail("invalid expire time in 'set' command")
       expireAt = at
     }
-    return { key: key(a[0]!), value: val(a[1]!), flags, expireAt }
+    return { key: key(a[0]!), value: val(a[1]!), flags, expireAt, now }
   },
-  run: (ctx, a: SetArgs): Reply => setGeneric(ctx, a.key, a.value, a.flags, a.expireAt),
+  run: (ctx, a: SetArgs): Reply => setGeneric(ctx, a.key, a.value, a.flags, a.expireAt, a.now),
 })
 
-/** The heart of SET, SETNX, SETEX, PSETEX, GETSET and the typed `set()`; `flags` are SF bits. */
-export function setGeneric(ctx: Session, k: string, value: StrValue, flags: number, expireAt: number): Reply {
+/**
+ * The heart of SET, SETNX, SETEX, PSETEX, GETSET and the typed `set()`; `flags` are SF bits.
+ * `now` is the time `expireAt` was computed at, if the caller read one: the command sees one time,
+ * as in Redis, and a clock read costs more than the rest of a SET on some machines.
+ */
+export function setGeneric(ctx: Session, k: string, value: StrValue, flags: number, expireAt: number, now = 0): Reply {
   const db = ctx.db
   let old: Reply = null
   const get = (flags & SF.GET) !== 0
-  const e = get ? db.read(k) : db.lookup(k)
+  const e = get ? db.read(k) : db.lookup(k, now)
   if (get && e !== undefined) {
     if (e.type !== T.STRING) wrongType()
     old = e.value as StrValue
@@ -145,7 +153,7 @@ export function setGeneric(ctx: Session, k: string, value: StrValue, flags: numb
   }
   ctx.signal(k, N.STRING, 'set')
   if (expireAt !== 0) {
-    if (expireAt <= ks.now()) {
+    if (expireAt <= (now !== 0 ? now : ks.now())) {
       // An absolute time in the past: the key is set and expires at once, as Redis does.
       db.delete(k)
       ctx.signal(k, N.GENERIC, 'del')
@@ -162,7 +170,7 @@ export function setGeneric(ctx: Session, k: string, value: StrValue, flags: numb
   return get ? old : OK
 }
 
-const setRun = (ctx: Session, a: SetArgs): Reply => setGeneric(ctx, a.key, a.value, a.flags, a.expireAt)
+const setRun = (ctx: Session, a: SetArgs): Reply => setGeneric(ctx, a.key, a.value, a.flags, a.expireAt, a.now)
 
 export const SETNX = defineCommand('setnx', {
   parse: (a): SetArgs => ({ key: key(a[0]!), value: val(a[1]!), flags: SF.NX, expireAt: 0 }),
@@ -171,9 +179,10 @@ export const SETNX = defineCommand('setnx', {
 
 function parseSetEx(unit: 1 | 1000, name: string) {
   return (a: Arg[], ctx: Session): SetArgs => {
-    const at = absoluteExpire(int64(a[1]!), unit, true, ctx.ks.now())
+    const now = ctx.ks.now()
+    const at = absoluteExpire(int64(a[1]!), unit, true, now)
     if (at === undefined) fail(`invalid expire time in '${name}' command`)
-    return { key: key(a[0]!), value: val(a[2]!), flags: 0, expireAt: at }
+    return { key: key(a[0]!), value: val(a[2]!), flags: 0, expireAt: at, now }
   }
 }
 export const SETEX = defineCommand('setex', { parse: parseSetEx(1000, 'setex'), run: setRun })
@@ -261,17 +270,19 @@ export const GETEX = defineCommand('getex', {
     if (e === undefined) return null
     if (e.type !== T.STRING) wrongType()
     let expireAt = 0
+    let now = 0
     if (a.ttl !== undefined) {
       const n = typeof a.ttl === 'number' ? a.ttl : int64(a.ttl)
       const unit = a.unit
-      const at = absoluteExpire(n, unit === SET_EX || unit === SET_EXAT ? 1000 : 1, unit === SET_EX || unit === SET_PX, ctx.ks.now())
+      now = ctx.ks.now()
+      const at = absoluteExpire(n, unit === SET_EX || unit === SET_EXAT ? 1000 : 1, unit === SET_EX || unit === SET_PX, now)
       if (at === undefined) fail("invalid expire time in 'getex' command")
       expireAt = at
     }
     const v = e.value as StrValue
     const ks = ctx.ks
     if (expireAt !== 0) {
-      if (expireAt <= ks.now()) {
+      if (expireAt <= now) {
         db.delete(a.key)
         ctx.signal(a.key, N.GENERIC, 'del')
         if (ks.fx) ctx.effect('DEL', a.key)
