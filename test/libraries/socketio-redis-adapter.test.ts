@@ -54,8 +54,15 @@ describe('@socket.io/redis-adapter on embedis/ioredis', () => {
     cleanups.push(() => client.close())
     await joined
 
-    // Server B knows server A through Redis (PUBSUB NUMSUB on the request channel).
-    expect(await b.io.of('/').adapter.serverCount()).toBe(2)
+    // Server B knows server A through Redis (PUBSUB NUMSUB on the request channel). Each adapter
+    // subscribes once its client has connected, which under load may trail this line (with a
+    // Redis server too): wait for both subscriptions.
+    let servers = 0
+    for (let i = 0; i < 100 && servers < 2; i++) {
+      servers = await b.io.of('/').adapter.serverCount()
+      if (servers < 2) await new Promise((r) => setTimeout(r, 20))
+    }
+    expect(servers).toBe(2)
 
     const got = waitFor<string>((resolve) => client.on('hello', (msg: string) => resolve(msg)))
     b.io.to('room').emit('hello', 'from B')
