@@ -192,6 +192,23 @@ describe('expiry', () => {
     expect(s.ks.dbs[0]!.map.has('g')).toBe(true)
   })
 
+  it('every command through call() sees one time, as Redis does', () => {
+    let t = 1_000_000
+    const s = fresh({ clock: { now: () => (t += 1000) } })
+    // Both keys expire at X; the command's first read is X - 500: a command reading the clock once
+    // per key would see the second key expired.
+    const X = 2_000_000
+    s.set('a', '1', { pxat: X })
+    s.set('b', '2', { pxat: X })
+    t = X - 1500
+    expect(s.call('MGET', 'a', 'b')).toEqual(['1', '2'])
+    s.set('k', 'v', { px: 100_000 })
+    expect(s.call('PEXPIRE', 'k', '500')).toBe(1)
+    expect(s.ks.dbs[0]!.map.has('k')).toBe(true)
+    // Between commands time moves on.
+    expect(s.call('MGET', 'a', 'b')).toEqual([null, null])
+  })
+
   it('follows fake timers when using the default clock', () => {
     vi.useFakeTimers({ now: 5_000_000 })
     try {

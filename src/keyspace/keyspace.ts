@@ -48,8 +48,13 @@ export class Keyspace {
   readonly stats: Stats
   /** Seconds clock for access times (Redis's LRU clock), refreshed by the cron timer and by clock changes. */
   lruClock = 0
-  /** Set while a script or a transaction runs: Redis freezes time for its duration. */
+  /**
+   * Set while a script or a transaction runs, and from its first clock read while a command runs:
+   * Redis freezes time for their duration (its command time snapshot).
+   */
   frozenNow = 0
+  /** True while a command runs outside a frozen scope: its first clock read freezes time until it ends. */
+  snapshot = false
   /** Effect listeners; `fx` is true when there is at least one, so commands can skip building argv. */
   private readonly effectListeners: Array<(e: Effect) => void> = []
   fx = false
@@ -148,9 +153,13 @@ export class Keyspace {
     this.lruClock = Math.floor(this.clock.now() / 1000)
   }
 
-  /** The current time in ms (frozen during scripts and transactions, as in Redis). */
+  /** The current time in ms (one time per command, script and transaction, as in Redis). */
   now(): number {
-    return this.frozenNow !== 0 ? this.frozenNow : this.clock.now()
+    const f = this.frozenNow
+    if (f !== 0) return f
+    const t = this.clock.now()
+    if (this.snapshot) this.frozenNow = t
+    return t
   }
 
   /** Registers an effect listener; returns a function that removes it. */
