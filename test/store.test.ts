@@ -171,7 +171,7 @@ describe('expiry', () => {
     expect(() => s.call('EXPIRE', 'k', '1', 'NX', 'XX')).toThrow('ERR NX and XX, GT or LT options at the same time are not compatible')
   })
 
-  it('SET, SETEX, GETEX and the typed set see one time per command, as Redis does', () => {
+  it('SET, SETEX, GETEX and the typed set and pexpire see one time per command, as Redis does', () => {
     // A clock that moves a second on every read: a command that read it twice would find the
     // expiry it had just computed already past.
     let t = 1_000_000
@@ -181,6 +181,7 @@ describe('expiry', () => {
       ['SETEX', () => s.call('PSETEX', 'k', '500', 'v')],
       ['typed set', () => s.set('k', 'v', { px: 500 })],
       ['SET on a key with a TTL', () => s.call('SET', 'k', 'v', 'PX', '500')],
+      ['typed pexpire', () => (s.set('k', 'v', { px: 100_000 }), s.pexpire('k', 500))],
     ] as const) {
       s.del('k')
       if (name === 'SET on a key with a TTL') s.set('k', 'old', { px: 100_000 })

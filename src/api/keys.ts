@@ -64,9 +64,10 @@ function expireIn(store: StoreCore, key: Key, n: number, unit: 1 | 1000, relativ
   if (!Number.isInteger(n)) fail('value is not an integer or out of range')
   const flags = condition === undefined ? 0 : CONDITIONS[condition]
   if (flags === undefined) fail(`Unsupported option ${condition}`)
-  const at = expireTime(n, unit, relative, store.ks.now())
+  const now = store.ks.now()
+  const at = expireTime(n, unit, relative, now)
   if (at === undefined) fail(`invalid expire time in '${name}' command`)
-  return expireGeneric(store.s, { key: keyOf(key), at, flags }) === 1
+  return expireGeneric(store.s, { key: keyOf(key), at, flags, now }) === 1
 }
 
 /** Generic key commands on the typed Store. */
