@@ -25,6 +25,22 @@ describe('Store basics', () => {
     expect(s.get(Buffer.from('é'))).toBe('é')
   })
 
+  it('mget reads every kind of key as get does, nil for missing keys and other types', () => {
+    const s = fresh()
+    const bin = Buffer.from([0xff, 0x00])
+    s.set('a', '1')
+    s.set(bin, Buffer.from([0xc3, 0xa9]))
+    s.set('a\uFFFD', 'replacement')
+    s.call('RPUSH', 'list', 'x')
+    expect(s.mget('a', 'missing', bin, 'list', 'a\uD800', Buffer.from('a'))).toEqual(['1', null, 'é', null, 'replacement', '1'])
+    expect(s.mget()).toEqual([])
+    expect(s.mget('a', 'missing')).toEqual(s.call('MGET', 'a', 'missing'))
+    // Each key counts as a hit or a miss, as MGET's do.
+    const stats = s.info('stats')
+    expect(stats).toMatch(/keyspace_hits:7\r\n/)
+    expect(stats).toMatch(/keyspace_misses:3\r\n/)
+  })
+
   it('reads a key given with lone surrogates as the bytes Redis would receive (EF BF BD each)', () => {
     const s = fresh()
     s.set('a\uFFFD', 'replacement')

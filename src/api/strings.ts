@@ -2,7 +2,7 @@ import { keyOf, ownValue, readKey, toStr, type Bytes, type StrValue } from '../c
 import { fail } from '../core/errors.js'
 import { formatDouble } from '../core/numbers.js'
 import { OK, type MapReply } from '../core/reply.js'
-import { APPEND, DECR, GETDEL, GETEX, GETRANGE, getValue, INCR, INCRBY, INCRBYFLOAT, LCS, MGET, MSET, MSETNX, SETRANGE, SF, STRLEN, TTL_UNIT, setGeneric } from '../commands/strings.js'
+import { APPEND, DECR, GETDEL, GETEX, GETRANGE, getValue, INCR, INCRBY, INCRBYFLOAT, LCS, MGET, mgetValue, MSET, MSETNX, SETRANGE, SF, STRLEN, TTL_UNIT, setGeneric } from '../commands/strings.js'
 import { absoluteExpire } from '../commands/util.js'
 import type { StoreCore } from '../store-core.js'
 
@@ -169,9 +169,14 @@ export class StringsApi {
 
   /** MGET: values of several keys (null for missing or non-string keys). */
   mget(this: StoreCore, ...keys: Key[]): Array<string | null> {
-    const r = MGET.run(this.s, keys.map(keyOf)) as Array<StrValue | null>
-    for (let i = 0; i < r.length; i++) if (r[i] !== null && typeof r[i] !== 'string') r[i] = toStr(r[i]!)
-    return r as Array<string | null>
+    // Keys read as `get` reads them, values decoded in the same pass.
+    const db = this.s.db
+    const out: Array<string | null> = new Array(keys.length)
+    for (let i = 0; i < keys.length; i++) {
+      const v = mgetValue(db, readKey(keys[i]!))
+      out[i] = v === null || typeof v === 'string' ? v : toStr(v)
+    }
+    return out
   }
 
   /** MGET with exact bytes. */

@@ -2,7 +2,7 @@ import { byteLength, toBuffer, type StrValue } from '../core/bytes.js'
 import { E, fail, replyError, syntaxError, wrongType } from '../core/errors.js'
 import { incrByFloat, string2ll } from '../core/numbers.js'
 import { MapReply, OK, type Reply } from '../core/reply.js'
-import { F_RAW, T } from '../keyspace/database.js'
+import { F_RAW, T, type Database } from '../keyspace/database.js'
 import { N } from '../keyspace/notifications.js'
 import type { Session } from '../session.js'
 import { int, int64, key, kw, numArg, val } from './args.js'
@@ -26,14 +26,17 @@ export const GET = defineCommand('get', {
   run: (ctx, k: string): Reply => getValue(ctx, k) ?? null,
 })
 
+/** One key of MGET: its string value, or null when it is missing or holds another type. */
+export function mgetValue(db: Database, k: string): StrValue | null {
+  const e = db.read(k)
+  return e !== undefined && e.type === T.STRING ? (e.value as StrValue) : null
+}
+
 export const MGET = defineCommand('mget', {
   parse: (a) => a.map(key),
   run(ctx, keys: string[]): Reply {
     const out: Reply[] = new Array(keys.length)
-    for (let i = 0; i < keys.length; i++) {
-      const e = ctx.db.read(keys[i]!)
-      out[i] = e !== undefined && e.type === T.STRING ? (e.value as StrValue) : null
-    }
+    for (let i = 0; i < keys.length; i++) out[i] = mgetValue(ctx.db, keys[i]!)
     return out
   },
 })
