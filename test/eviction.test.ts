@@ -137,6 +137,9 @@ describe('allkeys-lru', () => {
   it('a recycled entry carries no access data of the key that took its old slot', () => {
     // Evicting k0 moves the top key (k9) into k0's slot; the new key reuses k0's entry object.
     // Touching that entry must not refresh k9, which stays the least recently used.
+    // Sampling is random: 64 samples of 10 keys miss one with probability 0.9^64 (about 0.1%), so
+    // k0 then k9 go in nearly every trial. Were k9 refreshed, it would go in none.
+    let exact = 0
     for (let trial = 0; trial < 50; trial++) {
       const s = store({ maxkeys: 10, maxmemoryPolicy: 'allkeys-lru', config: { 'maxmemory-samples': 64 } })
       const keys = range(10, 'k')
@@ -144,8 +147,12 @@ describe('allkeys-lru', () => {
       for (let i = 1; i < 9; i++) s.get(keys[i]!)
       s.set('k10', 'v')
       s.set('k11', 'v')
-      expect(gone(s, [...keys, 'k10', 'k11'])).toEqual(['k0', 'k9'])
+      const lost = gone(s, [...keys, 'k10', 'k11'])
+      expect(lost).toHaveLength(2)
+      if (lost.join() === 'k0,k9') exact++
+      s.close()
     }
+    expect(exact).toBeGreaterThanOrEqual(45)
   })
 
   it('evicts from every database', () => {

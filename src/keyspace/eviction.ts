@@ -244,13 +244,9 @@ export class MemoryLayer {
         // A candidate whose position now holds data other than when it was sampled (accessed since,
         // deleted, or another key moved in) is dropped. An access counter is unique per access;
         // an LFU word or TTL that happens to match belongs to an equally good candidate.
+        if (!(bits & P_TTL) && db.access![i] !== this.poolStamp[k]) continue
         const e = db.ents![i]!
-        if (bits & P_TTL) {
-          if (e.expire !== this.poolStamp[k]) continue
-        } else {
-          if (db.access![i] !== this.poolStamp[k]) continue
-          if (!(bits & P_ALLKEYS) && e.expire === 0) continue
-        }
+        if (bits & P_TTL ? e.expire !== this.poolStamp[k] : !(bits & P_ALLKEYS) && e.expire === 0) continue
         this.evict(db, db.keys[i]!, e)
         return true
       }
