@@ -531,6 +531,53 @@ describe('OBJECT IDLETIME and REFCOUNT', () => {
     })
   }
 
+  // Recorded from valkey 8 (Redis 7.2): after 3 s idle, each command below on its own key, then OBJECT
+  // IDLETIME; keyspace_hits counts all of them but MEMORY USAGE, and the ten OBJECT IDLETIMEs.
+  const TOUCHES: Record<string, boolean> = {
+    EXISTS: false,
+    TYPE: false,
+    TTL: false,
+    PTTL: false,
+    EXPIRETIME: false,
+    'OBJECT ENCODING': false,
+    'MEMORY USAGE': false,
+    STRLEN: true,
+    DUMP: true,
+    GET: true,
+  }
+  for (const policy of ['noeviction', 'allkeys-lru'] as EvictionPolicy[]) {
+    it(`EXISTS, TYPE, the TTL family, OBJECT and MEMORY USAGE leave idle time alone, as in Redis (${policy})`, () => {
+      const clock = new ManualClock(1_700_000_000_000)
+      const s = store({ clock, maxmemoryPolicy: policy })
+      for (const c of Object.keys(TOUCHES)) s.set('k:' + c, 'v')
+      clock.advance(3000)
+      s.ks.refreshClock()
+      for (const [c, touches] of Object.entries(TOUCHES)) {
+        s.call(...(c.split(' ') as [string]), 'k:' + c)
+        expect([c, s.call('OBJECT', 'IDLETIME', 'k:' + c)]).toEqual([c, touches ? 0 : 3])
+      }
+      expect(s.info('stats')).toMatch(/keyspace_hits:19\r\nkeyspace_misses:0\r\n/)
+      // The typed methods behave the same.
+      clock.advance(2000)
+      s.exists('k:GET')
+      s.type('k:GET')
+      s.ttl('k:GET')
+      expect(s.call('OBJECT', 'IDLETIME', 'k:GET')).toBe(2)
+    })
+  }
+
+  it('OBJECT counts a hit or a miss but sends no keymiss event', async () => {
+    const s = store()
+    s.configSet('notify-keyspace-events', 'Em')
+    const events: string[] = []
+    await s.psubscribe('__keyevent@*__:*', (key) => void events.push(key))
+    s.call('OBJECT', 'ENCODING', 'missing')
+    s.call('EXISTS', 'missing2')
+    await new Promise((r) => setTimeout(r, 10))
+    expect(events).toEqual(['missing2'])
+    expect(s.info('stats')).toMatch(/keyspace_misses:2\r\n/)
+  })
+
   it('idle times survive switching between LRU and other policies', () => {
     const clock = new ManualClock(1_700_000_000_000)
     const s = store({ clock })

@@ -75,7 +75,7 @@ export const EXISTS = defineCommand('exists', {
   parse: (a) => a.map(key),
   run(ctx, keys: string[]): Reply {
     let n = 0
-    for (const k of keys) if (ctx.db.read(k) !== undefined) n++
+    for (const k of keys) if (ctx.db.readNoTouch(k) !== undefined) n++
     return n
   },
 })
@@ -92,7 +92,7 @@ export const TOUCH = defineCommand('touch', {
 export const TYPE = defineCommand('type', {
   parse: (a) => key(a[0]!),
   run(ctx, k: string): Reply {
-    const e = ctx.db.read(k)
+    const e = ctx.db.readNoTouch(k)
     return new Status(e === undefined ? 'none' : TYPE_NAMES[e.type]!)
   },
 })
@@ -165,7 +165,7 @@ export const PEXPIREAT = defineCommand('pexpireat', { parse: parseExpire(1, fals
 
 /** TTL family: remaining (or absolute) time in s or ms; -2 missing, -1 no TTL. */
 export function ttlGeneric(ctx: Session, k: string, ms: boolean, abs: boolean): number {
-  const e = ctx.db.read(k)
+  const e = ctx.db.readNoTouch(k)
   if (e === undefined) return -2
   if (e.expire === 0) return -1
   let t = abs ? e.expire : e.expire - ctx.ks.now()
@@ -379,7 +379,7 @@ export const COPY = defineCommand('copy', {
 export const OBJECT_ENCODING = defineCommand('object|encoding', {
   parse: (a) => key(a[0]!),
   run(ctx, k: string): Reply {
-    const e = ctx.db.peek(k)
+    const e = ctx.db.readNoTouch(k, false)
     return e === undefined ? null : encodingOf(e, ctx)
   },
 })
@@ -387,7 +387,7 @@ export const OBJECT_ENCODING = defineCommand('object|encoding', {
 export const OBJECT_REFCOUNT = defineCommand('object|refcount', {
   parse: (a) => key(a[0]!),
   run(ctx, k: string): Reply {
-    const e = ctx.db.peek(k)
+    const e = ctx.db.readNoTouch(k, false)
     if (e === undefined) return null
     // Redis shares the objects for the integers 0..9999 (refcount INT_MAX) while no LRU/LFU policy is active.
     if (e.type === T.STRING && !(e.flags & F_RAW) && ctx.store.sharedIntegers()) {
@@ -402,7 +402,7 @@ export const OBJECT_REFCOUNT = defineCommand('object|refcount', {
 export const OBJECT_IDLETIME = defineCommand('object|idletime', {
   parse: (a) => key(a[0]!),
   run(ctx, k: string): Reply {
-    const e = ctx.db.peek(k)
+    const e = ctx.db.readNoTouch(k, false)
     if (e === undefined) return null
     return ctx.store.idleTime(e, ctx.db)
   },
@@ -411,7 +411,7 @@ export const OBJECT_IDLETIME = defineCommand('object|idletime', {
 export const OBJECT_FREQ = defineCommand('object|freq', {
   parse: (a) => key(a[0]!),
   run(ctx, k: string): Reply {
-    const e = ctx.db.peek(k)
+    const e = ctx.db.readNoTouch(k, false)
     if (e === undefined) return null
     return ctx.store.frequency(e, ctx.db)
   },

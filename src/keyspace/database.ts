@@ -122,12 +122,25 @@ export class Database {
   /** A lookup for a read command: counts keyspace hits and misses. */
   read(key: string): Entry | undefined {
     const e = this.lookup(key)
+    // A raw ill-formed string from `readKey`: its canonical form may be present.
+    if (e === undefined && !key.isWellFormed() && key.charCodeAt(0) !== 0xdc00) return this.read(keyOf(key))
+    return this.counted(key, e, true)
+  }
+
+  /**
+   * A read that counts keyspace hits and misses but leaves the key's access data alone (Redis's
+   * LOOKUP_NOTOUCH): EXISTS, TYPE, the TTL family and OBJECT, which passes `notify` false (no
+   * `keymiss` event, as LOOKUP_NONOTIFY).
+   */
+  readNoTouch(key: string, notify = true): Entry | undefined {
+    return this.counted(key, this.peek(key), notify)
+  }
+
+  private counted(key: string, e: Entry | undefined, notify: boolean): Entry | undefined {
     const ks = this.ks
     if (e === undefined) {
-      // A raw ill-formed string from `readKey`: its canonical form may be present.
-      if (!key.isWellFormed() && key.charCodeAt(0) !== 0xdc00) return this.read(keyOf(key))
       ks.stats.keyspaceMisses++
-      if (ks.notifyFlags & N.KEY_MISS) ks.notify(N.KEY_MISS, 'keymiss', key, this.id)
+      if (notify && ks.notifyFlags & N.KEY_MISS) ks.notify(N.KEY_MISS, 'keymiss', key, this.id)
     } else ks.stats.keyspaceHits++
     return e
   }
