@@ -566,6 +566,20 @@ describe('OBJECT IDLETIME and REFCOUNT', () => {
     })
   }
 
+  it('COPY counts its source as a read, and XREAD each stream twice, as Redis does', () => {
+    const s = store()
+    const hitsMisses = () => /keyspace_hits:(\d+)\r\nkeyspace_misses:(\d+)/.exec(s.info('stats'))!.slice(1).map(Number)
+    s.set('src', 'v')
+    s.call('XADD', 'st', '1-1', 'f', 'v')
+    s.call('COPY', 'src', 'dst')
+    s.call('COPY', 'missing', 'dst2')
+    expect(hitsMisses()).toEqual([1, 1])
+    s.call('CONFIG', 'RESETSTAT')
+    // Valkey 8 / Redis 7.2: the ID pass and the serving pass each look every key up.
+    s.call('XREAD', 'STREAMS', 'st', 'nostream', '0', '0')
+    expect(hitsMisses()).toEqual([2, 2])
+  })
+
   it('OBJECT counts a hit or a miss but sends no keymiss event', async () => {
     const s = store()
     s.configSet('notify-keyspace-events', 'Em')

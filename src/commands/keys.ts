@@ -356,7 +356,8 @@ export const COPY = defineCommand('copy', {
     const src = ctx.db
     const dst = o.db === undefined ? src : ctx.ks.dbs[o.db]!
     if (src === dst && o.src === o.dst) fail(E.SAME_OBJECT)
-    const e = src.lookup(o.src)
+    // The source is read as Redis's lookupKeyRead does (a keyspace hit or miss).
+    const e = src.read(o.src)
     if (e === undefined) return 0
     if (dst.lookup(o.dst) !== undefined) {
       if (!o.replace) return 0

@@ -554,7 +554,8 @@ function serveRead(ctx: Session, a: XReadArgs, after: StreamId[]): Reply | undef
   const fx = ctx.ks.fx
   for (let i = 0; i < a.keys.length; i++) {
     const k = a.keys[i]!
-    const s = ctx.db.peek(k)?.value as Stream | undefined
+    // Read again as Redis's serving loop does (after the ID pass, a second hit or miss per key).
+    const s = ctx.db.read(k)?.value as Stream | undefined
     if (s === undefined || !(s instanceof Stream)) continue
     let gt = after[i]!
     let serve = false
