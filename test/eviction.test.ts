@@ -546,7 +546,7 @@ describe('OBJECT IDLETIME and REFCOUNT', () => {
     GET: true,
   }
   for (const policy of ['noeviction', 'allkeys-lru'] as EvictionPolicy[]) {
-    it(`EXISTS, TYPE, the TTL family, OBJECT and MEMORY USAGE leave idle time alone, as in Redis (${policy})`, () => {
+    it(`EXISTS, TYPE, the TTL family, OBJECT, MEMORY USAGE and RANDOMKEY leave idle time alone, as in Redis (${policy})`, () => {
       const clock = new ManualClock(1_700_000_000_000)
       const s = store({ clock, maxmemoryPolicy: policy })
       for (const c of Object.keys(TOUCHES)) s.set('k:' + c, 'v')
@@ -563,6 +563,12 @@ describe('OBJECT IDLETIME and REFCOUNT', () => {
       s.type('k:GET')
       s.ttl('k:GET')
       expect(s.call('OBJECT', 'IDLETIME', 'k:GET')).toBe(2)
+      // RANDOMKEY names a key without accessing it.
+      const one = store({ clock, maxmemoryPolicy: policy })
+      one.set('only', 'v')
+      clock.advance(4000)
+      expect(one.call('RANDOMKEY')).toBe('only')
+      expect(one.call('OBJECT', 'IDLETIME', 'only')).toBe(4)
     })
   }
 

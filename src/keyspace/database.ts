@@ -307,7 +307,8 @@ export class Database {
       const n = this.keys.length
       if (n === 0) return undefined
       const key = this.keys[Math.floor(Math.random() * n)]!
-      if (this.lookup(key) !== undefined) return key
+      // Not an access of the key (Redis's dbRandomKey only expires it if due).
+      if (this.peek(key) !== undefined) return key
     }
   }
 
