@@ -76,9 +76,9 @@ class Slots {
         arr.pop()
         this.holes--
       }
-    } else if (++this.holes > index.size) {
-      this.compact()
-    }
+    } else this.holes++
+    // One member fewer can leave the holes outnumbering the members either way.
+    if (this.holes > index.size) this.compact()
   }
 
   /** Moves the members down over the holes, keeping their order. */

@@ -386,6 +386,19 @@ describe('DenseSet / DenseMap against Set / Map models', () => {
     )
   })
 
+  it('deleting the top member compacts when the holes left behind outnumber the members', () => {
+    // Found by the property below: m0 leaves a hole, then deleting the top member leaves two holes for one member.
+    const s = new DenseSet(['m0', 'm28', 'm1'])
+    s.scan(0, 1, () => {}) // builds the slots
+    s.delete('m28')
+    s.add('m23')
+    s.delete('m0')
+    s.delete('m23')
+    s.assertValid()
+    expect([...s]).toEqual(['m1'])
+    expect(s.scan(0, 10, () => {})).toBe(0)
+  })
+
   it('a DenseSet SCAN interleaved with changes returns every member present throughout', () => {
     fc.assert(
       fc.property(
