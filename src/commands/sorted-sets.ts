@@ -792,7 +792,8 @@ export interface ZRemRangeArgs {
   raw: [Arg, Arg]
 }
 
-const REMRANGE_EVENTS = ['zrembyrank', 'zrembyscore', 'zrembylex']
+// Redis 7.2's event names (its documentation still shows the older zrembyrank/zrembyscore/zrembylex).
+const REMRANGE_EVENTS = ['zremrangebyrank', 'zremrangebyscore', 'zremrangebylex']
 const REMRANGE_CMDS = ['ZREMRANGEBYRANK', 'ZREMRANGEBYSCORE', 'ZREMRANGEBYLEX']
 
 function parseRemRange(by: number) {
