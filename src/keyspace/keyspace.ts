@@ -1,8 +1,20 @@
 import type { Clock } from '../core/clock.js'
-import { Config, CONFIG_PARAMS } from './config.js'
+import { Config, CONFIG_PARAMS, parseMemory } from './config.js'
 import { Database, type Entry } from './database.js'
 import { N, keyeventChannel, keyspaceChannel, parseNotifyFlags, formatNotifyFlags } from './notifications.js'
 import type { Tracking } from './tracking.js'
+
+/** A memory value, or a percentage of maxmemory (`10%`), as Redis's maxmemory-clients takes it; kept as given. */
+function parseMemoryOrPercent(text: string): string {
+  const pct = /^(\d+)%$/.exec(text)
+  if (pct !== null) {
+    if (Number(pct[1]) > 100) throw new Error('percentage argument must be less or equal to 100')
+    return `${Number(pct[1])}%`
+  }
+  const n = parseMemory(text)
+  if (n === undefined) throw new Error('argument must be a memory or percent value')
+  return String(n)
+}
 
 /** `Keyspace.touch` while a CLIENT NO-TOUCH session's command runs: lookups leave access data alone. */
 export const NO_TOUCH = (_db: Database, _e: Entry): void => {}
@@ -132,6 +144,8 @@ export class Keyspace {
     })
     c.define({ name: 'maxmemory-samples', kind: { type: 'int', min: 1, max: 64 }, default: 5 })
     c.define({ name: 'maxmemory-eviction-tenacity', kind: { type: 'int', min: 0, max: 100 }, default: 10 })
+    // Client eviction is not done here (connections' buffers are not accounted): accepted, kept and reported.
+    c.define({ name: 'maxmemory-clients', kind: { type: 'custom', parse: parseMemoryOrPercent, format: String }, default: '0' })
     c.define({ name: 'lfu-log-factor', kind: { type: 'int', min: 0, max: 2147483647 }, default: 10 })
     c.define({ name: 'lfu-decay-time', kind: { type: 'int', min: 0, max: 2147483647 }, default: 1 })
     c.define({ name: 'proto-max-bulk-len', kind: { type: 'memory' }, default: 512 * 1024 * 1024 })
