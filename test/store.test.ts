@@ -1,5 +1,6 @@
 import { describe, expect, it, vi, afterEach } from 'vitest'
 import { ManualClock, ReplyError, Store, type Effect } from '../src/index.js'
+import { MapReply, SetReply } from '../src/core/reply.js'
 
 const fresh = (opts: ConstructorParameters<typeof Store>[0] = {}) => new Store({ activeExpiry: false, ...opts })
 
@@ -361,6 +362,18 @@ describe('commands from the table', () => {
     const docs = s.call('COMMAND', 'DOCS', 'get') as unknown[]
     expect(docs[0]).toBe('get')
     expect((docs[1] as unknown[]).slice(0, 2)).toEqual(['summary', 'Returns the string value of a key.'])
+  })
+
+  it('gives COMMAND INFO key specs and COMMAND DOCS history as RESP3 sets, as Redis 7.2 does', () => {
+    const sess = fresh().session()
+    const [set] = sess.execute(['COMMAND', 'INFO', 'set']) as unknown[][]
+    expect(set![8]).toBeInstanceOf(SetReply)
+    expect(set![9]).toBeInstanceOf(SetReply) // no subcommands: an empty set
+    const [config] = sess.execute(['COMMAND', 'INFO', 'config']) as unknown[][]
+    expect(Array.isArray(config![9])).toBe(true) // subcommands: an array
+    const docs = sess.execute(['COMMAND', 'DOCS', 'set']) as MapReply
+    const fields = (docs.entries[1] as MapReply).entries
+    expect(fields[fields.indexOf('history') + 1]).toBeInstanceOf(SetReply)
   })
 
   it('CONFIG GET/SET with Redis errors', () => {

@@ -340,25 +340,26 @@ function flagReplies(m: CommandMeta, cmd: Command | undefined): Reply[] {
   return flags
 }
 
+/** Key-spec flags as COMMAND INFO names them: the access kinds upper-case, the rest lower-case. */
+const KEY_FLAG_UPPER = new Set(['RO', 'RW', 'OW', 'RM'])
+
+/** One key spec in COMMAND INFO's shape (Redis's addReplyCommandKeySpecs): the metadata's field names differ. */
 function keySpecReply(spec: any): Reply {
-  const conv = (v: unknown): Reply => {
-    if (Array.isArray(v)) return v.map(conv)
-    if (v !== null && typeof v === 'object') {
-      const out: Reply[] = []
-      for (const [k, x] of Object.entries(v)) out.push(k, conv(x))
-      return new MapReply(out)
-    }
-    if (typeof v === 'number') return v
-    return String(v)
-  }
-  const out: Reply[] = []
-  for (const [k, v] of Object.entries(spec)) {
-    if (k === 'flags') out.push('flags', new SetReply((v as string[]).map((f) => new Status(f))))
-    else if (k === 'begin_search' || k === 'find_keys') {
-      const { type, ...spec2 } = v as Record<string, unknown>
-      out.push(k, new MapReply(['type', String(type), 'spec', conv(spec2)]))
-    } else out.push(k, conv(v))
-  }
+  const out: Reply[] = spec.notes !== undefined ? ['notes', String(spec.notes)] : []
+  const flags = (spec.flags as string[]).map((f) => new Status(KEY_FLAG_UPPER.has(f) ? f : f.toLowerCase()))
+  out.push('flags', new SetReply(flags))
+  const bs = spec.begin_search
+  const bsSpec =
+    bs.type === 'index' ? ['index', bs.pos] : bs.type === 'keyword' ? ['keyword', String(bs.keyword), 'startfrom', bs.startfrom] : []
+  out.push('begin_search', new MapReply(['type', String(bs.type), 'spec', new MapReply(bsSpec)]))
+  const fk = spec.find_keys
+  const fkSpec =
+    fk.type === 'range'
+      ? ['lastkey', fk.lastkey, 'keystep', fk.step, 'limit', fk.limit]
+      : fk.type === 'keynum'
+        ? ['keynumidx', fk.keynumidx, 'firstkey', fk.firstkey, 'keystep', fk.step]
+        : []
+  out.push('find_keys', new MapReply(['type', String(fk.type), 'spec', new MapReply(fkSpec)]))
   return new MapReply(out)
 }
 
@@ -375,8 +376,9 @@ function commandInfo(cmd: Command): Reply {
     m.keys[2],
     new SetReply(m.acl.map((c) => new Status(c))),
     new SetReply(m.tips.map((t) => t.toLowerCase())),
-    m.specs.map(keySpecReply),
-    subs,
+    // Sets in RESP3, as Redis 7.2 replies; a command's subcommands are an array when it has any.
+    new SetReply(m.specs.map(keySpecReply)),
+    subs.length === 0 ? new SetReply([]) : subs,
   ]
 }
 
@@ -436,7 +438,7 @@ function docsReply(name: string, cmd: Command): Reply {
   if (d.doc_flags?.length) out.push('doc_flags', new SetReply(d.doc_flags.map((f) => new Status(f))))
   if (d.deprecated_since) out.push('deprecated_since', d.deprecated_since)
   if (d.replaced_by) out.push('replaced_by', d.replaced_by)
-  if (d.history?.length) out.push('history', d.history.map(([v, t]) => [v, t]))
+  if (d.history?.length) out.push('history', new SetReply(d.history.map(([v, t]) => [v, t])))
   if (d.arguments?.length) out.push('arguments', d.arguments.map(argDoc))
   if (cmd.subcommands?.size) {
     const subs: Reply[] = []
@@ -448,9 +450,8 @@ function docsReply(name: string, cmd: Command): Reply {
 
 function argDoc(arg: any): Reply {
   const out: Reply[] = ['name', arg.name, 'type', arg.type]
-  if (arg.display_text !== undefined || arg.type === 'key' || arg.type === 'string' || arg.type === 'integer' || arg.type === 'double' || arg.type === 'pattern' || arg.type === 'unix-time') {
-    out.push('display_text', arg.display_text ?? arg.name)
-  }
+  // Every argument but a group (oneof, block) has a display text: its own, or its name.
+  if (arg.display_text !== undefined || (arg.type !== 'oneof' && arg.type !== 'block')) out.push('display_text', arg.display_text ?? arg.name)
   if (arg.key_spec_index !== undefined) out.push('key_spec_index', arg.key_spec_index)
   if (arg.token !== undefined) out.push('token', arg.token)
   if (arg.summary !== undefined) out.push('summary', arg.summary)
