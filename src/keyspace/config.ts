@@ -76,16 +76,15 @@ export class Config {
   /**
    * CONFIG GET, as Redis answers it: a name without glob characters is looked
    * up exactly (case-insensitively) and answered under the spelling given; a
-   * pattern matches canonical names and aliases case-insensitively. Each
-   * parameter is reported once.
+   * pattern matches canonical names and aliases case-insensitively, and each
+   * name that matches is reported (a parameter and its alias both, as valkey 8
+   * and Redis 7.2 do), once.
    */
   getMatching(patterns: string[], compile: (p: string) => (s: string) => boolean): Array<[string, string]> {
     const out: Array<[string, string]> = []
     const seenNames = new Set<string>()
-    const seenDefs = new Set<ParamDef>()
     const add = (name: string, def: ParamDef) => {
       seenNames.add(name.toLowerCase())
-      seenDefs.add(def)
       out.push([name, formatValue(def.kind, this.values.get(def.name))])
     }
     for (const p of patterns) {
@@ -96,7 +95,7 @@ export class Config {
       }
       const match = compile(p.toLowerCase())
       for (const [name, def] of this.defs) {
-        if (seenNames.has(name) || (name !== def.name && seenDefs.has(def))) continue
+        if (seenNames.has(name)) continue
         if (match(name)) add(name, def)
       }
     }
