@@ -142,7 +142,10 @@ export class StoreCore {
     }
     const st = ks.commandStat(cmd)
     st.calls++
-    if (reply instanceof ReplyError) st.failed++
+    if (reply instanceof ReplyError) {
+      st.failed++
+      ks.countError(reply.message)
+    }
     if (timed && !(reply instanceof Promise)) {
       st.usec += Math.round(usec)
       recordSlow(this, s, argv, usec)
@@ -235,9 +238,10 @@ export class StoreCore {
       if (cmd.name === 'exec') {
         s.discardMulti()
         const m = err.message
-        return new ReplyError('EXECABORT Transaction discarded because of: ' + (m.startsWith('ERR ') ? m.slice(4) : m))
+        err = new ReplyError('EXECABORT Transaction discarded because of: ' + (m.startsWith('ERR ') ? m.slice(4) : m))
       }
     }
+    this.ks.countError(err.message)
     return err
   }
 

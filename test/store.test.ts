@@ -376,6 +376,28 @@ describe('commands from the table', () => {
     expect(fields[fields.indexOf('history') + 1]).toBeInstanceOf(SetReply)
   })
 
+  it('INFO counts error replies by prefix (errorstats, total_error_replies), as recorded from valkey 8', () => {
+    const s = fresh()
+    const x = s.session()
+    const counts = () => [String(s.call('INFO', 'errorstats')), /total_error_replies:(\d+)/.exec(String(s.call('INFO', 'stats')))![1]]
+    for (const c of [['GET'], ['RPUSH', 'l', 'a'], ['GET', 'l'], ['NOSUCH']]) x.execute(c)
+    expect(counts()).toEqual(['# Errorstats\r\nerrorstat_ERR:count=2\r\nerrorstat_WRONGTYPE:count=1\r\n', '3'])
+    s.call('CONFIG', 'RESETSTAT')
+    for (const c of [['MULTI'], ['GET'], ['EXEC'], ['MULTI'], ['SET', 'k', 'v'], ['INCR', 'k'], ['EXEC']]) x.execute(c)
+    expect(counts()).toEqual(['# Errorstats\r\nerrorstat_ERR:count=2\r\nerrorstat_EXECABORT:count=1\r\n', '3'])
+  })
+
+  it('INFO has the fields of Redis 7.2 (clients, stats, persistence, replication, cpu)', () => {
+    const s = fresh()
+    const x = s.session()
+    x.execute(['WATCH', 'a', 'b'])
+    const info = String(s.call('INFO', 'everything'))
+    for (const field of ['watching_clients:1', 'total_watched_keys:2', 'pubsub_clients:0', 'sync_full:0', 'total_error_replies:0', 'rdb_last_load_keys_loaded:0',
+      'aof_last_write_status:ok', 'module_fork_in_progress:0', 'repl_backlog_active:0', 'second_repl_offset:-1', 'used_cpu_sys_children:0.000000']) {
+      expect(info).toContain(`\r\n${field}\r\n`)
+    }
+  })
+
   it('CONFIG GET/SET with Redis errors', () => {
     const s = fresh()
     expect(s.configGet('notify-keyspace-events')).toEqual({ 'notify-keyspace-events': '' })

@@ -180,17 +180,48 @@ export const BGREWRITEAOF = defineCommand('bgrewriteaof', {
   },
 })
 
+/**
+ * Redis 7.2's INFO persistence fields in its order, with the values of a server that has not saved:
+ * what the persistence layer reports replaces them, and its further fields (AOF sizes…) follow.
+ */
+const PERSISTENCE_FIELDS: ReadonlyArray<[string, string | number]> = [
+  ['loading', 0],
+  ['async_loading', 0],
+  ['current_cow_peak', 0],
+  ['current_cow_size', 0],
+  ['current_cow_size_age', 0],
+  ['current_fork_perc', '0.00'],
+  ['current_save_keys_processed', 0],
+  ['current_save_keys_total', 0],
+  ['rdb_changes_since_last_save', 0],
+  ['rdb_bgsave_in_progress', 0],
+  ['rdb_last_save_time', 0],
+  ['rdb_last_bgsave_status', 'ok'],
+  ['rdb_last_bgsave_time_sec', -1],
+  ['rdb_current_bgsave_time_sec', -1],
+  ['rdb_saves', 0],
+  ['rdb_last_cow_size', 0],
+  ['rdb_last_load_keys_expired', 0],
+  ['rdb_last_load_keys_loaded', 0],
+  ['aof_enabled', 0],
+  ['aof_rewrite_in_progress', 0],
+  ['aof_rewrite_scheduled', 0],
+  ['aof_last_rewrite_time_sec', -1],
+  ['aof_current_rewrite_time_sec', -1],
+  ['aof_last_bgrewrite_status', 'ok'],
+  ['aof_rewrites', 0],
+  ['aof_rewrites_consecutive_failures', 0],
+  ['aof_last_write_status', 'ok'],
+  ['aof_last_cow_size', 0],
+  ['module_fork_in_progress', 0],
+  ['module_fork_last_cow_size', 0],
+]
+const PERSISTENCE_NAMES = new Set(PERSISTENCE_FIELDS.map(([k]) => k))
+
 INFO_SECTIONS.set('persistence', (ctx) => {
   const host = hostOf(ctx.store)
-  if (host !== undefined) return host.info()
-  return [
-    ['loading', 0],
-    ['async_loading', 0],
-    ['rdb_changes_since_last_save', 0],
-    ['rdb_bgsave_in_progress', 0],
-    ['rdb_last_save_time', lastSave(ctx.store)],
-    ['rdb_last_bgsave_status', 'ok'],
-    ['aof_enabled', 0],
-    ['aof_rewrite_in_progress', 0],
-  ]
+  const given = new Map<string, string | number>(host !== undefined ? host.info() : [['rdb_last_save_time', lastSave(ctx.store)]])
+  const out: Array<[string, string | number]> = PERSISTENCE_FIELDS.map(([k, d]) => [k, given.get(k) ?? d])
+  for (const kv of given) if (!PERSISTENCE_NAMES.has(kv[0])) out.push(kv)
+  return out
 })

@@ -135,6 +135,9 @@ export const CONFIG_RESETSTAT = defineCommand('config|resetstat', {
     st.expireCycleCpuMs = 0
     st.commands.clear()
     st.byId.length = 0
+    st.errorReplies = 0
+    st.errors.clear()
+    st.netInputBytes = st.netOutputBytes = st.readsProcessed = st.writesProcessed = 0
     return OK
   },
 })
@@ -181,7 +184,9 @@ INFO_SECTIONS.set('server', (ctx) => {
     ['arch_bits', 64],
     ['monotonic_clock', 'POSIX clock_gettime'],
     ['multiplexing_api', 'embedis'],
+    ['gcc_version', '0.0.0'],
     ['process_id', typeof process !== 'undefined' ? process.pid : 0],
+    ['process_supervised', 'no'],
     ['run_id', ctx.store.runId],
     ['tcp_port', ctx.store.port],
     ['server_time_usec', now * 1000],
@@ -196,30 +201,36 @@ INFO_SECTIONS.set('server', (ctx) => {
   ]
 })
 
-INFO_SECTIONS.set('clients', (ctx) => [
-  ['connected_clients', ctx.store.connectedClients()],
-  ['cluster_connections', 0],
-  ['maxclients', 10000],
-  ['client_recent_max_input_buffer', 0],
-  ['client_recent_max_output_buffer', 0],
-  ['blocked_clients', ctx.store.blockedClients()],
-  ['tracking_clients', ctx.ks.tracking?.clients.size ?? 0],
-  ['clients_in_timeout_table', 0],
-  ['total_blocking_keys', 0],
-  ['total_blocking_keys_on_nokey', 0],
-])
+INFO_SECTIONS.set('clients', (ctx) => {
+  let pubsub = 0
+  let watching = 0
+  for (const s of ctx.store.sessions) {
+    if (s.subscriptionCount + s.shardCount > 0) pubsub++
+    if (s.watching !== null && s.watching.length > 0) watching++
+  }
+  let watchedKeys = 0
+  for (const db of ctx.ks.dbs) watchedKeys += db.watched?.size ?? 0
+  return [
+    ['connected_clients', ctx.store.connectedClients()],
+    ['cluster_connections', 0],
+    ['maxclients', 10000],
+    ['client_recent_max_input_buffer', 0],
+    ['client_recent_max_output_buffer', 0],
+    ['blocked_clients', ctx.store.blockedClients()],
+    ['tracking_clients', ctx.ks.tracking?.clients.size ?? 0],
+    ['pubsub_clients', pubsub],
+    ['watching_clients', watching],
+    ['clients_in_timeout_table', 0],
+    ['total_watched_keys', watchedKeys],
+    ['total_blocking_keys', 0],
+    ['total_blocking_keys_on_nokey', 0],
+  ]
+})
 
 // Estimated dataset bytes, limits and policy (src/commands/memory.ts).
 INFO_SECTIONS.set('memory', memoryInfo)
 
-INFO_SECTIONS.set('persistence', () => [
-  ['loading', 0],
-  ['async_loading', 0],
-  ['rdb_changes_since_last_save', 0],
-  ['rdb_bgsave_in_progress', 0],
-  ['aof_enabled', 0],
-  ['aof_rewrite_in_progress', 0],
-])
+// INFO persistence: src/commands/persistence.ts.
 
 INFO_SECTIONS.set('stats', (ctx) => {
   const st = ctx.ks.stats
@@ -232,7 +243,18 @@ INFO_SECTIONS.set('stats', (ctx) => {
     ['total_connections_received', st.connectionsReceived],
     ['total_commands_processed', st.commandsProcessed],
     ['instantaneous_ops_per_sec', 0],
+    ['total_net_input_bytes', st.netInputBytes],
+    ['total_net_output_bytes', st.netOutputBytes],
+    ['total_net_repl_input_bytes', 0],
+    ['total_net_repl_output_bytes', 0],
+    ['instantaneous_input_kbps', '0.00'],
+    ['instantaneous_output_kbps', '0.00'],
+    ['instantaneous_input_repl_kbps', '0.00'],
+    ['instantaneous_output_repl_kbps', '0.00'],
     ['rejected_connections', 0],
+    ['sync_full', 0],
+    ['sync_partial_ok', 0],
+    ['sync_partial_err', 0],
     ['expired_keys', st.expiredKeys],
     ['expired_stale_perc', '0.00'],
     ['expired_time_cap_reached_count', 0],
@@ -246,30 +268,72 @@ INFO_SECTIONS.set('stats', (ctx) => {
     ['pubsub_channels', pubsubChannels],
     ['pubsub_patterns', pubsubPatterns],
     ['pubsubshard_channels', 0],
+    ['latest_fork_usec', 0],
+    ['total_forks', 0],
+    ['migrate_cached_sockets', 0],
+    ['slave_expires_tracked_keys', 0],
+    ['active_defrag_hits', 0],
+    ['active_defrag_misses', 0],
+    ['active_defrag_key_hits', 0],
+    ['active_defrag_key_misses', 0],
+    ['total_active_defrag_time', 0],
+    ['current_active_defrag_time', 0],
     ['tracking_total_keys', ctx.ks.tracking?.table.size ?? 0],
     ['tracking_total_items', ctx.ks.tracking?.items ?? 0],
     ['tracking_total_prefixes', ctx.ks.tracking?.prefixes.size ?? 0],
+    ['unexpected_error_replies', 0],
+    ['total_error_replies', st.errorReplies],
+    ['dump_payload_sanitizations', 0],
+    ['total_reads_processed', st.readsProcessed],
+    ['total_writes_processed', st.writesProcessed],
+    ['io_threaded_reads_processed', 0],
+    ['io_threaded_writes_processed', 0],
+    ['client_query_buffer_limit_disconnections', 0],
+    ['client_output_buffer_limit_disconnections', 0],
+    ['reply_buffer_shrinks', 0],
+    ['reply_buffer_expands', 0],
+    ['eventloop_cycles', 0],
+    ['eventloop_duration_sum', 0],
+    ['eventloop_duration_cmd_sum', 0],
+    ['instantaneous_eventloop_cycles_per_sec', 0],
+    ['instantaneous_eventloop_duration_usec', 0],
+    ['acl_access_denied_auth', 0],
+    ['acl_access_denied_cmd', 0],
+    ['acl_access_denied_key', 0],
+    ['acl_access_denied_channel', 0],
   ]
 })
 
 INFO_SECTIONS.set('replication', () => [
   ['role', 'master'],
   ['connected_slaves', 0],
+  ['replicas_waiting_psync', 0],
   ['master_failover_state', 'no-failover'],
   ['master_replid', '0000000000000000000000000000000000000000'],
+  ['master_replid2', '0000000000000000000000000000000000000000'],
   ['master_repl_offset', 0],
+  ['second_repl_offset', -1],
+  ['repl_backlog_active', 0],
+  ['repl_backlog_size', 1048576],
+  ['repl_backlog_first_byte_offset', 0],
+  ['repl_backlog_histlen', 0],
 ])
 
 INFO_SECTIONS.set('cpu', () => {
   const u = typeof process !== 'undefined' && process.cpuUsage ? process.cpuUsage() : { user: 0, system: 0 }
+  // One process: its main thread is where the Store runs, and it has no children (no fork).
   return [
     ['used_cpu_sys', (u.system / 1e6).toFixed(6)],
     ['used_cpu_user', (u.user / 1e6).toFixed(6)],
+    ['used_cpu_sys_children', '0.000000'],
+    ['used_cpu_user_children', '0.000000'],
+    ['used_cpu_sys_main_thread', (u.system / 1e6).toFixed(6)],
+    ['used_cpu_user_main_thread', (u.user / 1e6).toFixed(6)],
   ]
 })
 
 INFO_SECTIONS.set('modules', () => [])
-INFO_SECTIONS.set('errorstats', () => [])
+INFO_SECTIONS.set('errorstats', (ctx) => [...ctx.ks.stats.errors].map(([prefix, n]) => [`errorstat_${prefix}`, `count=${n}`]))
 INFO_SECTIONS.set('cluster', () => [['cluster_enabled', 0]])
 
 INFO_SECTIONS.set('keyspace', (ctx) => {

@@ -39,7 +39,18 @@ export interface Stats {
   commands: Map<string, CommandStat>
   /** The same records by command id, for the dispatcher's hot path. */
   byId: Array<CommandStat | undefined>
+  /** Error replies sent (INFO total_error_replies), and per error prefix (INFO errorstats). */
+  errorReplies: number
+  errors: Map<string, number>
+  /** Bytes read from and written to connections, and the reads and writes (INFO total_net_*, total_*_processed). */
+  netInputBytes: number
+  netOutputBytes: number
+  readsProcessed: number
+  writesProcessed: number
 }
+
+/** Distinct error prefixes INFO errorstats tracks, as Redis caps them (further ones count only in the total). */
+const ERRORSTATS_LIMIT = 128
 
 /** INFO commandstats figures of one command. */
 export interface CommandStat {
@@ -111,6 +122,12 @@ export class Keyspace {
       expireCycleCpuMs: 0,
       commands: new Map(),
       byId: [],
+      errorReplies: 0,
+      errors: new Map(),
+      netInputBytes: 0,
+      netOutputBytes: 0,
+      readsProcessed: 0,
+      writesProcessed: 0,
     }
     const c = this.config
     for (const def of CONFIG_PARAMS) c.define(def)
@@ -160,6 +177,17 @@ export class Keyspace {
       this.stats.commands.set(cmd.name, st)
     }
     return st
+  }
+
+  /** Counts an error reply by its prefix (`ERR`, `WRONGTYPE`…), as Redis's afterErrorReply does. */
+  countError(message: string): void {
+    const st = this.stats
+    st.errorReplies++
+    const sp = message.indexOf(' ')
+    const prefix = sp === -1 ? message : message.slice(0, sp)
+    const n = st.errors.get(prefix)
+    if (n !== undefined) st.errors.set(prefix, n + 1)
+    else if (st.errors.size < ERRORSTATS_LIMIT) st.errors.set(prefix, 1)
   }
 
   /** Re-reads the clock for the cached LRU clock. */

@@ -123,6 +123,9 @@ export class RespConnection {
   /** Bytes received from the client. */
   feed(chunk: Buffer): void {
     if (this.closing) return
+    const st = this.store.ks.stats
+    st.netInputBytes += chunk.length
+    st.readsProcessed++
     this.parser.feed(chunk)
     if (!this.waiting) this.process()
   }
@@ -138,6 +141,10 @@ export class RespConnection {
       this.feed(Buffer.from(text, 'utf8'))
       return
     }
+    // Characters stand for bytes (exact for the ASCII requests clients write; other text counts its characters).
+    const st = this.store.ks.stats
+    st.netInputBytes += text.length
+    st.readsProcessed++
     const n = text.length
     const parser = this.parser
     let p = 0
@@ -267,7 +274,11 @@ export class RespConnection {
   /** Sends what was written since the last flush. */
   flush(): void {
     if (this.closed || this.out.length === 0) return
-    this.transport.write(this.out.take())
+    const data = this.out.take()
+    const st = this.store.ks.stats
+    st.netOutputBytes += data.length
+    st.writesProcessed++
+    this.transport.write(data)
   }
 
   /**
