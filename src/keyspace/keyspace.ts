@@ -96,7 +96,7 @@ export class Keyspace {
   onKeyWritten: ((db: Database, key: string) => void) | undefined
   /**
    * Access tracking installed by the eviction layer for LRU/LFU policies
-   * (`Database.lookup`/`add` call it instead of storing `lruClock` in `e.lru`).
+   * (`Database.lookup` calls it instead of storing `lruClock` in `e.lru`).
    */
   touch: ((db: Database, e: Entry) => void) | undefined
   /** The access tracking `touch` held before a CLIENT NO-TOUCH command replaced it with {@link NO_TOUCH}. */

@@ -597,16 +597,11 @@ export class PersistenceHost {
       ['aof_last_bgrewrite_status', st.lastRewriteOk ? 'ok' : 'err'],
       ['aof_rewrites', st.rewrites],
     ]
-    let aof = false
+    // INFO orders these as Redis does and fills in the fields nobody reports (aof_enabled:0 without an AOF).
     for (const a of this.adapters) {
       const extra = a.info?.()
-      if (extra === undefined) continue
-      for (const kv of extra) {
-        if (kv[0] === 'aof_enabled') aof = true
-        out.push(kv)
-      }
+      if (extra !== undefined) out.push(...extra)
     }
-    if (!aof) out.splice(9, 0, ['aof_enabled', 0])
     return out
   }
 }

@@ -717,8 +717,12 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
         ['aof_last_write_status', lastWriteOk ? 'ok' : 'err'],
         ['aof_current_size', baseSize + appended],
         ['aof_base_size', baseSize],
-        ['aof_current_incr_size', size],
+        ['aof_pending_rewrite', 0],
         ['aof_buffer_length', out.len],
+        ['aof_pending_bio_fsync', 0],
+        ['aof_delayed_fsync', 0],
+        // embedis's own, after Redis's fields.
+        ['aof_current_incr_size', size],
         ['aof_fsync_policy', policy],
         ...(writeError instanceof Error && !lastWriteOk ? ([['aof_last_write_error', writeError.message]] as Array<[string, string]>) : []),
       ]
