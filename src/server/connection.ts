@@ -181,7 +181,8 @@ export class RespConnection {
       }
       if (argv === null) {
         if (parser.error !== null) {
-          // Redis answers the protocol error and closes the connection.
+          // Redis answers the protocol error (counted in INFO errorstats) and closes the connection.
+          this.store.ks.countError(parser.error.message)
           this.write(parser.error)
           this.closeAfterFlush()
         }

@@ -145,6 +145,8 @@ describe('createServer', () => {
     good.socket.write(encodeCommand(['PING']))
     expect(await good.next()).toEqual([{ t: 'status', v: 'PONG' }])
     good.socket.destroy()
+    // A protocol error counts as an error reply, as in Redis.
+    expect(store!.call('INFO', 'errorstats')).toBe('# Errorstats\r\nerrorstat_ERR:count=1\r\n')
   })
 
   it('requirepass: AUTH first, with Redis’s limits for unauthenticated clients', async () => {
