@@ -144,7 +144,7 @@ export class StoreCore {
     st.calls++
     if (reply instanceof ReplyError) {
       st.failed++
-      ks.countError(reply.message)
+      if (!reply.counted) ks.countError(reply.message)
     }
     if (timed && !(reply instanceof Promise)) {
       st.usec += Math.round(usec)

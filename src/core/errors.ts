@@ -6,6 +6,12 @@
  * that matches on ioredis' `ReplyError#message` works unchanged.
  */
 export class ReplyError extends Error {
+  /**
+   * Already counted in INFO errorstats: a script passing on the error of a redis.call, which was
+   * counted when that command failed (Redis's ERR_REPLY_FLAG_NO_STATS_UPDATE).
+   */
+  counted = false
+
   constructor(message: string) {
     super(message)
     this.name = 'ReplyError'

@@ -243,6 +243,7 @@ function pushArray(L: LuaState, items: Reply[], resp: 2 | 3): void {
 const { to_luastring } = fengari()
 const OK_FIELD = to_luastring('ok')
 const ERR_FIELD = to_luastring('err')
+const IGNORE_STATS_FIELD = to_luastring('ignore_error_stats_update')
 const DOUBLE_FIELD = to_luastring('double')
 const MAP_FIELD = to_luastring('map')
 const SET_FIELD = to_luastring('set')
@@ -333,7 +334,15 @@ export function popReply(L: LuaState, resp3Booleans: boolean, depth = 0): Reply 
 function tableReply(L: LuaState, r3: boolean, depth: number): Reply {
   if (depth > 1000 || !lua_checkstack(L, 4)) return new ReplyError('ERR reached lua stack limit')
   const err = rawStringField(L, -1, ERR_FIELD)
-  if (err !== undefined) return new ReplyError(crlfToSpaces(latin(err)))
+  if (err !== undefined) {
+    const e = new ReplyError(crlfToSpaces(latin(err)))
+    // An error table of redis.call/pcall: its error was counted when the command failed.
+    lua_pushstring(L, IGNORE_STATS_FIELD)
+    lua_rawget(L, -2)
+    e.counted = lua_toboolean(L, -1)
+    lua_pop(L, 1)
+    return e
+  }
   const ok = rawStringField(L, -1, OK_FIELD)
   if (ok !== undefined) return new Status(crlfToSpaces(latin(ok)))
   lua_pushstring(L, DOUBLE_FIELD)

@@ -59,6 +59,7 @@ const K_ARGV = s('ARGV')
 const K_ERR = s('err')
 const K_SOURCE = s('source')
 const K_LINE = s('line')
+const K_IGNORE_STATS = s('ignore_error_stats_update')
 const K_C = 'J' // fengari's `what` for JS (C) functions
 
 /** Options of the `lua()` hook. */
@@ -401,8 +402,9 @@ export class LuaEngine implements ScriptingEngine {
     const reply = this.scriptCall(run, argv)
     if (reply instanceof ReplyError) {
       pushErrorTable(L, '-' + reply.message)
+      // Counted already (by the command, or by scriptCall's refusal): the script's reply won't count it again.
       lua.lua_pushboolean(L, true)
-      lua.lua_setfield(L, -2, s('ignore_error_stats_update'))
+      lua.lua_setfield(L, -2, K_IGNORE_STATS)
       return raiseErrors ? lua.lua_error(L) : 1
     }
     pushReply(L, reply, this.client.resp)
@@ -412,20 +414,20 @@ export class LuaEngine implements ScriptingEngine {
   /** Redis's scriptCall: the script-specific checks, then the command through the script client. */
   private scriptCall(run: Run, argv: Arg[]): Reply {
     const found = lookup(argv)
-    if (found === undefined) return replyError('Unknown Redis command called from script')
+    if (found === undefined) return this.refuse('Unknown Redis command called from script')
     const cmd = found.cmd
     const argc = argv.length
     if ((cmd.arity > 0 && cmd.arity !== argc) || argc < -cmd.arity) {
-      return replyError('Wrong number of args calling Redis command from script')
+      return this.refuse('Wrong number of args calling Redis command from script')
     }
     const flags = cmd.flags
-    if (flags & CF.NOSCRIPT) return replyError('This Redis command is not allowed from script')
+    if (flags & CF.NOSCRIPT) return this.refuse('This Redis command is not allowed from script')
     if (flags & CF.WRITE) {
-      if (run.readOnly) return replyError('Write commands are not allowed from read-only scripts.')
+      if (run.readOnly) return this.refuse('Write commands are not allowed from read-only scripts.')
       run.wrote = true
     }
     if ((cmd.name === 'xread' || cmd.name === 'xreadgroup') && hasBlockOption(argv)) {
-      return replyError(`${bytesText(toLuaBytes(argv[0]!))} command is not allowed with BLOCK option from scripts`)
+      return this.refuse(`${bytesText(toLuaBytes(argv[0]!))} command is not allowed with BLOCK option from scripts`)
     }
     const r = this.store.dispatch(this.client, cmd, argv, found.argStart)
     if (r instanceof Promise) {
@@ -433,6 +435,13 @@ export class LuaEngine implements ScriptingEngine {
       return replyError('This Redis command is not allowed from script')
     }
     return r
+  }
+
+  /** A command scriptCall refuses before it runs: counted in INFO errorstats there, as Redis's scriptCall does. */
+  private refuse(message: string): ReplyError {
+    const e = replyError(message)
+    this.ks.countError(e.message)
+    return e
   }
 
   // ---------------------------------------------------------------- running
@@ -510,7 +519,9 @@ export class LuaEngine implements ScriptingEngine {
     const info = errorInfo(L)
     let text = info.msg ?? ''
     if (info.line !== undefined && info.source !== undefined) text += ` script: ${run.name}, on ${info.source}:${info.line}.`
-    return new ReplyError(text.replace(/[\r\n]/g, ' '))
+    const e = new ReplyError(text.replace(/[\r\n]/g, ' '))
+    e.counted = info.counted
+    return e
   }
 
   private rebuild(evalMode: boolean): void {
@@ -1102,8 +1113,8 @@ function redisPcall(L: LuaState): number {
 }
 
 /** luaExtractErrorInformation over the error value on top of the stack (left there). */
-function errorInfo(L: LuaState): { msg?: string; source?: string; line?: string } {
-  const out: { msg?: string; source?: string; line?: string } = {}
+function errorInfo(L: LuaState): { msg?: string; source?: string; line?: string; counted: boolean } {
+  const out: { msg?: string; source?: string; line?: string; counted: boolean } = { counted: false }
   const t = lua.lua_type(L, -1)
   if (t === LUA_TSTRING || t === LUA_TNUMBER) {
     out.msg = 'ERR ' + bytesText(lua.lua_tolstring(L, -1))
@@ -1120,6 +1131,9 @@ function errorInfo(L: LuaState): { msg?: string; source?: string; line?: string 
   out.msg = field(K_ERR)
   out.source = field(K_SOURCE)
   out.line = field(K_LINE)
+  lua.lua_getfield(L, -1, K_IGNORE_STATS)
+  out.counted = lua.lua_toboolean(L, -1)
+  lua.lua_pop(L, 1)
   return out
 }
 

@@ -107,6 +107,32 @@ describe('typed API', () => {
   })
 })
 
+describe('error statistics', () => {
+  it('counts each error once, as recorded from valkey 8: a redis.call error when it happens, not again in the reply', () => {
+    const s = newStore()
+    const x = s.session()
+    const stats = () => [
+      String(s.call('INFO', 'errorstats')).replace(/\r\n/g, ' ').trim(),
+      /total_error_replies:(\d+)/.exec(String(s.call('INFO', 'stats')))![1],
+    ]
+    x.execute(['SET', 's', 'abc'])
+    x.execute(['EVAL', "return redis.pcall('INCR','s')", '0'])
+    expect(stats()).toEqual(['# Errorstats errorstat_ERR:count=1', '1'])
+    x.execute(['EVAL', "return redis.call('INCR','s')", '0'])
+    expect(stats()).toEqual(['# Errorstats errorstat_ERR:count=2', '2'])
+    x.execute(['EVAL', "return {err='MYERR oops'}", '0'])
+    x.execute(['EVAL', "error('boom')", '0'])
+    expect(stats()).toEqual(['# Errorstats errorstat_ERR:count=3 errorstat_MYERR:count=1', '4'])
+    s.call('CONFIG', 'RESETSTAT')
+    // Refused by the script layer (unknown command, arity) or before any command (argument types).
+    x.execute(['EVAL', "return redis.call('NOSUCH')", '0'])
+    x.execute(['EVAL', "return redis.pcall('GET')", '0'])
+    x.execute(['EVAL', "return redis.call('GET', {})", '0'])
+    expect(stats()).toEqual(['# Errorstats errorstat_ERR:count=3', '3'])
+    expect(String(s.call('INFO', 'commandstats'))).toMatch(/cmdstat_eval:calls=3,.*,rejected_calls=0,failed_calls=3/)
+  })
+})
+
 describe('sandbox', () => {
   it('gives Redis errors for escapes and leaves the host untouched', () => {
     const s = newStore()
