@@ -1,7 +1,7 @@
 import { keyBytes, keyOf } from './core/bytes.js'
 import { systemClock, type Clock } from './core/clock.js'
 import { fail, replyError, ReplyError } from './core/errors.js'
-import { Bool, Double, MapReply, NULL_ARRAY, Push, SetReply, Status, Verbatim, type Reply } from './core/reply.js'
+import { BigNumber, Bool, Double, MapReply, NULL_ARRAY, Push, SetReply, Status, Verbatim, type Reply } from './core/reply.js'
 import { formatDouble } from './core/numbers.js'
 import { CF, lower, resolveCommand, TABLE, type Arg, type Command } from './commands/table.js'
 import type { Database, Entry } from './keyspace/database.js'
@@ -594,7 +594,7 @@ export function toJs(r: Reply, buffers: boolean, resp: 2 | 3 = 2): unknown {
     return m
   }
   if (r instanceof SetReply) return r.items.map((x) => toJs(x, buffers, resp))
-  if (r instanceof Verbatim) return buffers ? Buffer.from(r.value) : r.value
+  if (r instanceof Verbatim || r instanceof BigNumber) return buffers ? Buffer.from(r.value) : r.value
   if (r instanceof Bool) return resp === 3 ? r.value : r.value ? 1 : 0
   if (r instanceof Push) return r.items.map((x) => toJs(x, buffers, resp))
   if (r === NULL_ARRAY) return null

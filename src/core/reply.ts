@@ -43,6 +43,11 @@ export class Verbatim {
   constructor(readonly value: string, readonly format = 'txt') {}
 }
 
+/** A big number (only scripts make them: `{big_number = '…'}`): a bulk string in RESP2, `(` in RESP3. */
+export class BigNumber {
+  constructor(readonly value: string) {}
+}
+
 /** A boolean: integer 1/0 in RESP2, `#t`/`#f` in RESP3. */
 export class Bool {
   constructor(readonly value: boolean) {}
@@ -72,6 +77,7 @@ export type Reply =
   | MapReply
   | SetReply
   | Verbatim
+  | BigNumber
   | Bool
   | Push
   | NullArray

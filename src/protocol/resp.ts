@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer'
 import { ReplyError, replyError } from '../core/errors.js'
 import {
+  BigNumber,
   Bool,
   Double,
   MapReply,
@@ -298,6 +299,14 @@ export function writeReply(out: RespWriter, reply: Reply, resp: 2 | 3): void {
       if (reply instanceof Bool) {
         if (resp === 3) out.latin1(reply.value ? '#t\r\n' : '#f\r\n')
         else out.latin1(reply.value ? ':1\r\n' : ':0\r\n')
+        return
+      }
+      if (reply instanceof BigNumber) {
+        if (resp === 3) {
+          out.latin1('(')
+          out.utf8(reply.value)
+          out.crlf()
+        } else writeBulkString(out, reply.value)
         return
       }
       if (reply instanceof Verbatim) {

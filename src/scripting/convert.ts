@@ -6,7 +6,7 @@
 import { keyBytes } from '../core/bytes.js'
 import { ReplyError } from '../core/errors.js'
 import { formatDouble, fpconvDtoa } from '../core/numbers.js'
-import { Bool, Double, MapReply, NULL_ARRAY, Push, SetReply, Status, Verbatim, type Reply } from '../core/reply.js'
+import { BigNumber, Bool, Double, MapReply, NULL_ARRAY, Push, SetReply, Status, Verbatim, type Reply } from '../core/reply.js'
 import type { Arg } from '../commands/table.js'
 import { fengari, type LuaState } from './fengari.js'
 
@@ -204,6 +204,15 @@ export function pushReply(L: LuaState, r: Reply, resp: 2 | 3): void {
     lua_setfield(L, -2, SET_FIELD)
     return
   }
+  if (r instanceof BigNumber) {
+    if (resp === 2) pushBytes(L, r.value)
+    else {
+      lua_createtable(L, 0, 1)
+      pushBytes(L, r.value)
+      lua_setfield(L, -2, BIG_FIELD)
+    }
+    return
+  }
   if (r instanceof Verbatim) {
     if (resp === 2) {
       pushBytes(L, r.value)
@@ -354,7 +363,7 @@ function tableReply(L: LuaState, r3: boolean, depth: number): Reply {
   }
   lua_pop(L, 1)
   const big = rawStringField(L, -1, BIG_FIELD)
-  if (big !== undefined) return crlfToSpaces(latin(big))
+  if (big !== undefined) return new BigNumber(crlfToSpaces(latin(big)))
   lua_pushstring(L, VERBATIM_FIELD)
   lua_rawget(L, -2)
   if (lua_type(L, -1) === LUA_TTABLE) {

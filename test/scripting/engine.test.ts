@@ -3,6 +3,8 @@ import { ManualClock, type Effect } from '../../src/index.js'
 import { lua } from '../../src/scripting/index.js'
 import { NOT_ENABLED } from '../../src/commands/scripting.js'
 import { err, useStores } from '../helpers/store.js'
+import { BigNumber } from '../../src/core/reply.js'
+import { encodeReply } from '../../src/protocol/resp.js'
 
 const newStore = useStores({ scripting: lua(), activeExpiry: true })
 
@@ -104,6 +106,17 @@ describe('typed API', () => {
     const bad = Buffer.from(dump)
     bad[bad.length - 1] = bad[bad.length - 1]! ^ 1
     expect(err(() => s.call('FUNCTION', 'RESTORE', bad))).toBe('ERR DUMP payload version or checksum are wrong')
+  })
+})
+
+describe('RESP3 big numbers', () => {
+  it('a script returning {big_number=…} answers `(` in RESP3 and a bulk string in RESP2, as valkey 8 does', () => {
+    const s = newStore()
+    const r = s.session().execute(['EVAL', "return {big_number='1234567890123456789012'}", '0'])
+    expect(r).toBeInstanceOf(BigNumber)
+    expect(encodeReply(r as BigNumber, 3).toString()).toBe('(1234567890123456789012\r\n')
+    expect(encodeReply(r as BigNumber, 2).toString()).toBe('$22\r\n1234567890123456789012\r\n')
+    expect(s.call('EVAL', "return {big_number='42'}", '0')).toBe('42')
   })
 })
 
