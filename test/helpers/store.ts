@@ -2,6 +2,9 @@
 import { afterEach } from 'vitest'
 import { ReplyError } from '../../src/core/errors.js'
 import { Store, type StoreOptions } from '../../src/index.js'
+import type { RespServer } from '../../src/server/index.js'
+import type { Push, Reply } from '../../src/core/reply.js'
+import type { Session } from '../../src/session.js'
 
 /**
  * Returns a factory of Stores (active expiry off) that are all closed after
@@ -17,6 +20,40 @@ export function useStores(defaults: StoreOptions = {}): (options?: StoreOptions)
     stores.push(s)
     return s
   }
+}
+
+/** The RESP server and Store a test started (either may be absent). */
+export interface Live {
+  server?: RespServer
+  store?: Store
+}
+
+/**
+ * A holder for the server and Store each test of the calling file starts; after each test the
+ * server is closed, then the Store. Call it at the top level of a test file.
+ */
+export function useServerAndStore(): Live {
+  const live: Live = {}
+  afterEach(async () => {
+    await live.server?.close()
+    live.store?.close()
+    live.server = live.store = undefined
+  })
+  return live
+}
+
+/** A reply as plain data: Buffers (at any depth) as `<hex>`. */
+export function plain(r: unknown): unknown {
+  if (Array.isArray(r)) return r.map(plain)
+  if (Buffer.isBuffer(r)) return `<${r.toString('hex')}>`
+  return r
+}
+
+/** Collects a session's pushes (pub/sub messages, invalidations) as plain arrays. */
+export function pushesOf(s: Session): unknown[][] {
+  const got: unknown[][] = []
+  s.out = (r: Reply) => got.push(plain((r as Push).items) as unknown[])
+  return got
 }
 
 /** Effects (argv as given) reported while `fn` runs. */

@@ -1,28 +1,22 @@
 import { execFile, spawnSync } from 'node:child_process'
 import { promisify } from 'node:util'
 import { connect, type Socket } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createClient } from 'redis'
 import { createServer, type RespServer } from '../../src/server/index.js'
 import { Store } from '../../src/store.js'
 import { ReplyParser, encodeCommand, type Tagged } from '../../src/protocol/resp.js'
+import { useServerAndStore } from '../helpers/store.js'
 
 const execFileAsync = promisify(execFile)
 
-let server: RespServer | undefined
-let store: Store | undefined
-afterEach(async () => {
-  await server?.close()
-  store?.close()
-  server = undefined
-  store = undefined
-})
+const live = useServerAndStore()
 
 async function start(opts: { requirepass?: string; config?: Record<string, string> } = {}): Promise<RespServer> {
-  store = new Store(opts.config ? { config: opts.config } : {})
-  server = createServer({ store, port: 0, ...(opts.requirepass ? { requirepass: opts.requirepass } : {}) })
-  await server.listen()
-  return server
+  live.store = new Store(opts.config ? { config: opts.config } : {})
+  live.server = createServer({ store: live.store, port: 0, ...(opts.requirepass ? { requirepass: opts.requirepass } : {}) })
+  await live.server.listen()
+  return live.server
 }
 
 /** A raw connection collecting parsed frames. */
@@ -130,7 +124,7 @@ describe('createServer', () => {
     await b.next()
     b.socket.write(encodeCommand(['LRANGE', 'q', '0', '-1']))
     expect(await b.next()).toEqual([{ t: 'array', v: [{ t: 'bulk', v: 'y' }] }])
-    expect(store!.call('INFO', 'clients')).toContain('blocked_clients:0')
+    expect(live.store!.call('INFO', 'clients')).toContain('blocked_clients:0')
     b.socket.destroy()
   })
 
@@ -146,7 +140,7 @@ describe('createServer', () => {
     expect(await good.next()).toEqual([{ t: 'status', v: 'PONG' }])
     good.socket.destroy()
     // A protocol error counts as an error reply, as in Redis.
-    expect(store!.call('INFO', 'errorstats')).toBe('# Errorstats\r\nerrorstat_ERR:count=1\r\n')
+    expect(live.store!.call('INFO', 'errorstats')).toBe('# Errorstats\r\nerrorstat_ERR:count=1\r\n')
   })
 
   it('requirepass: AUTH first, with Redis’s limits for unauthenticated clients', async () => {
@@ -178,7 +172,7 @@ describe('createServer', () => {
       receivers = Number(((await pub.next())[0] as { v: string }).v)
     }
     expect(receivers).toBe(0)
-    expect(store!.call('PUBSUB', 'NUMSUB', 'flood')).toEqual(['flood', 0])
+    expect(live.store!.call('PUBSUB', 'NUMSUB', 'flood')).toEqual(['flood', 0])
     pub.socket.write(encodeCommand(['PING']))
     expect(await pub.next()).toEqual([{ t: 'status', v: 'PONG' }])
     slow.socket.destroy()
@@ -190,7 +184,7 @@ describe('createServer', () => {
     const clients = await Promise.all(Array.from({ length: 40 }, () => raw(srv.port)))
     for (const c of clients) c.socket.write(Buffer.concat(Array.from({ length: 50 }, () => encodeCommand(['INCR', 'total']))))
     await Promise.all(clients.map((c) => c.next(50)))
-    expect(store!.get('total')).toBe('2000')
+    expect(live.store!.get('total')).toBe('2000')
     expect(srv.clientCount).toBe(40)
     for (const c of clients) c.socket.destroy()
   })
@@ -204,7 +198,7 @@ describe('createServer', () => {
     for (let i = 0; i < 100 && !c.closed(); i++) await new Promise((r) => setTimeout(r, 5))
     expect(c.closed()).toBe(true)
     await expect(raw(srv.port)).rejects.toThrow()
-    expect(store!.get('k')).toBe('v')
+    expect(live.store!.get('k')).toBe('v')
   })
 
   it('QUIT answers OK then closes', async () => {

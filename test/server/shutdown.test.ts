@@ -6,20 +6,14 @@ import { ReplyError, Store } from '../../src/index.js'
 import { main } from '../../src/cli/main.js'
 import { aofFile, rdbFile, REDIS_SAVE_RULES } from '../../src/persistence/index.js'
 import { lua } from '../../src/scripting/index.js'
-import { createServer, type RespServer } from '../../src/server/index.js'
+import { createServer } from '../../src/server/index.js'
 import { spawnCli } from '../helpers/cli.js'
 import { RespClient } from '../helpers/valkey.js'
 import { cleanup, tempDir } from '../persistence/helpers.js'
+import { useServerAndStore } from '../helpers/store.js'
 
-let store: Store | undefined
-let server: RespServer | undefined
-afterEach(async () => {
-  await server?.close()
-  store?.close()
-  server = undefined
-  store = undefined
-  cleanup()
-})
+const live = useServerAndStore()
+afterEach(cleanup)
 
 const FAILED = 'ERR Errors trying to SHUTDOWN. Check logs.'
 
@@ -35,8 +29,8 @@ function errorOf(fn: () => unknown): ReplyError {
 
 describe('SHUTDOWN arguments', () => {
   it('answers Redis 7.2’s errors for bad combinations and ABORT', () => {
-    store = new Store()
-    const s = store.session()
+    live.store = new Store()
+    const s = live.store.session()
     const err = (...argv: string[]): string => (s.execute(['SHUTDOWN', ...argv]) as Error).message
     expect(err('ABORT')).toBe('ERR No shutdown in progress.')
     expect(err('abort', 'ABORT')).toBe('ERR No shutdown in progress.')
@@ -46,36 +40,36 @@ describe('SHUTDOWN arguments', () => {
     expect(err('ABORT', 'NOW')).toBe('ERR syntax error')
     expect(err('NOW', 'ABORT')).toBe('ERR syntax error')
     expect(err('FORCE', 'ABORT')).toBe('ERR syntax error')
-    expect(store.isClosed).toBe(false)
+    expect(live.store.isClosed).toBe(false)
     s.execute(['MULTI'])
     expect((s.execute(['SHUTDOWN']) as Error).message).toBe('ERR Command not allowed inside a transaction')
     s.execute(['DISCARD'])
-    expect(store.isClosed).toBe(false)
+    expect(live.store.isClosed).toBe(false)
   })
 
   it('is refused in scripts', () => {
-    store = new Store({ scripting: lua() })
-    expect(store.call('EVAL', "return redis.pcall('shutdown', 'nosave')['err']", 0)).toBe('ERR This Redis command is not allowed from script')
-    expect(store.isClosed).toBe(false)
+    live.store = new Store({ scripting: lua() })
+    expect(live.store.call('EVAL', "return redis.pcall('shutdown', 'nosave')['err']", 0)).toBe('ERR This Redis command is not allowed from script')
+    expect(live.store.isClosed).toBe(false)
   })
 })
 
 describe('SHUTDOWN in process', () => {
   it('closes the store; in-process callers get OK and the data stays readable', () => {
-    store = new Store()
-    store.set('k', 'v')
-    expect(store.call('SHUTDOWN', 'NOSAVE', 'NOW', 'FORCE')).toBe('OK')
-    expect(store.isClosed).toBe(true)
-    expect(store.get('k')).toBe('v')
-    expect(store.call('GET', 'k')).toBe('v')
+    live.store = new Store()
+    live.store.set('k', 'v')
+    expect(live.store.call('SHUTDOWN', 'NOSAVE', 'NOW', 'FORCE')).toBe('OK')
+    expect(live.store.isClosed).toBe(true)
+    expect(live.store.get('k')).toBe('v')
+    expect(live.store.call('GET', 'k')).toBe('v')
     // Again on a closed store: nothing more to do.
-    expect(store.call('SHUTDOWN')).toBe('OK')
+    expect(live.store.call('SHUTDOWN')).toBe('OK')
   })
 
   it('store.shutdown() does the same', () => {
-    store = new Store()
-    expect(store.shutdown()).toBeUndefined()
-    expect(store.isClosed).toBe(true)
+    live.store = new Store()
+    expect(live.store.shutdown()).toBeUndefined()
+    expect(live.store.isClosed).toBe(true)
   })
 })
 
@@ -83,9 +77,9 @@ describe('SHUTDOWN and persistence', () => {
   it('saves when save rules are set, not with NOSAVE', () => {
     const dir = tempDir('shutdown')
     const path = join(dir, 'dump.rdb')
-    store = new Store({ persistence: rdbFile({ path, save: REDIS_SAVE_RULES }) })
-    store.set('k', 'v1')
-    store.call('SHUTDOWN')
+    live.store = new Store({ persistence: rdbFile({ path, save: REDIS_SAVE_RULES }) })
+    live.store.set('k', 'v1')
+    live.store.call('SHUTDOWN')
     expect(existsSync(path)).toBe(true)
     const reopened = new Store({ persistence: rdbFile({ path, save: REDIS_SAVE_RULES }) })
     expect(reopened.get('k')).toBe('v1')
@@ -102,13 +96,13 @@ describe('SHUTDOWN and persistence', () => {
   it('without save rules saves only with SAVE', () => {
     const dir = tempDir('shutdown')
     const path = join(dir, 'dump.rdb')
-    store = new Store({ persistence: rdbFile({ path }) })
-    store.set('k', 'v')
-    store.call('SHUTDOWN')
+    live.store = new Store({ persistence: rdbFile({ path }) })
+    live.store.set('k', 'v')
+    live.store.call('SHUTDOWN')
     expect(existsSync(path)).toBe(false)
-    store = new Store({ persistence: rdbFile({ path }) })
-    store.set('k', 'v')
-    store.shutdown({ save: true })
+    live.store = new Store({ persistence: rdbFile({ path }) })
+    live.store.set('k', 'v')
+    live.store.shutdown({ save: true })
     expect(existsSync(path)).toBe(true)
     const reopened = new Store({ persistence: rdbFile({ path }) })
     expect(reopened.get('k')).toBe('v')
@@ -119,19 +113,19 @@ describe('SHUTDOWN and persistence', () => {
     const dir = tempDir('shutdown')
     // The directory does not exist: the save cannot create its temporary file.
     const path = join(dir, 'gone', 'dump.rdb')
-    store = new Store({ persistence: rdbFile({ path, save: [[3600, 1]] }) })
-    store.set('k', 'v')
-    expect(errorOf(() => store!.call('SHUTDOWN')).message).toBe(FAILED)
-    expect(errorOf(() => store!.call('SHUTDOWN', 'NOW')).message).toBe(FAILED)
-    expect(store.isClosed).toBe(false)
-    const e = errorOf(() => store!.shutdown({ save: true }))
+    live.store = new Store({ persistence: rdbFile({ path, save: [[3600, 1]] }) })
+    live.store.set('k', 'v')
+    expect(errorOf(() => live.store!.call('SHUTDOWN')).message).toBe(FAILED)
+    expect(errorOf(() => live.store!.call('SHUTDOWN', 'NOW')).message).toBe(FAILED)
+    expect(live.store.isClosed).toBe(false)
+    const e = errorOf(() => live.store!.shutdown({ save: true }))
     expect(e.message).toBe(FAILED)
     expect((e.cause as Error).message).toMatch(/ENOENT/)
-    expect(store.isClosed).toBe(false)
-    expect(store.call('SET', 'k', 'still open')).toBe('OK')
+    expect(live.store.isClosed).toBe(false)
+    expect(live.store.call('SET', 'k', 'still open')).toBe('OK')
     // NOSAVE does not try; FORCE tries and closes anyway.
-    expect(store.call('SHUTDOWN', 'SAVE', 'FORCE')).toBe('OK')
-    expect(store.isClosed).toBe(true)
+    expect(live.store.call('SHUTDOWN', 'SAVE', 'FORCE')).toBe('OK')
+    expect(live.store.isClosed).toBe(true)
     const other = new Store({ persistence: rdbFile({ path, save: [[3600, 1]] }) })
     other.set('k', 'v')
     other.shutdown({ save: false })
@@ -141,10 +135,10 @@ describe('SHUTDOWN and persistence', () => {
   it('gives up a running BGSAVE and saves synchronously', async () => {
     const dir = tempDir('shutdown')
     const path = join(dir, 'dump.rdb')
-    store = new Store({ persistence: rdbFile({ path, save: REDIS_SAVE_RULES }) })
-    for (let i = 0; i < 5000; i++) store.set(`k${i}`, 'v')
-    expect(store.call('BGSAVE')).toBe('Background saving started')
-    expect(store.call('SHUTDOWN')).toBe('OK')
+    live.store = new Store({ persistence: rdbFile({ path, save: REDIS_SAVE_RULES }) })
+    for (let i = 0; i < 5000; i++) live.store.set(`k${i}`, 'v')
+    expect(live.store.call('BGSAVE')).toBe('Background saving started')
+    expect(live.store.call('SHUTDOWN')).toBe('OK')
     await new Promise((r) => setTimeout(r, 50))
     const reopened = new Store({ persistence: rdbFile({ path }) })
     expect(reopened.dbsize()).toBe(5000)
@@ -153,9 +147,9 @@ describe('SHUTDOWN and persistence', () => {
 
   it('the AOF is flushed even with NOSAVE', () => {
     const dir = tempDir('shutdown')
-    store = new Store({ persistence: aofFile({ dir, fsync: 'no' }) })
-    store.set('k', 'logged')
-    store.call('SHUTDOWN', 'NOSAVE')
+    live.store = new Store({ persistence: aofFile({ dir, fsync: 'no' }) })
+    live.store.set('k', 'logged')
+    live.store.call('SHUTDOWN', 'NOSAVE')
     const reopened = new Store({ persistence: aofFile({ dir }) })
     expect(reopened.get('k')).toBe('logged')
     reopened.close()
@@ -164,9 +158,9 @@ describe('SHUTDOWN and persistence', () => {
 
 describe('SHUTDOWN over the RESP server', () => {
   it('closes the connection without a reply, then the other connections and the listener', async () => {
-    store = new Store()
-    server = createServer({ store, port: 0 })
-    const { port } = await server.listen()
+    live.store = new Store()
+    live.server = createServer({ store: live.store, port: 0 })
+    const { port } = await live.server.listen()
     const a = await RespClient.open(port)
     const b = await RespClient.open(port)
     expect(await a.send(['SET', 'k', 'v'])).toEqual({ t: 'status', v: 'OK' })
@@ -177,7 +171,7 @@ describe('SHUTDOWN over the RESP server', () => {
     // No reply to SHUTDOWN, and nothing for what was pipelined after it.
     expect(got).toEqual({ data: Buffer.alloc(0), closed: true })
     expect((await drained).closed).toBe(true)
-    expect(store.isClosed).toBe(true)
+    expect(live.store.isClosed).toBe(true)
     const refused = await new Promise<boolean>((resolve) => {
       const s = connect(port, '127.0.0.1')
       s.once('connect', () => {
@@ -187,7 +181,7 @@ describe('SHUTDOWN over the RESP server', () => {
       s.once('error', () => resolve(true))
     })
     expect(refused).toBe(true)
-    expect(store.get('k')).toBe('v')
+    expect(live.store.get('k')).toBe('v')
   })
 })
 

@@ -1,21 +1,15 @@
 import { connect, type Socket } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { ManualClock, Store } from '../../src/index.js'
 import { Status, type Reply } from '../../src/core/reply.js'
 import { formatLine, quoteArg, type MonitorEvent } from '../../src/keyspace/monitor.js'
 import { Redis } from '../../src/ioredis/index.js'
 import { lua } from '../../src/scripting/index.js'
-import { createServer, type RespServer } from '../../src/server/index.js'
+import { createServer } from '../../src/server/index.js'
 import { Replies, type Session } from '../../src/session.js'
+import { useServerAndStore } from '../helpers/store.js'
 
-let store: Store | undefined
-let server: RespServer | undefined
-afterEach(async () => {
-  await server?.close()
-  store?.close()
-  server = undefined
-  store = undefined
-})
+const live = useServerAndStore()
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
 
@@ -50,10 +44,10 @@ describe('MONITOR line format (sdscatrepr)', () => {
 
 describe('MONITOR on sessions', () => {
   it('shows each command after it ran, with the database it left selected', () => {
-    store = new Store()
-    const m = store.session()
+    live.store = new Store()
+    const m = live.store.session()
     const lines = monitor(m)
-    const c = store.session()
+    const c = live.store.session()
     c.execute(['SET', 'k', 'a b"c'])
     c.execute(['SELECT', '2'])
     c.execute(['SET', 'x', Buffer.from([0xff, 0x0a])])
@@ -76,9 +70,9 @@ describe('MONITOR on sessions', () => {
   })
 
   it('redacts passwords as Redis does, only where the command got to them', () => {
-    store = new Store()
-    const lines = monitor(store.session())
-    const c = store.session()
+    live.store = new Store()
+    const lines = monitor(live.store.session())
+    const c = live.store.session()
     c.execute(['AUTH', 'secret'])
     c.execute(['AUTH', 'user', 'secret'])
     c.execute(['AUTH', 'a', 'b', 'c']) // syntax error before AUTH looks at the password
@@ -99,9 +93,9 @@ describe('MONITOR on sessions', () => {
   })
 
   it("shows a transaction's commands when EXEC runs them, before the EXEC", () => {
-    store = new Store()
-    const lines = monitor(store.session())
-    const c = store.session()
+    live.store = new Store()
+    const lines = monitor(live.store.session())
+    const c = live.store.session()
     c.execute(['MULTI'])
     c.execute(['SET', 'a', '1'])
     c.execute(['INCR', 'a'])
@@ -115,9 +109,9 @@ describe('MONITOR on sessions', () => {
   })
 
   it('shows EVAL before the commands of its script, which show as lua', () => {
-    store = new Store({ scripting: lua() })
-    const lines = monitor(store.session())
-    const c = store.session()
+    live.store = new Store({ scripting: lua() })
+    const lines = monitor(live.store.session())
+    const c = live.store.session()
     c.execute(['EVAL', "redis.call('set', KEYS[1], '1'); redis.call('select', '2'); return redis.call('get', KEYS[1])", '1', 'k'])
     c.execute(['EVAL', 'return 1', 'x']) // fails at numkeys, after being shown
     const src = `inproc:${c.id}`
@@ -131,8 +125,8 @@ describe('MONITOR on sessions', () => {
   })
 
   it('a monitoring session sees its own commands, may not touch the keyspace, and RESET ends it', () => {
-    store = new Store({ scripting: lua() })
-    const m = store.session()
+    live.store = new Store({ scripting: lua() })
+    const m = live.store.session()
     const lines = monitor(m)
     expect(m.execute(['PING'])).toEqual(new Status('PONG'))
     const refused = "ERR Replica can't interact with the keyspace"
@@ -141,9 +135,9 @@ describe('MONITOR on sessions', () => {
     }
     // A script declaring no-writes touches nothing: allowed (a cached one through EVALSHA too).
     expect(m.execute(['EVAL', '#!lua flags=no-writes\nreturn 1', '0'])).toBe(1)
-    const sha = store.scriptLoad('#!lua flags=no-writes\nreturn 2')
+    const sha = live.store.scriptLoad('#!lua flags=no-writes\nreturn 2')
     expect(m.execute(['EVALSHA', sha, '0'])).toBe(2)
-    const rw = store.scriptLoad('return 3')
+    const rw = live.store.scriptLoad('return 3')
     expect((m.execute(['EVALSHA', rw, '0']) as Error).message).toBe(refused)
     // MONITOR again: ignored, without a reply.
     const again = m.execute(['MONITOR'])
@@ -160,83 +154,83 @@ describe('MONITOR on sessions', () => {
       `[0 inproc:${m.id}] "MULTI"`,
       `[0 inproc:${m.id}] "EXEC"`,
     ])
-    expect(store.monitors?.sessions.has(m)).toBe(true)
+    expect(live.store.monitors?.sessions.has(m)).toBe(true)
     expect(m.execute(['RESET'])).toEqual(new Status('RESET'))
-    expect(store.monitors).toBeUndefined()
+    expect(live.store.monitors).toBeUndefined()
     expect(m.execute(['SET', 'k', 'v'])).toEqual(new Status('OK'))
     expect(lines.length).toBe(5)
   })
 
   it('is refused inside EXEC and on the store’s own session; a closed session stops monitoring', () => {
-    store = new Store()
-    const c = store.session()
+    live.store = new Store()
+    const c = live.store.session()
     c.execute(['MULTI'])
     c.execute(['MONITOR'])
     const r = c.execute(['EXEC']) as unknown[]
     expect((r[0] as Error).message).toBe("ERR MONITOR isn't allowed for DENY BLOCKING client")
-    expect(() => store!.call('MONITOR')).toThrow('MONITOR needs a session of its own')
-    const m = store.session()
+    expect(() => live.store!.call('MONITOR')).toThrow('MONITOR needs a session of its own')
+    const m = live.store.session()
     monitor(m)
-    expect(store.call('CLIENT', 'LIST')).toMatch(new RegExp(`id=${m.id} .* flags=O `))
+    expect(live.store.call('CLIENT', 'LIST')).toMatch(new RegExp(`id=${m.id} .* flags=O `))
     m.close()
-    expect(store.monitors).toBeUndefined()
+    expect(live.store.monitors).toBeUndefined()
   })
 
   it('uses the store clock for timestamps', () => {
     const clock = new ManualClock(1700000000123)
-    store = new Store({ clock })
-    const m = store.session()
+    live.store = new Store({ clock })
+    const m = live.store.session()
     const raw: string[] = []
     m.out = (r) => raw.push((r as Status).value)
     m.execute(['MONITOR'])
-    store.call('PING')
-    expect(raw).toEqual([`1700000000.123000 [0 inproc:${store.s.id}] "PING"`])
+    live.store.call('PING')
+    expect(raw).toEqual([`1700000000.123000 [0 inproc:${live.store.s.id}] "PING"`])
   })
 })
 
 describe('store.monitor()', () => {
   it('calls listeners after the command with the event and its line; stops when told', async () => {
     const clock = new ManualClock(1700000000000)
-    store = new Store({ clock })
+    live.store = new Store({ clock })
     const events: MonitorEvent[] = []
-    const stop = store.monitor((e) => events.push(e))
-    expect(store.monitors).toBeDefined()
-    store.call('SET', 'k', Buffer.from([1, 2]))
-    store.set('typed', 'v') // typed methods are no commands on the wire
-    const s = store.session()
+    const stop = live.store.monitor((e) => events.push(e))
+    expect(live.store.monitors).toBeDefined()
+    live.store.call('SET', 'k', Buffer.from([1, 2]))
+    live.store.set('typed', 'v') // typed methods are no commands on the wire
+    const s = live.store.session()
     s.execute(['SELECT', '1'])
     expect(events).toEqual([]) // never in the middle of a command
     await tick()
     expect(events.map((e) => e.line)).toEqual([
-      `1700000000.000000 [0 inproc:${store.s.id}] "SET" "k" "\\x01\\x02"`,
+      `1700000000.000000 [0 inproc:${live.store.s.id}] "SET" "k" "\\x01\\x02"`,
       `1700000000.000000 [1 inproc:${s.id}] "SELECT" "1"`,
     ])
     const e = events[0]!
     expect(e.time).toBe(1700000000_000000)
     expect(e.db).toBe(0)
-    expect(e.clientId).toBe(store.s.id)
-    expect(e.source).toBe(`inproc:${store.s.id}`)
+    expect(e.clientId).toBe(live.store.s.id)
+    expect(e.source).toBe(`inproc:${live.store.s.id}`)
     expect(e.args).toEqual(['SET', 'k', Buffer.from([1, 2])])
     expect(String(e)).toBe(e.line)
     stop()
     stop()
-    expect(store.monitors).toBeUndefined()
-    store.call('PING')
+    expect(live.store.monitors).toBeUndefined()
+    live.store.call('PING')
     await tick()
     expect(events.length).toBe(2)
   })
 
   it('a listener added later gets nothing from before; one that throws does not keep the others from theirs', async () => {
-    store = new Store()
+    live.store = new Store()
     const a: string[] = []
     const b: string[] = []
-    const offA = store.monitor((e) => a.push(String(e.args[0])))
-    store.call('ECHO', 'first')
-    const offB = store.monitor((e) => {
+    const offA = live.store.monitor((e) => a.push(String(e.args[0])))
+    live.store.call('ECHO', 'first')
+    const offB = live.store.monitor((e) => {
       b.push(String(e.args[0]))
       throw new Error('listener failed')
     })
-    store.call('PING')
+    live.store.call('PING')
     const caught = new Promise<unknown>((resolve) => {
       const h = (err: unknown): void => {
         process.off('uncaughtException', h)
@@ -278,9 +272,9 @@ async function rawConn(port: number): Promise<{ socket: Socket; text: () => stri
 
 describe('MONITOR over the RESP server', () => {
   it('streams status lines with client addresses, in RESP2 and RESP3 alike', async () => {
-    store = new Store()
-    server = createServer({ store, port: 0 })
-    const { port } = await server.listen()
+    live.store = new Store()
+    live.server = createServer({ store: live.store, port: 0 })
+    const { port } = await live.server.listen()
     const m2 = await rawConn(port)
     m2.send('MONITOR')
     await m2.until(/^\+OK\r\n$/)
@@ -310,15 +304,15 @@ describe('MONITOR over the RESP server', () => {
     expect(m2.text()).toMatch(/"PING"\r\n\+OK\r\n$/)
     m3.socket.destroy()
     await new Promise((r) => setTimeout(r, 50))
-    expect(store.monitors).toBeUndefined()
+    expect(live.store.monitors).toBeUndefined()
     c.socket.destroy()
   })
 })
 
 describe('MONITOR through the ioredis drop-in', () => {
   it("ioredis's monitor() parses the lines", async () => {
-    store = new Store()
-    const r = new Redis({ store })
+    live.store = new Store()
+    const r = new Redis({ store: live.store })
     // The client's own connection handshake (CLIENT SETINFO, INFO) is done before monitoring starts.
     await r.ping()
     const mon = await r.monitor()

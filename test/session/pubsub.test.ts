@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ManualClock, Store } from '../../src/index.js'
-import { Push, type Reply } from '../../src/core/reply.js'
-import type { Session } from '../../src/session.js'
+import { Push } from '../../src/core/reply.js'
+import { pushesOf } from '../helpers/store.js'
 
 let store: Store
 afterEach(() => store?.close())
@@ -9,12 +9,6 @@ afterEach(() => store?.close())
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
 
 /** A session whose pushes are collected as plain arrays. */
-function listener(s: Session): unknown[][] {
-  const got: unknown[][] = []
-  s.out = (r: Reply) => got.push((r as Push).items.map((x) => (Buffer.isBuffer(x) ? `<${x.toString('hex')}>` : x)))
-  return got
-}
-
 describe('store.subscribe / psubscribe / publish', () => {
   it('delivers to listeners after the publishing call, in order, and counts them', async () => {
     store = new Store()
@@ -48,7 +42,7 @@ describe('store.subscribe / psubscribe / publish', () => {
   it('sessions and listeners share channels; sessions receive pushes', async () => {
     store = new Store()
     const s = store.session()
-    const pushes = listener(s)
+    const pushes = pushesOf(s)
     s.execute(['SUBSCRIBE', 'c'])
     let n = 0
     store.subscribe('c', () => n++)
@@ -98,7 +92,7 @@ describe('keyspace notifications', () => {
   it('publishes on __keyspace@db__ and __keyevent@db__ as the flags say', () => {
     store = new Store()
     const s = store.session()
-    const pushes = listener(s)
+    const pushes = pushesOf(s)
     s.execute(['PSUBSCRIBE', '__key*'])
     pushes.length = 0
     store.call('CONFIG', 'SET', 'notify-keyspace-events', 'KEA')
@@ -157,7 +151,7 @@ describe('keyspace notifications', () => {
   it('binary keys keep their bytes on the keyspace channel and in keyevent messages', () => {
     store = new Store({ config: { 'notify-keyspace-events': 'KEA' } })
     const s = store.session()
-    const pushes = listener(s)
+    const pushes = pushesOf(s)
     s.execute(['PSUBSCRIBE', '__keyevent@0__:*'])
     pushes.length = 0
     store.session().execute(['SET', Buffer.from([0xff, 0x01]), 'v'])
@@ -169,7 +163,7 @@ describe('subscribed sessions', () => {
   it('PUBSUB counts follow subscriptions and RESET drops them', () => {
     store = new Store()
     const s = store.session()
-    listener(s)
+    pushesOf(s)
     s.execute(['SUBSCRIBE', 'a', 'b'])
     s.execute(['PSUBSCRIBE', 'x*'])
     expect(store.call('PUBSUB', 'NUMSUB', 'a', 'b', 'c')).toEqual(['a', 1, 'b', 1, 'c', 0])

@@ -1,42 +1,23 @@
 import { connect, type Socket } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createClient, BasicClientSideCache } from 'redis'
 import { ManualClock, ReplyError, Store } from '../../src/index.js'
-import { MapReply, Push, SetReply, Verbatim, type Reply } from '../../src/core/reply.js'
+import { MapReply, SetReply, Verbatim } from '../../src/core/reply.js'
 import { lua } from '../../src/scripting/index.js'
-import { createServer, type RespServer } from '../../src/server/index.js'
+import { createServer } from '../../src/server/index.js'
 import type { Session } from '../../src/session.js'
+import { plain, pushesOf, useServerAndStore } from '../helpers/store.js'
 
-let store: Store | undefined
-let server: RespServer | undefined
-afterEach(async () => {
-  await server?.close()
-  store?.close()
-  server = undefined
-  store = undefined
-})
+const live = useServerAndStore()
 
 const err = (r: unknown): string => (r instanceof ReplyError ? r.message : `not an error: ${JSON.stringify(r)}`)
 /** BCAST invalidations go out once the running code yields (Redis's beforeSleep). */
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 0))
 
-/** Collects a session's pushes as plain arrays. */
-function pushes(s: Session): unknown[][] {
-  const got: unknown[][] = []
-  s.out = (r: Reply) => got.push(plain((r as Push).items) as unknown[])
-  return got
-}
-
-function plain(r: unknown): unknown {
-  if (Array.isArray(r)) return r.map(plain)
-  if (Buffer.isBuffer(r)) return `<${r.toString('hex')}>`
-  return r
-}
-
 /** A RESP3 session with tracking turned on with `opts`. */
 function tracker(st: Store, ...opts: string[]): [Session, unknown[][]] {
   const s = st.session()
-  const got = pushes(s)
+  const got = pushesOf(s)
   s.execute(['HELLO', '3'])
   expect(s.execute(['CLIENT', 'TRACKING', 'ON', ...opts])).toEqual(expect.objectContaining({ value: 'OK' }))
   return [s, got]
@@ -59,8 +40,8 @@ function trackingInfo(s: Session): { flags: unknown; redirect: unknown; prefixes
 
 describe('CLIENT TRACKING errors (texts and order checked against valkey 8.0)', () => {
   it('answers each misuse with Redis 7.2 text', () => {
-    store = new Store()
-    const s = store.session()
+    live.store = new Store()
+    const s = live.store.session()
     const c = (...a: string[]): string => err(s.execute(['CLIENT', ...a]))
     expect(c('TRACKING', 'ON', 'REDIRECT', '999999')).toBe('ERR The client ID you want redirect to does not exist')
     expect(c('TRACKING', 'ON', 'REDIRECT', '0')).toBe('ERR The client ID you want redirect to does not exist')
@@ -86,15 +67,15 @@ describe('CLIENT TRACKING errors (texts and order checked against valkey 8.0)', 
     expect(c('TRACKING', 'ON', 'REDIRECT', '999999', 'bogus')).toBe('ERR The client ID you want redirect to does not exist')
     expect(c('TRACKING')).toBe("ERR wrong number of arguments for 'client|tracking' command")
     expect(c('GETREDIR', 'x')).toBe("ERR wrong number of arguments for 'client|getredir' command")
-    const other = store.session()
+    const other = live.store.session()
     expect(c('TRACKING', 'ON', 'REDIRECT', String(other.id), 'REDIRECT', 'x')).toBe('ERR A client can only redirect to a single other client')
     // Nothing was enabled by any of these.
     expect(s.tracking).toBe(0)
   })
 
   it('refuses to switch modes while on, and prefixes that overlap registered ones', () => {
-    store = new Store()
-    const s = store.session()
+    live.store = new Store()
+    const s = live.store.session()
     const c = (...a: string[]): unknown => s.execute(['CLIENT', ...a])
     expect(c('TRACKING', 'ON', 'OPTIN')).toEqual(expect.objectContaining({ value: 'OK' }))
     expect(err(c('TRACKING', 'ON', 'OPTOUT'))).toBe(
@@ -124,9 +105,9 @@ describe('CLIENT TRACKING errors (texts and order checked against valkey 8.0)', 
 
 describe('state: TRACKINGINFO, GETREDIR, CLIENT LIST, INFO', () => {
   it('reports flags, redirect and prefixes as Redis does', () => {
-    store = new Store()
-    const s = store.session()
-    const target = store.session()
+    live.store = new Store()
+    const s = live.store.session()
+    const target = live.store.session()
     expect(trackingInfo(s)).toEqual({ flags: ['off'], redirect: -1, prefixes: [] })
     expect(s.execute(['CLIENT', 'GETREDIR'])).toBe(-1)
     s.execute(['CLIENT', 'TRACKING', 'ON', 'OPTIN', 'NOLOOP'])
@@ -153,14 +134,14 @@ describe('state: TRACKINGINFO, GETREDIR, CLIENT LIST, INFO', () => {
   })
 
   it('counts tracked keys and items; a closed session stops tracking', () => {
-    store = new Store()
-    const [a] = tracker(store)
-    const [b] = tracker(store)
+    live.store = new Store()
+    const [a] = tracker(live.store)
+    const [b] = tracker(live.store)
     a.execute(['MGET', 'k1', 'k2'])
     b.execute(['GET', 'k1'])
     const st = info(a, 'stats')
     expect([st.tracking_total_keys, st.tracking_total_items]).toEqual(['2', '3'])
-    store.set('k1', 'x')
+    live.store.set('k1', 'x')
     expect(info(a, 'stats').tracking_total_keys).toBe('1')
     expect(info(a, 'stats').tracking_total_items).toBe('1')
     b.close()
@@ -170,9 +151,9 @@ describe('state: TRACKINGINFO, GETREDIR, CLIENT LIST, INFO', () => {
 
 describe('default mode', () => {
   it('sends one invalidation per key read, then forgets the key until read again', () => {
-    store = new Store()
-    const [s, got] = tracker(store)
-    const w = store.session()
+    live.store = new Store()
+    const [s, got] = tracker(live.store)
+    const w = live.store.session()
     w.execute(['SET', 'b', '0'])
     s.execute(['GET', 'a'])
     s.execute(['MGET', 'b', 'c'])
@@ -195,9 +176,9 @@ describe('default mode', () => {
   })
 
   it('remembers keys of a failed read (WRONGTYPE) and across databases', () => {
-    store = new Store()
-    const [s, got] = tracker(store)
-    const w = store.session()
+    live.store = new Store()
+    const [s, got] = tracker(live.store)
+    const w = live.store.session()
     w.execute(['LPUSH', 'l', 'x'])
     expect(err(s.execute(['GET', 'l']))).toMatch(/^WRONGTYPE/)
     w.execute(['LPUSH', 'l', 'y'])
@@ -212,26 +193,26 @@ describe('default mode', () => {
   })
 
   it('includes its own writes unless NOLOOP', () => {
-    store = new Store()
-    const [s, got] = tracker(store)
+    live.store = new Store()
+    const [s, got] = tracker(live.store)
     s.execute(['GET', 'a'])
     s.execute(['SET', 'a', '1'])
     expect(got).toEqual([['invalidate', ['a']]])
-    const [n, gotN] = tracker(store, 'NOLOOP')
+    const [n, gotN] = tracker(live.store, 'NOLOOP')
     n.execute(['GET', 'b'])
     n.execute(['SET', 'b', '1'])
     expect(gotN).toEqual([])
     n.execute(['GET', 'b'])
-    store.session().execute(['SET', 'b', '2'])
+    live.store.session().execute(['SET', 'b', '2'])
     expect(gotN).toEqual([['invalidate', ['b']]])
   })
 
   it('tracks reads of movable-key commands (ZUNION, XREAD)', () => {
-    store = new Store()
-    const [s, got] = tracker(store)
+    live.store = new Store()
+    const [s, got] = tracker(live.store)
     s.execute(['ZUNION', '2', 'z1', 'z2'])
     s.execute(['XREAD', 'STREAMS', 'x1', '0'])
-    const w = store.session()
+    const w = live.store.session()
     w.execute(['ZADD', 'z2', '1', 'm'])
     w.execute(['XADD', 'x1', '*', 'f', 'v'])
     w.execute(['ZADD', 'z1', '1', 'm'])
@@ -244,27 +225,27 @@ describe('default mode', () => {
 
   it('invalidates on expiry and on typed Store writes', () => {
     const clock = new ManualClock(1_000_000)
-    store = new Store({ clock, activeExpiry: false })
-    const [s, got] = tracker(store)
-    store.set('t', 'v', { px: 100 })
+    live.store = new Store({ clock, activeExpiry: false })
+    const [s, got] = tracker(live.store)
+    live.store.set('t', 'v', { px: 100 })
     s.execute(['GET', 't'])
     clock.advance(200)
     // Another session's access finds it expired and deletes it.
-    store.session().execute(['EXISTS', 't'])
+    live.store.session().execute(['EXISTS', 't'])
     expect(got).toEqual([['invalidate', ['t']]])
     s.execute(['GET', 'u'])
-    store.set('u', 'typed')
+    live.store.set('u', 'typed')
     expect(got[1]).toEqual(['invalidate', ['u']])
   })
 
   it('MULTI/EXEC: reads inside are remembered, each changed key gets its own message', () => {
-    store = new Store()
-    const [s, got] = tracker(store)
+    live.store = new Store()
+    const [s, got] = tracker(live.store)
     s.execute(['MULTI'])
     s.execute(['GET', 'a'])
     s.execute(['GET', 'b'])
     s.execute(['EXEC'])
-    const w = store.session()
+    const w = live.store.session()
     w.execute(['MULTI'])
     w.execute(['SET', 'a', '1'])
     w.execute(['SET', 'b', '1'])
@@ -276,11 +257,11 @@ describe('default mode', () => {
   })
 
   it('scripts: the commands a script runs are tracked for its caller, EVAL_RO keys are not', () => {
-    store = new Store({ scripting: lua() })
-    const [s, got] = tracker(store)
+    live.store = new Store({ scripting: lua() })
+    const [s, got] = tracker(live.store)
     s.execute(['EVAL', "redis.call('get','s1'); return redis.call('get','s2')", '0'])
     s.execute(['EVAL_RO', "return redis.call('get','s3')", '1', 's4'])
-    store.session().execute(['MSET', 's1', '1', 's2', '1', 's3', '1', 's4', '1'])
+    live.store.session().execute(['MSET', 's1', '1', 's2', '1', 's3', '1', 's4', '1'])
     expect(got).toEqual([
       ['invalidate', ['s1']],
       ['invalidate', ['s2']],
@@ -289,12 +270,12 @@ describe('default mode', () => {
   })
 
   it('NOLOOP: a script counts as its caller in default mode, as another client under BCAST', async () => {
-    store = new Store({ scripting: lua() })
-    const [d, gotD] = tracker(store, 'NOLOOP')
+    live.store = new Store({ scripting: lua() })
+    const [d, gotD] = tracker(live.store, 'NOLOOP')
     d.execute(['GET', 's1'])
     d.execute(['EVAL', "return redis.call('set','s1','x')", '0'])
     expect(gotD).toEqual([])
-    const [b, gotB] = tracker(store, 'BCAST', 'NOLOOP')
+    const [b, gotB] = tracker(live.store, 'BCAST', 'NOLOOP')
     b.execute(['EVAL', "return redis.call('set','s2','x')", '0'])
     b.execute(['SET', 's3', 'x'])
     await tick()
@@ -302,8 +283,8 @@ describe('default mode', () => {
   })
 
   it('OPTIN tracks after CLIENT CACHING YES only; the flag survives CLIENT commands and MULTI', () => {
-    store = new Store()
-    const [s, got] = tracker(store, 'OPTIN')
+    live.store = new Store()
+    const [s, got] = tracker(live.store, 'OPTIN')
     s.execute(['GET', 'a'])
     s.execute(['CLIENT', 'CACHING', 'YES'])
     s.execute(['GET', 'b'])
@@ -317,26 +298,26 @@ describe('default mode', () => {
     s.execute(['GET', 'f'])
     s.execute(['EXEC'])
     s.execute(['GET', 'g'])
-    store.session().execute(['MSET', 'a', '1', 'b', '1', 'c', '1', 'd', '1', 'e', '1', 'f', '1', 'g', '1'])
+    live.store.session().execute(['MSET', 'a', '1', 'b', '1', 'c', '1', 'd', '1', 'e', '1', 'f', '1', 'g', '1'])
     expect(got.map((p) => (p[1] as string[])[0])).toEqual(['b', 'd', 'e', 'f'])
   })
 
   it('OPTOUT tracks all but the command after CLIENT CACHING NO', () => {
-    store = new Store()
-    const [s, got] = tracker(store, 'OPTOUT')
+    live.store = new Store()
+    const [s, got] = tracker(live.store, 'OPTOUT')
     s.execute(['CLIENT', 'CACHING', 'NO'])
     s.execute(['GET', 'a'])
     s.execute(['GET', 'b'])
-    store.session().execute(['MSET', 'a', '2', 'b', '2'])
+    live.store.session().execute(['MSET', 'a', '2', 'b', '2'])
     expect(got).toEqual([['invalidate', ['b']]])
   })
 
   it('FLUSHDB and FLUSHALL send one null invalidation to every tracking session', async () => {
-    store = new Store()
-    const [s, got] = tracker(store)
-    const [, gotB] = tracker(store, 'BCAST')
+    live.store = new Store()
+    const [s, got] = tracker(live.store)
+    const [, gotB] = tracker(live.store, 'BCAST')
     s.execute(['GET', 'a'])
-    const w = store.session()
+    const w = live.store.session()
     w.execute(['FLUSHALL'])
     expect(got).toEqual([['invalidate', null]])
     expect(gotB).toEqual([['invalidate', null]])
@@ -350,16 +331,16 @@ describe('default mode', () => {
     expect(info(s, 'stats').tracking_total_keys).toBe('0')
     // The typed method flushes through the same path.
     await tick()
-    store.flushall()
+    live.store.flushall()
     expect(got).toHaveLength(3)
     expect(got[2]).toEqual(['invalidate', null])
   })
 
   it('tracking-table-max-keys forgets the oldest keys, invalidating them, before a command runs', () => {
-    store = new Store({ config: { 'tracking-table-max-keys': 2 } })
-    const [s, got] = tracker(store)
-    expect(store.call('CONFIG', 'GET', 'tracking-table-max-keys')).toEqual(['tracking-table-max-keys', '2'])
-    expect(() => store!.call('CONFIG', 'SET', 'tracking-table-max-keys', '-1')).toThrow(
+    live.store = new Store({ config: { 'tracking-table-max-keys': 2 } })
+    const [s, got] = tracker(live.store)
+    expect(live.store.call('CONFIG', 'GET', 'tracking-table-max-keys')).toEqual(['tracking-table-max-keys', '2'])
+    expect(() => live.store!.call('CONFIG', 'SET', 'tracking-table-max-keys', '-1')).toThrow(
       "ERR CONFIG SET failed (possibly related to argument 'tracking-table-max-keys') - argument must be between 0 and 9223372036854775807 inclusive",
     )
     s.execute(['GET', 'k1'])
@@ -369,7 +350,7 @@ describe('default mode', () => {
     s.execute(['PING'])
     expect(got).toEqual([['invalidate', ['k1']]])
     expect(info(s, 'stats').tracking_total_keys).toBe('2')
-    store.call('CONFIG', 'SET', 'tracking-table-max-keys', '0')
+    live.store.call('CONFIG', 'SET', 'tracking-table-max-keys', '0')
     for (let i = 0; i < 10; i++) s.execute(['GET', `x${i}`])
     expect(info(s, 'stats').tracking_total_keys).toBe('12')
   })
@@ -377,14 +358,14 @@ describe('default mode', () => {
 
 describe('RESP2 with REDIRECT', () => {
   it('delivers to a subscribed target as a message on __redis__:invalidate', () => {
-    store = new Store()
-    const target = store.session()
-    const got = pushes(target)
-    const s = store.session()
+    live.store = new Store()
+    const target = live.store.session()
+    const got = pushesOf(target)
+    const s = live.store.session()
     expect(s.execute(['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(target.id)])).toEqual(expect.objectContaining({ value: 'OK' }))
     s.execute(['GET', 'a'])
     s.execute(['GET', 'b'])
-    const w = store.session()
+    const w = live.store.session()
     // Not in Pub/Sub mode yet: the message is lost (and the key forgotten).
     w.execute(['SET', 'a', '1'])
     target.execute(['SUBSCRIBE', '__redis__:invalidate'])
@@ -398,46 +379,46 @@ describe('RESP2 with REDIRECT', () => {
   })
 
   it('any subscription puts the target in Pub/Sub mode; a RESP3 target gets pushes', () => {
-    store = new Store()
-    const t2 = store.session()
-    const got2 = pushes(t2)
+    live.store = new Store()
+    const t2 = live.store.session()
+    const got2 = pushesOf(t2)
     t2.execute(['SUBSCRIBE', 'other'])
     got2.length = 0
-    const t3 = store.session()
-    const got3 = pushes(t3)
+    const t3 = live.store.session()
+    const got3 = pushesOf(t3)
     t3.execute(['HELLO', '3'])
-    const a = store.session()
+    const a = live.store.session()
     a.execute(['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(t2.id)])
-    const b = store.session()
+    const b = live.store.session()
     b.execute(['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(t3.id)])
     a.execute(['GET', 'k'])
     b.execute(['GET', 'k'])
-    store.set('k', 'v')
+    live.store.set('k', 'v')
     expect(got2).toEqual([['message', '__redis__:invalidate', ['k']]])
     expect(got3).toEqual([['invalidate', ['k']]])
   })
 
   it('without REDIRECT a RESP2 session may enable tracking but receives nothing', () => {
-    store = new Store()
-    const s = store.session()
-    const got = pushes(s)
+    live.store = new Store()
+    const s = live.store.session()
+    const got = pushesOf(s)
     s.execute(['CLIENT', 'TRACKING', 'ON'])
     s.execute(['GET', 'a'])
-    store.set('a', '1')
+    live.store.set('a', '1')
     expect(got).toEqual([])
     expect(info(s, 'stats').tracking_total_keys).toBe('0')
   })
 
   it('a vanished redirect target earns tracking-redir-broken at each invalidation', () => {
-    store = new Store()
-    const target = store.session()
-    const [s, got] = tracker(store)
+    live.store = new Store()
+    const target = live.store.session()
+    const [s, got] = tracker(live.store)
     s.execute(['CLIENT', 'TRACKING', 'ON', 'REDIRECT', String(target.id)])
     s.execute(['MGET', 'a', 'b'])
     target.close()
     expect(got).toEqual([])
-    store.set('a', '1')
-    store.set('b', '1')
+    live.store.set('a', '1')
+    live.store.set('b', '1')
     expect(got).toEqual([
       ['tracking-redir-broken', target.id],
       ['tracking-redir-broken', target.id],
@@ -452,10 +433,10 @@ describe('RESP2 with REDIRECT', () => {
 
 describe('BCAST', () => {
   it('sends the keys changed under each prefix, sorted, once the running code yields', async () => {
-    store = new Store()
-    const [a, gotA] = tracker(store, 'BCAST', 'PREFIX', 'user:', 'PREFIX', 'obj:', 'NOLOOP')
-    const [, gotB] = tracker(store, 'BCAST')
-    const w = store.session()
+    live.store = new Store()
+    const [a, gotA] = tracker(live.store, 'BCAST', 'PREFIX', 'user:', 'PREFIX', 'obj:', 'NOLOOP')
+    const [, gotB] = tracker(live.store, 'BCAST')
+    const w = live.store.session()
     w.execute(['SET', 'user:1', 'a'])
     expect(gotA).toEqual([])
     await tick()
@@ -482,9 +463,9 @@ describe('BCAST', () => {
   })
 
   it('matches prefixes by bytes, binary keys included', async () => {
-    store = new Store()
-    const [, got] = tracker(store, 'BCAST', 'PREFIX', 'é')
-    const w = store.session()
+    live.store = new Store()
+    const [, got] = tracker(live.store, 'BCAST', 'PREFIX', 'é')
+    const w = live.store.session()
     w.execute(['SET', Buffer.from([0xc3, 0xa9, 0xff]), 'x'])
     w.execute(['SET', 'éa', 'x'])
     w.execute(['SET', 'e', 'x'])
@@ -517,9 +498,9 @@ async function rawClient(port: number): Promise<{ send: (...argv: string[]) => v
 
 describe('through the RESP server', () => {
   it('writes the bytes valkey writes: own invalidation after the reply, RESP2 redirect messages', async () => {
-    store = new Store()
-    server = createServer({ store, port: 0 })
-    const { port } = await server.listen()
+    live.store = new Store()
+    live.server = createServer({ store: live.store, port: 0 })
+    const { port } = await live.server.listen()
     const sub = await rawClient(port)
     const r2 = await rawClient(port)
     const r3 = await rawClient(port)
@@ -548,9 +529,9 @@ describe('through the RESP server', () => {
   })
 
   it("node-redis v5's client-side cache is invalidated by other clients' writes", async () => {
-    store = new Store()
-    server = createServer({ store, port: 0 })
-    const { port } = await server.listen()
+    live.store = new Store()
+    live.server = createServer({ store: live.store, port: 0 })
+    const { port } = await live.server.listen()
     const cache = new BasicClientSideCache({ ttl: 0, maxEntries: 0 })
     const invalidated: Array<unknown> = []
     cache.on('invalidate', (k: unknown) => invalidated.push(k))
