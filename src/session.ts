@@ -237,8 +237,7 @@ export class Session implements Subscriber {
     const ks = this.ks
     // The command sees one time (read lazily: a command that needs none reads no clock); inside a
     // script or transaction, or a command run by another, the enclosing one's holds.
-    const own = !ks.snapshot && ks.frozenNow === 0
-    if (own) ks.snapshot = true
+    const own = ks.beginSnapshot()
     try {
       const a = cmd.parse(args ?? (argStart === argv.length ? EMPTY : argv.slice(argStart)), this)
       return cmd.run(this, a)
@@ -246,10 +245,7 @@ export class Session implements Subscriber {
       if (e instanceof ReplyError) return e
       throw e
     } finally {
-      if (own) {
-        ks.snapshot = false
-        ks.frozenNow = 0
-      }
+      if (own) ks.endSnapshot()
     }
   }
 

@@ -418,6 +418,20 @@ export class StoreCore {
     if (m.limited && m.over()) m.enforce()
   }
 
+  /**
+   * @internal Runs a typed method that reads the time more than once as one command does: its
+   * first clock read holds until it returns (Redis's command time snapshot, as `Session.invokeNow`).
+   */
+  atOneTime<T>(fn: () => T): T {
+    const ks = this.ks
+    const own = ks.beginSnapshot()
+    try {
+      return fn()
+    } finally {
+      if (own) ks.endSnapshot()
+    }
+  }
+
   /** @internal Memory accounting, limits and eviction (src/keyspace/eviction.ts). */
   readonly memory: MemoryLayer
 

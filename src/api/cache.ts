@@ -308,16 +308,13 @@ export class Cache<T> {
       if (options.staleWhileRevalidate !== undefined) staleMs = Math.round(options.staleWhileRevalidate * 1000)
       if (options.jitter !== undefined) jitter = options.jitter
     }
-    let expireAt = 0
-    let now = 0
-    if (ttlMs > 0) {
-      if (jitter > 0) ttlMs = Math.max(1, Math.round(ttlMs * (1 - jitter * Math.random())))
-      now = store.ks.now()
-      expireAt = now + ttlMs + staleMs
-    }
+    if (ttlMs > 0 && jitter > 0) ttlMs = Math.max(1, Math.round(ttlMs * (1 - jitter * Math.random())))
     const data = this.codec.encode(value)
     store.beforeWrite()
-    setGeneric(store.s, key, typeof data === 'string' ? data : Buffer.from(data), 0, expireAt, now)
+    store.atOneTime(() => {
+      const expireAt = ttlMs > 0 ? store.ks.now() + ttlMs + staleMs : 0
+      setGeneric(store.s, key, typeof data === 'string' ? data : Buffer.from(data), 0, expireAt)
+    })
   }
 
   private cancelFlight(key: string): void {

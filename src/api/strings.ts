@@ -68,15 +68,12 @@ function setFlags(o: SetOptions): number {
   return (o.nx ? SF.NX : 0) | (o.xx ? SF.XX : 0) | (o.get ? SF.GET : 0) | (o.keepttl ? SF.KEEPTTL : 0)
 }
 
-/** The time the last `ttlOption` given a TTL read (else 0), for `setGeneric` to check against the same time. */
-let ttlNow = 0
-
 /** Turns ex/px/exat/pxat into an absolute time (0 when none is given). */
 function ttlOption(store: StoreCore, o: { ex?: number; px?: number; exat?: number; pxat?: number }, msg: string): number {
   let n = 0
   let at: number | undefined = 0
   // The clock is read only when a TTL is given.
-  const now = (ttlNow = o.ex !== undefined || o.px !== undefined || o.exat !== undefined || o.pxat !== undefined ? store.ks.now() : 0)
+  const now = o.ex !== undefined || o.px !== undefined || o.exat !== undefined || o.pxat !== undefined ? store.ks.now() : 0
   if (o.ex !== undefined) (n++, (at = absoluteExpire(intOf(o.ex), 1000, true, now)))
   if (o.px !== undefined) (n++, (at = absoluteExpire(intOf(o.px), 1, true, now)))
   if (o.exat !== undefined) (n++, (at = absoluteExpire(intOf(o.exat), 1000, false, now)))
@@ -120,10 +117,17 @@ export class StringsApi {
       return 'OK'
     }
     const flags = setFlags(options)
-    const at = ttlOption(this, options, "invalid expire time in 'set' command")
-    if (flags & SF.KEEPTTL && at !== 0) fail('syntax error')
-    const r = setGeneric(this.s, keyOf(key), v, flags, at, ttlNow)
-    return r === OK ? 'OK' : str(r as StrValue | null)
+    // atOneTime() inlined: its closure would cost a quarter of a SET with a TTL.
+    const ks = this.ks
+    const own = ks.beginSnapshot()
+    try {
+      const at = ttlOption(this, options, "invalid expire time in 'set' command")
+      if (flags & SF.KEEPTTL && at !== 0) fail('syntax error')
+      const r = setGeneric(this.s, keyOf(key), v, flags, at)
+      return r === OK ? 'OK' : str(r as StrValue | null)
+    } finally {
+      if (own) ks.endSnapshot()
+    }
   }
 
   /** SETNX: sets only if absent. True when set. */
@@ -135,14 +139,14 @@ export class StringsApi {
   /** SETEX: sets with a TTL in seconds. */
   setex(this: StoreCore, key: Key, seconds: number, value: Value): 'OK' {
     this.beforeWrite()
-    setGeneric(this.s, keyOf(key), valueOf(value), 0, ttlOption(this, { ex: seconds }, "invalid expire time in 'setex' command"), ttlNow)
+    this.atOneTime(() => setGeneric(this.s, keyOf(key), valueOf(value), 0, ttlOption(this, { ex: seconds }, "invalid expire time in 'setex' command")))
     return 'OK'
   }
 
   /** PSETEX: sets with a TTL in milliseconds. */
   psetex(this: StoreCore, key: Key, ms: number, value: Value): 'OK' {
     this.beforeWrite()
-    setGeneric(this.s, keyOf(key), valueOf(value), 0, ttlOption(this, { px: ms }, "invalid expire time in 'psetex' command"), ttlNow)
+    this.atOneTime(() => setGeneric(this.s, keyOf(key), valueOf(value), 0, ttlOption(this, { px: ms }, "invalid expire time in 'psetex' command")))
     return 'OK'
   }
 
@@ -164,7 +168,7 @@ export class StringsApi {
     const u = given[0]
     const ttl = u === undefined ? undefined : intOf(options[u]!)
     const unit = u === undefined ? 0 : TTL_UNIT[u.toUpperCase() as keyof typeof TTL_UNIT]
-    return str(GETEX.run(this.s, { key: keyOf(key), ttl, unit, persist: !!options.persist }) as StrValue | null)
+    return str(this.atOneTime(() => GETEX.run(this.s, { key: keyOf(key), ttl, unit, persist: !!options.persist })) as StrValue | null)
   }
 
   /** MGET: values of several keys (null for missing or non-string keys). */

@@ -109,8 +109,6 @@ export interface ExpireArgs {
   key: string
   at: number
   flags: number
-  /** The time `at` was computed at, when the caller runs outside a command's time snapshot (the typed API). */
-  now?: number
 }
 
 function parseExpire(unit: 1 | 1000, relative: boolean, name: string) {
@@ -135,9 +133,9 @@ function parseExpire(unit: 1 | 1000, relative: boolean, name: string) {
 type Arg = string | Buffer
 
 /** Sets a TTL as EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT do. Returns 1 when set (or the key was deleted for a past time). */
-export function expireGeneric(ctx: Session, { key: k, at, flags, now = 0 }: ExpireArgs): Reply {
+export function expireGeneric(ctx: Session, { key: k, at, flags }: ExpireArgs): Reply {
   const db = ctx.db
-  const e = db.lookup(k, now)
+  const e = db.lookup(k)
   if (e === undefined) return 0
   if (flags) {
     const cur = e.expire
@@ -146,7 +144,7 @@ export function expireGeneric(ctx: Session, { key: k, at, flags, now = 0 }: Expi
     if (flags & XF_GT && (cur === 0 || at <= cur)) return 0
     if (flags & XF_LT && cur !== 0 && at >= cur) return 0
   }
-  if (at <= (now !== 0 ? now : ctx.ks.now())) {
+  if (at <= ctx.ks.now()) {
     db.delete(k)
     ctx.signal(k, N.GENERIC, 'del')
     if (ctx.ks.fx) ctx.effect('DEL', k)

@@ -85,8 +85,6 @@ export interface SetArgs {
   flags: number
   /** Absolute expiry time in ms, or 0 for none. */
   expireAt: number
-  /** The time `expireAt` was computed at (Redis's command time snapshot), or 0. */
-  now?: number
 }
 
 const SET_EX = 1
@@ -114,29 +112,26 @@ export const SET = defineCommand('set', {
       } else syntaxError()
     }
     let expireAt = 0
-    let now = 0
     if (ttlArg !== undefined) {
       const n = int64(ttlArg)
-      now = ctx.ks.now()
-      const at = absoluteExpire(n, unit === SET_EX || unit === SET_EXAT ? 1000 : 1, unit === SET_EX || unit === SET_PX, now)
+      const at = absoluteExpire(n, unit === SET_EX || unit === SET_EXAT ? 1000 : 1, unit === SET_EX || unit === SET_PX, ctx.ks.now())
       if (at === undefined) fail("invalid expire time in 'set' command")
       expireAt = at
     }
-    return { key: key(a[0]!), value: val(a[1]!), flags, expireAt, now }
+    return { key: key(a[0]!), value: val(a[1]!), flags, expireAt }
   },
-  run: (ctx, a: SetArgs): Reply => setGeneric(ctx, a.key, a.value, a.flags, a.expireAt, a.now),
+  run: (ctx, a: SetArgs): Reply => setGeneric(ctx, a.key, a.value, a.flags, a.expireAt),
 })
 
 /**
- * The heart of SET, SETNX, SETEX, PSETEX, GETSET and the typed `set()`; `flags` are SF bits.
- * `now` is the time `expireAt` was computed at, if the caller read one: the command sees one time,
- * as in Redis, and a clock read costs more than the rest of a SET on some machines.
+ * The heart of SET, SETNX, SETEX, PSETEX, GETSET and the typed `set()`; `flags` are SF bits. The
+ * caller runs it in a time snapshot, so the expiry is checked against the time it was computed at.
  */
-export function setGeneric(ctx: Session, k: string, value: StrValue, flags: number, expireAt: number, now = 0): Reply {
+export function setGeneric(ctx: Session, k: string, value: StrValue, flags: number, expireAt: number): Reply {
   const db = ctx.db
   let old: Reply = null
   const get = (flags & SF.GET) !== 0
-  const e = get ? db.read(k) : db.lookup(k, now)
+  const e = get ? db.read(k) : db.lookup(k)
   if (get && e !== undefined) {
     if (e.type !== T.STRING) wrongType()
     old = e.value as StrValue
@@ -156,7 +151,7 @@ export function setGeneric(ctx: Session, k: string, value: StrValue, flags: numb
   }
   ctx.signal(k, N.STRING, 'set')
   if (expireAt !== 0) {
-    if (expireAt <= (now !== 0 ? now : ks.now())) {
+    if (expireAt <= ks.now()) {
       // An absolute time in the past: the key is set and expires at once, as Redis does.
       db.delete(k)
       ctx.signal(k, N.GENERIC, 'del')
@@ -173,7 +168,7 @@ export function setGeneric(ctx: Session, k: string, value: StrValue, flags: numb
   return get ? old : OK
 }
 
-const setRun = (ctx: Session, a: SetArgs): Reply => setGeneric(ctx, a.key, a.value, a.flags, a.expireAt, a.now)
+const setRun = (ctx: Session, a: SetArgs): Reply => setGeneric(ctx, a.key, a.value, a.flags, a.expireAt)
 
 export const SETNX = defineCommand('setnx', {
   parse: (a): SetArgs => ({ key: key(a[0]!), value: val(a[1]!), flags: SF.NX, expireAt: 0 }),
@@ -182,10 +177,9 @@ export const SETNX = defineCommand('setnx', {
 
 function parseSetEx(unit: 1 | 1000, name: string) {
   return (a: Arg[], ctx: Session): SetArgs => {
-    const now = ctx.ks.now()
-    const at = absoluteExpire(int64(a[1]!), unit, true, now)
+    const at = absoluteExpire(int64(a[1]!), unit, true, ctx.ks.now())
     if (at === undefined) fail(`invalid expire time in '${name}' command`)
-    return { key: key(a[0]!), value: val(a[2]!), flags: 0, expireAt: at, now }
+    return { key: key(a[0]!), value: val(a[2]!), flags: 0, expireAt: at }
   }
 }
 export const SETEX = defineCommand('setex', { parse: parseSetEx(1000, 'setex'), run: setRun })
@@ -273,19 +267,17 @@ export const GETEX = defineCommand('getex', {
     if (e === undefined) return null
     if (e.type !== T.STRING) wrongType()
     let expireAt = 0
-    let now = 0
     if (a.ttl !== undefined) {
       const n = typeof a.ttl === 'number' ? a.ttl : int64(a.ttl)
       const unit = a.unit
-      now = ctx.ks.now()
-      const at = absoluteExpire(n, unit === SET_EX || unit === SET_EXAT ? 1000 : 1, unit === SET_EX || unit === SET_PX, now)
+      const at = absoluteExpire(n, unit === SET_EX || unit === SET_EXAT ? 1000 : 1, unit === SET_EX || unit === SET_PX, ctx.ks.now())
       if (at === undefined) fail("invalid expire time in 'getex' command")
       expireAt = at
     }
     const v = e.value as StrValue
     const ks = ctx.ks
     if (expireAt !== 0) {
-      if (expireAt <= now) {
+      if (expireAt <= ks.now()) {
         db.delete(a.key)
         ctx.signal(a.key, N.GENERIC, 'del')
         if (ks.fx) ctx.effect('DEL', a.key)

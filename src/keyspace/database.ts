@@ -94,13 +94,12 @@ export class Database {
 
   /**
    * Finds a live entry (expiring it lazily), without touching statistics.
-   * Every command's key lookup goes through here or `read`. `now`, when the
-   * caller has read the time already, spares another clock read.
+   * Every command's key lookup goes through here or `read`.
    */
-  lookup(key: string, now = 0): Entry | undefined {
+  lookup(key: string): Entry | undefined {
     const e = this.map.get(key)
     if (e === undefined) return e
-    if (e.expire !== 0 && e.expire <= (now !== 0 ? now : this.ks.now())) {
+    if (e.expire !== 0 && e.expire <= this.ks.now()) {
       this.expire(key, e)
       return undefined
     }

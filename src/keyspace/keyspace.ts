@@ -195,6 +195,22 @@ export class Keyspace {
     this.lruClock = Math.floor(this.clock.now() / 1000)
   }
 
+  /**
+   * Starts a command's time snapshot, unless a script, transaction or enclosing command already
+   * holds one. Returns whether this call owns it (then `endSnapshot()` once the command is done).
+   */
+  beginSnapshot(): boolean {
+    if (this.snapshot || this.frozenNow !== 0) return false
+    this.snapshot = true
+    return true
+  }
+
+  /** Ends the snapshot an owning `beginSnapshot()` started: time moves again. */
+  endSnapshot(): void {
+    this.snapshot = false
+    this.frozenNow = 0
+  }
+
   /** The current time in ms (one time per command, script and transaction, as in Redis). */
   now(): number {
     const f = this.frozenNow
