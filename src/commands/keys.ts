@@ -3,7 +3,7 @@ import { E, fail, syntaxError } from '../core/errors.js'
 import { compileGlob } from '../core/glob.js'
 import { string2ll } from '../core/numbers.js'
 import { OK, Status, type Reply } from '../core/reply.js'
-import { F_RAW, T, TYPE_NAMES, type Database, type Entry } from '../keyspace/database.js'
+import { F_NOINT, F_RAW, T, TYPE_NAMES, type Database, type Entry } from '../keyspace/database.js'
 import { N } from '../keyspace/notifications.js'
 import type { Session } from '../session.js'
 import { int, int64, key, kw, numArg, str } from './args.js'
@@ -28,7 +28,7 @@ TYPE_HOOKS[T.STRING] = {
 /** OBJECT ENCODING of a string value: int, embstr or raw, as Redis 7.2 picks them. */
 export function stringEncoding(v: StrValue, flags: number): string {
   const len = byteLength(v)
-  if (len <= 20 && !(flags & F_RAW)) {
+  if (len <= 20 && !(flags & (F_RAW | F_NOINT))) {
     const s = typeof v === 'string' ? v : v.toString('latin1')
     if (string2ll(s) !== undefined) return 'int'
   }
@@ -389,7 +389,7 @@ export const OBJECT_REFCOUNT = defineCommand('object|refcount', {
     const e = ctx.db.readNoTouch(k, false)
     if (e === undefined) return null
     // Redis shares the objects for the integers 0..9999 (refcount INT_MAX) while no LRU/LFU policy is active.
-    if (e.type === T.STRING && !(e.flags & F_RAW) && ctx.store.sharedIntegers()) {
+    if (e.type === T.STRING && !(e.flags & (F_RAW | F_NOINT)) && ctx.store.sharedIntegers()) {
       const v = e.value as StrValue
       const n = typeof v === 'string' && v.length <= 4 ? string2ll(v) : undefined
       if (typeof n === 'number' && n >= 0 && n < 10000) return 2147483647

@@ -2,7 +2,7 @@ import { byteLength, toBuffer, type StrValue } from '../core/bytes.js'
 import { E, fail, replyError, syntaxError, wrongType } from '../core/errors.js'
 import { incrByFloat, string2ll } from '../core/numbers.js'
 import { MapReply, OK, type Reply } from '../core/reply.js'
-import { F_RAW, T, type Database } from '../keyspace/database.js'
+import { F_NOINT, F_RAW, T, type Database } from '../keyspace/database.js'
 import { N } from '../keyspace/notifications.js'
 import type { Session } from '../session.js'
 import { int, int64, key, kw, numArg, val } from './args.js'
@@ -429,10 +429,11 @@ export const INCRBYFLOAT = defineCommand('incrbyfloat', {
     const e = writeTyped(ctx, k, T.STRING)
     const cur = e === undefined ? '0' : typeof e.value === 'string' ? e.value : (e.value as Buffer).toString('latin1')
     const text = incrByFloat(cur, by)
-    if (e === undefined) db.add(k, T.STRING, text)
+    // Redis stores the printed double as a string object, never int-encoded.
+    if (e === undefined) db.add(k, T.STRING, text).flags = F_NOINT
     else {
       e.value = text
-      e.flags = 0
+      e.flags = F_NOINT
     }
     ctx.signal(k, N.STRING, 'incrbyfloat')
     if (ctx.ks.fx) ctx.effect('SET', k, text, 'KEEPTTL')

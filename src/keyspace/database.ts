@@ -24,6 +24,8 @@ export const TYPE_NAMES: Record<number, string> = {
 
 /** Entry flag: a string value that Redis would hold RAW-encoded (after APPEND, SETRANGE, SETBIT...). */
 export const F_RAW = 1
+/** Entry flag: a string Redis holds as a string object though it reads as an integer (INCRBYFLOAT's result). */
+export const F_NOINT = 2
 
 /**
  * One key's value and metadata. `expire` is an absolute time in ms (0 = none);
