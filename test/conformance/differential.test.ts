@@ -1,0 +1,37 @@
+/**
+ * Seeded random command sequences of every family, run on a live valkey-server and on a Store side
+ * by side (`differential.ts`); every reply must match. Needs valkey-server on PATH; EMBEDIS_LIVE=0
+ * turns it off. The seeds are fixed, so a failure here reproduces with
+ * `npx tsx test/conformance/differential.ts <family> --from <seed> --seeds 1`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { isValkeyAvailable, startValkey, type RespClient, type ValkeyServer } from '../helpers/valkey.js'
+import { FAMILIES, formatDivergence, runSeed } from './differential.js'
+
+const enabled = isValkeyAvailable() && process.env.EMBEDIS_LIVE !== '0'
+const SEEDS = 60
+const STEPS = 100
+
+describe.runIf(enabled)('differential: random command sequences against a live valkey-server', () => {
+  let server: ValkeyServer
+  let client: RespClient
+  beforeAll(async () => {
+    server = await startValkey()
+    client = await server.connect()
+  }, 20_000)
+  afterAll(async () => {
+    client?.close()
+    await server?.stop()
+  })
+
+  for (const family of Object.keys(FAMILIES)) {
+    it(`${family}: ${SEEDS} seeds × ${STEPS} commands`, async () => {
+      const reports: string[] = []
+      for (let seed = 1; seed <= SEEDS; seed++) {
+        const d = await runSeed(client, family, seed, STEPS)
+        if (d !== null) reports.push(formatDivergence(d))
+      }
+      expect(reports).toEqual([])
+    }, 60_000)
+  }
+})
