@@ -3,7 +3,7 @@ import { E, fail, syntaxError } from '../core/errors.js'
 import { compileGlob } from '../core/glob.js'
 import { string2ll } from '../core/numbers.js'
 import { OK, Status, type Reply } from '../core/reply.js'
-import { F_NOINT, F_RAW, T, TYPE_NAMES, type Database, type Entry } from '../keyspace/database.js'
+import { F_NOINT, F_NOSHARE, F_RAW, T, TYPE_NAMES, type Database, type Entry } from '../keyspace/database.js'
 import { N } from '../keyspace/notifications.js'
 import type { Session } from '../session.js'
 import { int, int64, key, kw, numArg, str } from './args.js'
@@ -360,7 +360,8 @@ export const COPY = defineCommand('copy', {
     if (dst.lookup(o.dst) !== undefined) {
       if (!o.replace) return 0
     }
-    place(dst, o.dst, e.type, cloneValue(e), e.expire, e.flags)
+    // Redis duplicates a string object, so a copied small integer is not the shared one.
+    place(dst, o.dst, e.type, cloneValue(e), e.expire, e.type === T.STRING ? e.flags | F_NOSHARE : e.flags)
     ctx.ks.keyChanged(dst, o.dst)
     ctx.ks.notify(N.GENERIC, 'copy_to', o.dst, dst.id)
     if (ctx.ks.fx) {
@@ -389,7 +390,7 @@ export const OBJECT_REFCOUNT = defineCommand('object|refcount', {
     const e = ctx.db.readNoTouch(k, false)
     if (e === undefined) return null
     // Redis shares the objects for the integers 0..9999 (refcount INT_MAX) while no LRU/LFU policy is active.
-    if (e.type === T.STRING && !(e.flags & (F_RAW | F_NOINT)) && ctx.store.sharedIntegers()) {
+    if (e.type === T.STRING && !(e.flags & (F_RAW | F_NOINT | F_NOSHARE)) && ctx.store.sharedIntegers()) {
       const v = e.value as StrValue
       const n = typeof v === 'string' && v.length <= 4 ? string2ll(v) : undefined
       if (typeof n === 'number' && n >= 0 && n < 10000) return 2147483647

@@ -26,6 +26,8 @@ export const TYPE_NAMES: Record<number, string> = {
 export const F_RAW = 1
 /** Entry flag: a string Redis holds as a string object though it reads as an integer (INCRBYFLOAT's result). */
 export const F_NOINT = 2
+/** Entry flag: an integer string in an object of its own, not Redis's shared one (a COPY's copy). */
+export const F_NOSHARE = 4
 
 /**
  * One key's value and metadata. `expire` is an absolute time in ms (0 = none);
