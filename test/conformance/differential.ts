@@ -3,7 +3,7 @@
  * command family (`fuzz/<family>.ts`), run on a fresh valkey-server database and on a fresh Store
  * session side by side; every reply must match (error text included).
  *
- *   npx tsx test/conformance/differential.ts <family|all> [--seeds 200] [--from 1] [--steps 80]
+ *   npx tsx test/conformance/differential.ts <family|all> [--seeds 200] [--from 1] [--steps 80] [--resp 3]
  *
  * Prints, per failing seed, the command sequence up to the first differing reply. A difference
  * found this way becomes a scenario in `scenarios/<family>.txt`, so the replay keeps covering it.
@@ -31,10 +31,10 @@ export interface Divergence {
   actual: string
 }
 
-/** A reply as it would reach a RESP2 client, in tagged form. */
-function overTheWire(reply: Reply): Tagged {
+/** A reply as it would reach a client of protocol `resp`, in tagged form. */
+function overTheWire(reply: Reply, resp: 2 | 3): Tagged {
   const parser = new ReplyParser()
-  parser.feed(encodeReply(reply, 2))
+  parser.feed(encodeReply(reply, resp))
   const t = parser.next()
   if (t === undefined) throw new Error('the encoded reply is incomplete')
   return t
@@ -64,6 +64,7 @@ export async function runSeed(
   family: string,
   seed: number,
   steps: number,
+  resp: 2 | 3 = 2,
 ): Promise<Divergence | null> {
   const gen = FAMILIES[family]
   if (gen === undefined) throw new Error(`no generator for ${family}`)
@@ -76,6 +77,11 @@ export async function runSeed(
   const session = store.session()
   const done: string[] = []
   try {
+    if (resp === 3) {
+      await client.send(['HELLO', '3'])
+      await session.execute(['HELLO', '3'])
+      done.push('HELLO 3')
+    }
     for (let i = 0; i < steps; i++) {
       const cmd = gen(r)
       done.push(line(cmd))
@@ -84,7 +90,7 @@ export async function runSeed(
       try {
         let reply = session.execute(cmd.argv)
         if (isThenable(reply)) reply = await reply
-        actual = overTheWire(reply)
+        actual = overTheWire(reply, resp)
       } catch (e) {
         actual = `threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`
       }
@@ -126,6 +132,7 @@ async function main(): Promise<void> {
   const seeds = opt('seeds', 200)
   const from = opt('from', 1)
   const steps = opt('steps', 80)
+  const resp = opt('resp', 2) === 3 ? 3 : 2
   const server: ValkeyServer = await startValkey()
   const client = await server.connect()
   let failures = 0
@@ -133,7 +140,7 @@ async function main(): Promise<void> {
     for (const family of families) {
       const seen = new Set<string>()
       for (let seed = from; seed < from + seeds; seed++) {
-        const d = await runSeed(client, family, seed, steps)
+        const d = await runSeed(client, family, seed, steps, resp)
         if (d === null) continue
         failures++
         // One report per distinct last command name, so one bug does not flood the output.
@@ -142,7 +149,7 @@ async function main(): Promise<void> {
         seen.add(sig)
         console.log(formatDivergence(d))
       }
-      console.log(`${family}: ${seeds} seeds × ${steps} steps`)
+      console.log(`${family}: ${seeds} seeds × ${steps} steps, RESP${resp}`)
     }
   } finally {
     client.close()
