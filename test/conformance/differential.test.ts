@@ -1,8 +1,8 @@
 /**
  * Seeded random command sequences of every family, run on a live valkey-server and on a Store side
- * by side (`differential.ts`), in RESP2 and RESP3; every reply must match. Needs valkey-server on PATH; EMBEDIS_LIVE=0
- * turns it off. The seeds are fixed, so a failure here reproduces with
- * `npx tsx test/conformance/differential.ts <family> --from <seed> --seeds 1`.
+ * by side (`differential.ts`), in RESP2 and RESP3; every reply must match. Needs valkey-server on
+ * PATH; EMBEDIS_LIVE=0 turns it off. The seeds are fixed, so a failure here reproduces with
+ * `npx tsx test/conformance/differential.ts <family> --from <seed> --seeds 1 [--resp 3]`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isValkeyAvailable, startValkey, type RespClient, type ValkeyServer } from '../helpers/valkey.js'
