@@ -3,7 +3,7 @@
  * command family (`fuzz/<family>.ts`), run on a fresh valkey-server database and on a fresh Store
  * session side by side; every reply must match (error text included).
  *
- *   npx tsx test/conformance/differential.ts <family|all> [--seeds 200] [--from 1] [--steps 80] [--resp 3]
+ *   npx tsx test/conformance/differential.ts <family|all> [--seeds 200] [--from 1] [--steps 80] [--resp 3] [--dump]
  *
  * Prints, per failing seed, the command sequence up to the first differing reply. A difference
  * found this way becomes a scenario in `scenarios/<family>.txt`, so the replay keeps covering it.
@@ -14,7 +14,7 @@ import { lua } from '../../src/scripting/index.js'
 import { ReplyParser, encodeReply, type Tagged } from '../../src/protocol/resp.js'
 import { Store } from '../../src/index.js'
 import type { RespClient, ValkeyServer } from '../helpers/valkey.js'
-import { replyMatches, showReply, type Annotation } from './harness.js'
+import { canonical, replyMatches, showReply, type Annotation } from './harness.js'
 import { FAMILIES } from './fuzz/index.js'
 import type { Cmd } from './fuzz/gen.js'
 import { Rng } from './fuzz/gen.js'
@@ -65,6 +65,7 @@ export async function runSeed(
   seed: number,
   steps: number,
   resp: 2 | 3 = 2,
+  dumps = false,
 ): Promise<Divergence | null> {
   const gen = FAMILIES[family]
   if (gen === undefined) throw new Error(`no generator for ${family}`)
@@ -105,10 +106,80 @@ export async function runSeed(
         }
       }
     }
-    return null
+    if (!dumps) return null
+    const bad = await crossRestore(client, store)
+    return bad === null ? null : { family, seed, commands: [...done, bad.what], expected: bad.expected, actual: bad.actual }
   } finally {
     store.close()
   }
+}
+
+type Send = (argv: string[] | (string | Buffer)[]) => Promise<Tagged>
+
+/** What a key holds, read back with the commands that show its type's content. */
+async function view(send: Send, k: string): Promise<Tagged[]> {
+  const type = await send(['TYPE', k])
+  const t = type.t === 'status' ? type.v : ''
+  const reads: Record<string, [string[], Annotation[]][]> = {
+    string: [[['GET', k], []]],
+    list: [[['LRANGE', k, '0', '-1'], []]],
+    set: [[['SMEMBERS', k], ['unordered']]],
+    zset: [[['ZRANGE', k, '0', '-1', 'WITHSCORES'], []]],
+    hash: [[['HGETALL', k], ['unordered-pairs']]],
+    stream: [[['XRANGE', k, '-', '+'], []], [['XINFO', 'GROUPS', k], []], [['XINFO', 'STREAM', k], []]],
+  }
+  const out: Tagged[] = [type, await send(['OBJECT', 'ENCODING', k])]
+  for (const [argv, ann] of reads[t] ?? []) out.push(canonical(await send(argv), ann))
+  return out
+}
+
+/**
+ * Each key's DUMP payloads of both sides restored on each side: valkey must load embedis's payload
+ * as it loads its own (value and encoding), and embedis must load valkey's.
+ */
+async function crossRestore(client: RespClient, store: Store): Promise<{ what: string; expected: string; actual: string } | null> {
+  await client.send(['RESET'])
+  const session = store.session()
+  const server: Send = (argv) => client.send(argv)
+  const ours: Send = async (argv) => {
+    let reply = session.execute(argv)
+    if (isThenable(reply)) reply = await reply
+    return overTheWire(reply, 2)
+  }
+  const keys = await client.send(['KEYS', '*'])
+  if (keys.t !== 'array') return null
+  for (const kt of keys.v) {
+    if (kt.t !== 'bulk') continue
+    const k = kt.v
+    const payloads = [await server(['DUMP', k]), await ours(['DUMP', k])]
+    if (payloads.some((p) => p.t !== 'bulk')) return { what: `DUMP ${quoteArg(k)}`, expected: showReply(payloads[0]), actual: showReply(payloads[1]) }
+    const bytes = payloads.map((p) => {
+      const b = p as { v: string; b64?: string }
+      return b.b64 !== undefined ? Buffer.from(b.b64, 'base64') : Buffer.from(b.v, 'utf8')
+    })
+    const sides: Array<[string, Send, Buffer, Buffer]> = [
+      ['valkey', server, bytes[0]!, bytes[1]!],
+      ['embedis', ours, bytes[1]!, bytes[0]!],
+    ]
+    for (const [name, send, own, other] of sides) {
+      // The other side's payload must load as this side's own payload does (encoding included),
+      // and a round trip of its own must give back the key's content.
+      const views: Tagged[][] = []
+      for (const payload of [own, other]) {
+        const res = await send(['RESTORE', `${k}:restored`, '0', payload, 'REPLACE'])
+        views.push(res.t === 'status' ? await view(send, `${k}:restored`) : [res])
+        await send(['DEL', `${k}:restored`])
+      }
+      const [want, got] = views as [Tagged[], Tagged[]]
+      const original = await view(send, k)
+      const same = (a: Tagged[], b: Tagged[], from: number): boolean => a.length === b.length && a.every((t, i) => i < from || replyMatches(t, b[i]!))
+      if (!same(got, want, 0) || !same(want, original, 2)) {
+        const show = (v: Tagged[]): string => v.map((t) => showReply(t)).join(' ')
+        return { what: `RESTORE on ${name} of ${quoteArg(k)}'s DUMP from each side`, expected: show(want), actual: show(got) }
+      }
+    }
+  }
+  return null
 }
 
 export function formatDivergence(d: Divergence): string {
@@ -133,6 +204,7 @@ async function main(): Promise<void> {
   const from = opt('from', 1)
   const steps = opt('steps', 80)
   const resp = opt('resp', 2) === 3 ? 3 : 2
+  const dumps = args.includes('--dump')
   const server: ValkeyServer = await startValkey()
   const client = await server.connect()
   let failures = 0
@@ -140,7 +212,7 @@ async function main(): Promise<void> {
     for (const family of families) {
       const seen = new Set<string>()
       for (let seed = from; seed < from + seeds; seed++) {
-        const d = await runSeed(client, family, seed, steps, resp)
+        const d = await runSeed(client, family, seed, steps, resp, dumps)
         if (d === null) continue
         failures++
         // One report per distinct last command name, so one bug does not flood the output.
