@@ -1,6 +1,7 @@
 import { wrongType } from '../core/errors.js'
 import type { Entry } from '../keyspace/database.js'
 import type { Session } from '../session.js'
+import { numArg } from './args.js'
 
 /** Looks a key up for a read command and checks its type (WRONGTYPE otherwise). */
 export function readTyped(ctx: Session, key: string, type: number): Entry | undefined {
@@ -34,6 +35,14 @@ export function absoluteExpire(n: number | bigint, unitMs: 1 | 1000, relative: b
     ms += now
   }
   return ms
+}
+
+/**
+ * An absolute time in ms as a command argument. Times are held as doubles, so the largest one
+ * Redis allows (2^63 - 1) reads back as 2^63: it is written as the limit it stands for.
+ */
+export function timeArg(ms: number): string {
+  return ms >= 2 ** 63 ? '9223372036854775807' : numArg(ms)
 }
 
 /** Redis's EXPIRE family arithmetic: any integer allowed, overflow refused. */

@@ -144,6 +144,20 @@ describe('loading', () => {
     expect(back.call('PEXPIRETIME', 'long')).toBe(1_005_000)
   })
 
+  it('keeps the largest expire time Redis allows (2^63 - 1) through a save, exactly', () => {
+    const path = join(tempDir('rdb'), 'dump.rdb')
+    const s = newStore({ persistence: rdbFile({ path }) })
+    const effects: string[] = []
+    s.onEffect((e) => effects.push(e.argv.join(' ')))
+    s.call('SET', 'k', 'v', 'PXAT', '9223372036854775807')
+    expect(effects).toEqual(['SET k v PXAT 9223372036854775807'])
+    expect(s.call('PEXPIRETIME', 'k')).toBe(9223372036854775807n)
+    s.save()
+    const back = newStore({ persistence: rdbFile({ path }) })
+    expect(back.call('PEXPIRETIME', 'k')).toBe(9223372036854775807n)
+    expect(back.get('k')).toBe('v')
+  })
+
   it('refuses a database beyond the store’s count, naming file and offset, loading nothing', () => {
     const dir = tempDir('rdb')
     const path = join(dir, 'dump.rdb')

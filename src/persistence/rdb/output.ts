@@ -119,7 +119,8 @@ export class RdbOutput {
   /** 8-byte little-endian signed integer (expire times). */
   i64le(n: number): void {
     this.ensure(8)
-    this.buf.writeBigInt64LE(BigInt(n), this.pos)
+    // 2^63 is how the double-held limit 2^63 - 1 (the largest expire time) reads back.
+    this.buf.writeBigInt64LE(n >= 2 ** 63 ? 9223372036854775807n : BigInt(n), this.pos)
     this.pos += 8
   }
 
