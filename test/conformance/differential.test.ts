@@ -1,7 +1,8 @@
 /**
  * Seeded random command sequences of every family, run on a live valkey-server and on a Store side
- * by side (`differential.ts`), in RESP2 and RESP3; every reply must match, and after each RESP2
- * run every key's DUMP must load on each side as that side's own does. Needs valkey-server on PATH;
+ * by side (`differential.ts`), in RESP2 and RESP3; every reply must match. After each RESP2 run,
+ * every key's DUMP must load on each side as that side's own does, and the Store's effects replayed
+ * on an emptied valkey must rebuild the same data. Needs valkey-server on PATH;
  * EMBEDIS_LIVE=0 turns it off. The seeds are fixed, so a failure here reproduces with
  * `npx tsx test/conformance/differential.ts <family> --from <seed> --seeds 1 [--resp 3 | --dump]`.
  */
