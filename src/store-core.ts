@@ -491,20 +491,6 @@ export class StoreCore {
     return this.memory.peakMemory()
   }
 
-  /** @internal COMMAND GETKEYS: the key positions of a full argv, or an error text. */
-  commandKeys(argv: Arg[]): number[] | string {
-    const r = resolveCommand(argv)
-    if (r instanceof ReplyError) return 'Invalid command specified'
-    const cmd = r.cmd
-    if (cmd.getKeys) return cmd.getKeys(argv)
-    const [first, last, step] = cmd.meta.keys
-    if (first === 0) return 'The command has no key arguments'
-    const out: number[] = []
-    const end = last < 0 ? argv.length + last : last
-    for (let i = first; i <= end && i < argv.length; i += step || 1) out.push(i)
-    return out
-  }
-
   /** Registers a listener for the effect of every write (the deterministic command that reproduces it). Returns a function that removes it. */
   onEffect(listener: (effect: Effect) => void): () => void {
     return this.ks.onEffect(listener)

@@ -8,6 +8,7 @@ import { docsTable } from './docs.generated.js'
 import type { CommandMeta } from './meta.js'
 import { CF, defineCommand, helpReply, lower, TABLE, type Arg, type Command } from './table.js'
 import { memoryInfo } from './memory.js'
+import { commandKeysAndFlags } from './admin.js'
 
 /** The Redis version INFO and HELLO report (libraries check it). */
 export const REDIS_VERSION = '7.2.4'
@@ -53,11 +54,9 @@ export const SWAPDB = defineCommand('swapdb', {
     const ks = ctx.ks
     const da = ks.dbs[a]!
     const db = ks.dbs[b]!
-    da.touchAllWatched()
-    db.touchAllWatched()
+    da.touchAllWatched(db)
+    db.touchAllWatched(da)
     da.swapWith(db)
-    da.touchAllWatched()
-    db.touchAllWatched()
     ctx.store.afterSwapDb(da, db)
     if (ks.fx) ks.emit(ctx.db.id, ['SWAPDB', String(a), String(b)])
     return OK
@@ -546,10 +545,8 @@ defineCommand('command|docs', {
 
 defineCommand('command|getkeys', {
   parse: (a) => a,
-  run(ctx, argv: Arg[]): Reply {
-    const keys = ctx.store.commandKeys(argv)
-    if (typeof keys === 'string') fail(keys)
-    return keys.map((i) => argv[i]!)
+  run(_ctx, argv: Arg[]): Reply {
+    return commandKeysAndFlags(argv).map((k) => argv[k.pos]!)
   },
 })
 
