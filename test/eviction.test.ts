@@ -623,6 +623,14 @@ describe('OBJECT IDLETIME and REFCOUNT', () => {
     s.configSet('maxmemory', '100mb')
     expect(s.call('OBJECT', 'REFCOUNT', 'n')).toBe(1)
   })
+
+  it('a small integer given as bytes (as over the wire) is shared too', () => {
+    const s = store()
+    s.call('SET', 'n', Buffer.from('9999'))
+    s.call('SET', 'm', Buffer.from('10000'))
+    expect(s.call('OBJECT', 'REFCOUNT', 'n')).toBe(2147483647)
+    expect(s.call('OBJECT', 'REFCOUNT', 'm')).toBe(1)
+  })
 })
 
 describe('RESTORE-style idle time and frequency', () => {

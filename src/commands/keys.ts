@@ -396,7 +396,9 @@ export const OBJECT_REFCOUNT = defineCommand('object|refcount', {
     // Redis shares the objects for the integers 0..9999 (refcount INT_MAX) while no LRU/LFU policy is active.
     if (e.type === T.STRING && !(e.flags & (F_RAW | F_NOINT | F_NOSHARE)) && ctx.store.sharedIntegers()) {
       const v = e.value as StrValue
-      const n = typeof v === 'string' && v.length <= 4 ? string2ll(v) : undefined
+      // Values that came over the wire are Buffers.
+      const text = v.length > 4 ? '' : typeof v === 'string' ? v : v.toString('latin1')
+      const n = text === '' ? undefined : string2ll(text)
       if (typeof n === 'number' && n >= 0 && n < 10000) return 2147483647
     }
     return 1
