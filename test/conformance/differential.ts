@@ -3,7 +3,7 @@
  * command family (`fuzz/<family>.ts`), run on a fresh valkey-server database and on a fresh Store
  * session side by side; every reply must match (error text included).
  *
- *   npx tsx test/conformance/differential.ts <family|all> [--seeds 200] [--from 1] [--steps 80] [--resp 3] [--dump]
+ *   npx tsx test/conformance/differential.ts <family|all> [--seeds 200] [--from 1] [--steps 80] [--resp 3] [--dump | --server]
  *
  * Prints, per failing seed, the command sequence up to the first differing reply. A difference
  * found this way becomes a scenario in `scenarios/<family>.txt`, so the replay keeps covering it.
@@ -14,7 +14,7 @@ import { lua } from '../../src/scripting/index.js'
 import { ReplyParser, encodeReply, type Tagged } from '../../src/protocol/resp.js'
 import { Store } from '../../src/index.js'
 import type { Effect } from '../../src/keyspace/keyspace.js'
-import type { RespClient, ValkeyServer } from '../helpers/valkey.js'
+import { RespClient, type ValkeyServer } from '../helpers/valkey.js'
 import { canonical, replyMatches, showReply, type Annotation } from './harness.js'
 import { FAMILIES } from './fuzz/index.js'
 import type { Cmd } from './fuzz/gen.js'
@@ -59,45 +59,57 @@ export function quoteArg(a: string): string {
 
 const line = (c: Cmd): string => c.argv.map(quoteArg).join(' ') + (c.ann && c.ann.length > 0 ? `  # ${c.ann.join(' ')}` : '')
 
+/** How a seed runs. */
+export interface SeedOptions {
+  resp?: 2 | 3
+  /** After the run, check DUMP payloads across the two sides and replay the effects (not with `server`). */
+  dumps?: boolean
+  /**
+   * A connection to an embedis RESP server to run the commands on, instead of a fresh Store session:
+   * the protocol layer is compared too. Its Store is reset between seeds as valkey is.
+   */
+  server?: RespClient
+}
+
 /** Runs one seed of `family` on both sides; the first divergence, or null. */
-export async function runSeed(
-  client: RespClient,
-  family: string,
-  seed: number,
-  steps: number,
-  resp: 2 | 3 = 2,
-  dumps = false,
-): Promise<Divergence | null> {
+export async function runSeed(client: RespClient, family: string, seed: number, steps: number, opts: SeedOptions = {}): Promise<Divergence | null> {
+  const { resp = 2, server } = opts
+  const dumps = opts.dumps === true && server === undefined
   const gen = FAMILIES[family]
   if (gen === undefined) throw new Error(`no generator for ${family}`)
   const r = new Rng(seed)
   // A seed may end inside MULTI, in another database or watching keys: start the next one clean.
-  await client.send(['RESET'])
-  const flushed = await client.send(['FLUSHALL'])
-  if (flushed.t !== 'status') throw new Error(`FLUSHALL failed: ${JSON.stringify(flushed)}`)
+  for (const c of server === undefined ? [client] : [client, server]) {
+    await c.send(['RESET'])
+    const flushed = await c.send(['FLUSHALL'])
+    if (flushed.t !== 'status') throw new Error(`FLUSHALL failed: ${JSON.stringify(flushed)}`)
+  }
   const store = new Store({ scripting: lua() })
   const effects: Effect[] = []
   if (dumps) store.onEffect((e) => effects.push(e))
   const session = store.session()
+  const ours = async (argv: string[]): Promise<Tagged | string> => {
+    if (server !== undefined) return server.send(argv)
+    try {
+      let reply = session.execute(argv)
+      if (isThenable(reply)) reply = await reply
+      return overTheWire(reply, resp)
+    } catch (e) {
+      return `threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`
+    }
+  }
   const done: string[] = []
   try {
     if (resp === 3) {
       await client.send(['HELLO', '3'])
-      await session.execute(['HELLO', '3'])
+      await ours(['HELLO', '3'])
       done.push('HELLO 3')
     }
     for (let i = 0; i < steps; i++) {
       const cmd = gen(r)
       done.push(line(cmd))
       const expected = await client.send(cmd.argv)
-      let actual: Tagged | string
-      try {
-        let reply = session.execute(cmd.argv)
-        if (isThenable(reply)) reply = await reply
-        actual = overTheWire(reply, resp)
-      } catch (e) {
-        actual = `threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`
-      }
+      const actual = await ours(cmd.argv)
       const ann: readonly Annotation[] = cmd.ann ?? []
       if (typeof actual === 'string' || !replyMatches(actual, expected, ann)) {
         return {
@@ -253,14 +265,19 @@ async function main(): Promise<void> {
   const steps = opt('steps', 80)
   const resp = opt('resp', 2) === 3 ? 3 : 2
   const dumps = args.includes('--dump')
+  const overTcp = args.includes('--server')
   const server: ValkeyServer = await startValkey()
   const client = await server.connect()
+  const { createServer } = await import('../../src/server/index.js')
+  const embedis = overTcp ? createServer({ store: new Store({ scripting: lua() }), port: 0 }) : undefined
+  if (embedis !== undefined) await embedis.listen()
+  const ours = embedis !== undefined ? await RespClient.open(embedis.port) : undefined
   let failures = 0
   try {
     for (const family of families) {
       const seen = new Set<string>()
       for (let seed = from; seed < from + seeds; seed++) {
-        const d = await runSeed(client, family, seed, steps, resp, dumps)
+        const d = await runSeed(client, family, seed, steps, { resp, dumps, server: ours })
         if (d === null) continue
         failures++
         // One report per distinct last command name, so one bug does not flood the output.
@@ -273,6 +290,8 @@ async function main(): Promise<void> {
     }
   } finally {
     client.close()
+    ours?.close()
+    await embedis?.close()
     await server.stop()
   }
   console.log(failures === 0 ? 'no differences' : `${failures} seeds differ`)
