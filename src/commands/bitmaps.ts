@@ -187,9 +187,10 @@ export const BITCOUNT = defineCommand('bitcount', {
     if (a.length === 1) return { key: key(a[0]!) }
     // Redis 7.2: a start needs an end (Valkey 8 accepts a lone start).
     if (a.length !== 3 && a.length !== 4) syntaxError()
+    // Redis checks the start, then the unit, then the end.
     const start = rangeNum(a[1]!)
-    const end = rangeNum(a[2]!)
     const bit = a.length === 4 ? unitOf(a[3]!) : false
+    const end = rangeNum(a[2]!)
     return { key: key(a[0]!), range: { start, end, bit } }
   },
   run(ctx, a: BitCountArgs): Reply {

@@ -379,7 +379,8 @@ function runSearch(ctx: Session, g: GeoSearchArgs): Reply {
       }
       const item: Reply[] = [name]
       if (q.withDist) item.push(formatDistance(dists[i]! / conv))
-      if (q.withHash) item.push(p.score)
+      // Redis replies the score cast to an integer (a ZADD may have left a fraction).
+      if (q.withHash) item.push(Math.trunc(p.score))
       if (q.withCoord) item.push([coordReply(ctx, p.lon), coordReply(ctx, p.lat)])
       out[i] = item
     }

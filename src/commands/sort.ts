@@ -93,7 +93,8 @@ function parseSort(a: Arg[], readonly: boolean): SortArgs {
     } else if (o === 'BY' && left >= 1) {
       const p = sortPattern(a[++j]!)
       r.by = p
-      r.dontSort = !p.star
+      // As Redis: a BY without `*` disables sorting even if a later BY has one.
+      if (!p.star) r.dontSort = true
     } else if (o === 'GET' && left >= 1) {
       r.get.push(sortPattern(a[++j]!))
     } else syntaxError()

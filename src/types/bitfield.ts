@@ -152,7 +152,12 @@ export function fieldResult(value: bigint, incr: bigint, bits: number, signed: b
   const sum = value + incr
   if (value <= max && value >= min && sum <= max && sum >= min) return sum
   if (overflow === OVERFLOW_FAIL) return null
-  if (overflow === OVERFLOW_SAT) return value > max || sum > max ? max : min
+  if (overflow === OVERFLOW_SAT) {
+    // Redis computes `max - value` in int64: for a very negative SET value it wraps below zero,
+    // and the value is then taken as overflowing upwards (saturating to max).
+    if (signed && bits < 64 && max - value > 9223372036854775807n) return max
+    return value > max || sum > max ? max : min
+  }
   return signed ? BigInt.asIntN(bits, sum) : BigInt.asUintN(bits, sum)
 }
 
