@@ -99,6 +99,7 @@ export async function runSeed(client: RespClient, family: string, seed: number, 
     }
   }
   const done: string[] = []
+  let replicated = true
   try {
     if (resp === 3) {
       await client.send(['HELLO', '3'])
@@ -108,6 +109,7 @@ export async function runSeed(client: RespClient, family: string, seed: number, 
     for (let i = 0; i < steps; i++) {
       const cmd = gen(r)
       done.push(line(cmd))
+      if (cmd.unreplicated) replicated = false
       const expected = await client.send(cmd.argv)
       const actual = await ours(cmd.argv)
       const ann: readonly Annotation[] = cmd.ann ?? []
@@ -122,7 +124,7 @@ export async function runSeed(client: RespClient, family: string, seed: number, 
       }
     }
     if (!dumps) return null
-    const bad = (await crossRestore(client, store)) ?? (await replayEffects(client, store, effects))
+    const bad = (await crossRestore(client, store)) ?? (replicated ? await replayEffects(client, store, effects) : null)
     return bad === null ? null : { family, seed, commands: [...done, bad.what], expected: bad.expected, actual: bad.actual }
   } finally {
     store.close()

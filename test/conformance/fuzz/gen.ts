@@ -5,6 +5,11 @@ import type { Annotation } from '../harness.js'
 export interface Cmd {
   argv: string[]
   ann?: Annotation[]
+  /**
+   * After this command Redis itself may change data without propagating the change (a failing PFADD
+   * on a damaged HLL can leave its key half converted), so the seed's effects are not replayed.
+   */
+  unreplicated?: boolean
 }
 
 /** A command generator: one random command per call. */

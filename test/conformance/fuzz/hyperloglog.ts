@@ -19,13 +19,15 @@ function many(r: Rng): string[] {
 }
 
 /** Writes that damage an HLL string (or make a string that only looks like one). */
-const damage: Gen = (r) =>
-  r.weighted<Gen>([
+const damage: Gen = (r) => ({
+  ...r.weighted<Gen>([
     [3, (r) => ({ argv: ['APPEND', key(r), r.pick(['x', '\x00', 'abc'])] })],
     [3, (r) => ({ argv: ['SETRANGE', key(r), String(r.int(0, 20)), r.pick(['\x00', '\x01', '\x02', '\x7f', 'x', 'HYLL'])] })],
     [2, (r) => ({ argv: ['SET', key(r), r.pick(['HYLL', 'HYLL\x00\x00\x00\x00\x00\x00\x00\x00', 'HYLX\x01\x00\x00\x00\x00\x00\x00\x00\x00', 'hello'])] })],
     [2, (r) => ({ argv: ['SETBIT', key(r), String(r.int(0, 200)), r.pick(['0', '1'])] })],
-  ])(r)
+  ])(r),
+  unreplicated: true,
+})
 
 const GENS: Array<readonly [number, Gen]> = [
   [10, (r) => ({ argv: ['PFADD', key(r), ...r.some([0], 0, 5).map(() => elem(r))] })],
