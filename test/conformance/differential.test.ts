@@ -12,7 +12,7 @@ import { Store } from '../../src/index.js'
 import { lua } from '../../src/scripting/index.js'
 import { createServer, type RespServer } from '../../src/server/index.js'
 import { isValkeyAvailable, RespClient, startValkey, type ValkeyServer } from '../helpers/valkey.js'
-import { FAMILIES, formatDivergence, runSeed, type SeedOptions } from './differential.js'
+import { FAMILIES, formatDivergence, REDIS72_DEFAULTS, runSeed, type SeedOptions } from './differential.js'
 
 const enabled = isValkeyAvailable() && process.env.EMBEDIS_LIVE !== '0'
 const SEEDS = 60
@@ -24,7 +24,7 @@ describe.runIf(enabled)('differential: random command sequences against a live v
   let embedis: RespServer
   let overTcp: RespClient
   beforeAll(async () => {
-    server = await startValkey()
+    server = await startValkey(REDIS72_DEFAULTS)
     client = await server.connect()
     embedis = createServer({ store: new Store({ scripting: lua() }), port: 0 })
     await embedis.listen()

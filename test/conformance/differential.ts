@@ -22,6 +22,9 @@ import { Rng } from './fuzz/gen.js'
 
 export { FAMILIES }
 
+/** Valkey 8's defaults that differ from Redis 7.2's, set back for the run. */
+export const REDIS72_DEFAULTS = ['--hash-max-listpack-entries', '128']
+
 /** The first differing step of one seed's run. */
 export interface Divergence {
   family: string
@@ -268,7 +271,7 @@ async function main(): Promise<void> {
   const resp = opt('resp', 2) === 3 ? 3 : 2
   const dumps = args.includes('--dump')
   const overTcp = args.includes('--server')
-  const server: ValkeyServer = await startValkey()
+  const server: ValkeyServer = await startValkey(REDIS72_DEFAULTS)
   const client = await server.connect()
   const { createServer } = await import('../../src/server/index.js')
   const embedis = overTcp ? createServer({ store: new Store({ scripting: lua() }), port: 0 }) : undefined
