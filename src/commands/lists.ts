@@ -112,6 +112,23 @@ function exceedsLimit(fill: number, sz: number, count: number): boolean {
   return count > (fill === 0 ? 1 : fill)
 }
 
+/**
+ * isLargeElement: a value Redis 7.2 keeps in a plain node of its own (raw bytes, never
+ * shared with other elements) because it alone passes the node size limit.
+ */
+function isLarge(fill: number, len: number): boolean {
+  return len > (fill < 0 ? OPTIMIZATION_LEVEL[Math.min(-fill - 1, 4)]! : SIZE_SAFETY_LIMIT)
+}
+
+/** _quicklistNodeAllowInsert: whether a value of `len` bytes may join `node`. */
+function allowInsert(node: QNode | undefined, fill: number, len: number): boolean {
+  if (node === undefined || node.plain === true || isLarge(fill, len)) return false
+  return !exceedsLimit(fill, node.sz + len + SIZE_ESTIMATE_OVERHEAD, node.count + 1)
+}
+
+/** A plain node holding one large value (its size is the value's raw bytes, as in Redis). */
+const plainNode = (len: number): QNode => ({ count: 1, sz: len, plain: true })
+
 /** quicklistNodeLimit, halved as listTypeTryConvertQuicklist does after a shrink. */
 function shrinkLimits(fill: number): [number, number] {
   if (fill < 0) return [OPTIMIZATION_LEVEL[Math.min(-fill - 1, 4)]! >>> 1, Infinity]
@@ -122,6 +139,8 @@ function shrinkLimits(fill: number): [number, number] {
 interface QNode {
   count: number
   sz: number
+  /** A plain node: one large value stored raw (see {@link isLarge}). */
+  plain?: boolean
 }
 
 // ---------------------------------------------------------------- the list value
@@ -180,6 +199,7 @@ export class ListValue extends Deque<StrValue> {
     const nodes = this.nodes
     if (nodes === null || nodes.length !== 1) return
     const node = nodes.front()!
+    if (node.plain === true) return
     const [sz, count] = shrinkLimits(fill)
     if (node.sz > sz || node.count > count) return
     this.lpBytes = node.sz
@@ -199,11 +219,14 @@ export class ListValue extends Deque<StrValue> {
     if (nodes === null) this.lpBytes += size
     else {
       const node = head ? nodes.front() : nodes.back()
-      if (node !== undefined && !exceedsLimit(fill, node.sz + len + SIZE_ESTIMATE_OVERHEAD, node.count + 1)) {
-        node.count++
-        node.sz += size
-      } else if (head) nodes.pushFront({ count: 1, sz: LP_EMPTY + size })
-      else nodes.pushBack({ count: 1, sz: LP_EMPTY + size })
+      if (allowInsert(node, fill, len)) {
+        node!.count++
+        node!.sz += size
+      } else {
+        const fresh = isLarge(fill, len) ? plainNode(len) : { count: 1, sz: LP_EMPTY + size }
+        if (head) nodes.pushFront(fresh)
+        else nodes.pushBack(fresh)
+      }
     }
     return head ? this.pushFront(v) : this.pushBack(v)
   }
@@ -265,13 +288,52 @@ export class ListValue extends Deque<StrValue> {
 
   /**
    * Replaces the element at `index` (0-based, in range), as quicklistReplaceEntry
-   * does: in place, even when its node grows past the fill limit.
+   * does: in place (even when its node grows past the fill limit) unless a plain
+   * node is involved: a large value gets a plain node of its own (its node split
+   * around it, then merged with neighbours), and a small value replacing a plain
+   * node's goes next to it (into the next node when that has room).
    */
-  replace(index: number, v: StrValue): void {
-    const delta = lpEntryBytes(v) - lpEntryBytes(this.at(index)!)
+  replace(index: number, v: StrValue, fill: number): void {
+    const old = this.at(index)!
     this.set(index, v)
-    if (this.nodes === null) this.lpBytes += delta
-    else this.nodes.at(this.locate(index)[0])!.sz += delta
+    const nodes = this.nodes
+    const len = valueBytes(v)
+    if (nodes === null) {
+      this.lpBytes += entrySize(v, len) - lpEntryBytes(old)
+      return
+    }
+    const [ni, off] = this.locate(index)
+    const node = nodes.at(ni)!
+    const large = isLarge(fill, len)
+    if (node.plain !== true && !large) {
+      node.sz += entrySize(v, len) - lpEntryBytes(old)
+    } else if (node.plain === true) {
+      if (large) node.sz = len
+      else {
+        const next = nodes.at(ni + 1)
+        if (allowInsert(next, fill, len)) {
+          next!.count++
+          next!.sz += entrySize(v, len)
+        } else nodes.insertAt(ni + 1, { count: 1, sz: LP_EMPTY + entrySize(v, len) })
+        nodes.removeAt(ni)
+      }
+    } else {
+      // A large value in a packed node: [..., old] [plain] [rest], then the old entry goes.
+      const rest = node.count - off - 1
+      if (rest > 0) {
+        const restSz = this.splitSizes(index + 1, rest)
+        node.count = off + 1
+        node.sz -= restSz - LP_EMPTY
+        nodes.insertAt(ni + 1, { count: rest, sz: restSz })
+      }
+      nodes.insertAt(ni + 1, plainNode(len))
+      if (node.count === 1) nodes.removeAt(ni)
+      else {
+        node.count--
+        node.sz -= lpEntryBytes(old)
+        this.mergeAround(ni + 1, fill)
+      }
+    }
   }
 
   /** Inserts `v` before or after the element at `index` (LINSERT), as _quicklistInsert does. */
@@ -288,13 +350,30 @@ export class ListValue extends Deque<StrValue> {
   private placeInsert(nodes: Deque<QNode>, index: number, len: number, size: number, after: boolean, fill: number): void {
     const [ni, off] = this.locate(index)
     const node = nodes.at(ni)!
-    const allow = (n: QNode | undefined): boolean =>
-      n !== undefined && !exceedsLimit(fill, n.sz + len + SIZE_ESTIMATE_OVERHEAD, n.count + 1)
-    const full = !allow(node)
+    const full = !allowInsert(node, fill, len)
     const atTail = after && off === node.count - 1
     const atHead = !after && off === 0
-    const availNext = atTail && allow(nodes.at(ni + 1))
-    const availPrev = atHead && ni > 0 && allow(nodes.at(ni - 1))
+    const availNext = atTail && allowInsert(nodes.at(ni + 1), fill, len)
+    const availPrev = atHead && ni > 0 && allowInsert(nodes.at(ni - 1), fill, len)
+    if (isLarge(fill, len)) {
+      // A plain node next to the pivot's node, or between the two halves of it (no merging).
+      if (node.plain === true || atTail || atHead) nodes.insertAt(after ? ni + 1 : ni, plainNode(len))
+      else if (after) {
+        const restCount = node.count - off - 1
+        const rest = this.splitSizes(index + 1, restCount)
+        node.count = off + 1
+        node.sz -= rest - LP_EMPTY
+        nodes.insertAt(ni + 1, { count: restCount, sz: rest })
+        nodes.insertAt(ni + 1, plainNode(len))
+      } else {
+        const headSz = this.splitSizes(index - off, off)
+        node.count -= off
+        node.sz -= headSz - LP_EMPTY
+        nodes.insertAt(ni, plainNode(len))
+        nodes.insertAt(ni, { count: off, sz: headSz })
+      }
+      return
+    }
     if (!full) {
       node.count++
       node.sz += size
@@ -384,7 +463,7 @@ export class ListValue extends Deque<StrValue> {
     l.lpBytes = this.lpBytes
     if (this.nodes !== null) {
       const nodes = new Deque<QNode>()
-      for (const nd of this.nodes) nodes.pushBack({ count: nd.count, sz: nd.sz })
+      for (const nd of this.nodes) nodes.pushBack(nd.plain === true ? plainNode(nd.sz) : { count: nd.count, sz: nd.sz })
       l.nodes = nodes
     }
     return l
@@ -415,7 +494,7 @@ export class ListValue extends Deque<StrValue> {
   private mergeAround(center: number, fill: number): void {
     const nodes = this.nodes!
     const fits = (a: QNode | undefined, b: QNode | undefined): boolean =>
-      a !== undefined && b !== undefined && !exceedsLimit(fill, a.sz + b.sz - LP_EMPTY, a.count + b.count)
+      a !== undefined && b !== undefined && a.plain !== true && b.plain !== true && !exceedsLimit(fill, a.sz + b.sz - LP_EMPTY, a.count + b.count)
     const merge = (i: number): void => {
       // Merges node i+1 into node i.
       const a = nodes.at(i)!
@@ -853,7 +932,11 @@ export interface LsetArgs {
 }
 
 export const LSET = defineCommand('lset', {
-  parse: (a): LsetArgs => ({ key: key(a[0]!), index: optInt(a[1]!), element: val(a[2]!) }),
+  parse(a): LsetArgs {
+    // Redis passes the index on as a C int: 4294967296 is 0, LLONG_MIN is 0, 4294967295 is -1.
+    const n = string2ll(str(a[1]!))
+    return { key: key(a[0]!), index: n === undefined ? null : typeof n === 'number' ? n | 0 : Number(BigInt.asIntN(32, n)), element: val(a[2]!) }
+  },
   run(ctx, a: LsetArgs): Reply {
     const k = a.key
     const l = listForWrite(ctx, k)
@@ -864,7 +947,7 @@ export const LSET = defineCommand('lset', {
     let i = a.index
     if (i < 0) i += l.length
     if (!(i >= 0 && i < l.length)) fail(E.OUT_OF_RANGE_INDEX)
-    l.replace(i, a.element)
+    l.replace(i, a.element, fill)
     ctx.signal(k, N.LIST, 'lset')
     l.shrinkCheck(fill)
     if (ctx.ks.fx) ctx.effect('LSET', k, numArg(i), a.element)

@@ -41,6 +41,21 @@ const maxValue = (ctx: Session): number => ctx.ks.config.get<number>('zset-max-l
 
 // ---------------------------------------------------------------- the value
 
+/** Redis's zslLexValueGteMin / zslLexValueLteMax ('-' and '+' are the extremes). */
+function lexGteMin(m: string, min: LexBound): boolean {
+  if (min === '-') return true
+  if (min === '+') return false
+  const c = compareBytes(m, min.value)
+  return min.exclusive ? c > 0 : c >= 0
+}
+
+function lexLteMax(m: string, max: LexBound): boolean {
+  if (max === '+') return true
+  if (max === '-') return false
+  const c = compareBytes(m, max.value)
+  return max.exclusive ? c < 0 : c <= 0
+}
+
 /**
  * A sorted set value as a key holds it: a {@link SortedSet} that also knows
  * its Redis encoding and keeps the ZSCAN index up to date.
@@ -95,8 +110,77 @@ export class ZSet extends SortedSet {
   }
 
   override removeRangeByLex(min: LexBound, max: LexBound): number {
+    if (!this.skiplist) {
+      const nodes = this.rangeByLex(min, max)
+      for (let i = 0; i < nodes.length; i++) this.remove(nodes[i]!.member)
+      return nodes.length
+    }
     if (this.scanIndex === undefined) return super.removeRangeByLex(min, max)
     return this.unindex(this.rangeByLex(min, max), super.removeRangeByLex(min, max))
+  }
+
+  /*
+   * Lex ranges of a listpack walk it the way Redis does: from the first element
+   * at or above `min` (the last at or below `max` in reverse) while elements stay
+   * within the other end. Where scores differ (members then not in lex order)
+   * this gives Redis's exact reply; with one shared score it is the ordinary
+   * range. A listpack holds at most a few hundred elements, so the O(n) walk is
+   * what Redis pays as well.
+   */
+
+  override rangeByLex(min: LexBound, max: LexBound, opts?: { reverse?: boolean; offset?: number; count?: number }): SortedSetNode[] {
+    if (this.skiplist) return super.rangeByLex(min, max, opts)
+    const reverse = opts?.reverse === true
+    const offset = opts?.offset ?? 0
+    let left = opts?.count ?? -1
+    const out: SortedSetNode[] = []
+    // A negative offset walks off the end in Redis 7.2 (`while (eptr && offset--)`).
+    if (offset < 0) return out
+    let x = reverse ? this.lastLexWalk(min, max) : this.firstLexWalk(min, max)
+    for (let i = 0; x !== undefined && i < offset; i++) x = reverse ? this.prev(x) : this.next(x)
+    while (x !== undefined && left-- !== 0) {
+      if (reverse ? !lexGteMin(x.member, min) : !lexLteMax(x.member, max)) break
+      out.push(x)
+      x = reverse ? this.prev(x) : this.next(x)
+    }
+    return out
+  }
+
+  override countInLexRange(min: LexBound, max: LexBound): number {
+    if (this.skiplist) return super.countInLexRange(min, max)
+    let n = 0
+    for (let x = this.firstLexWalk(min, max); x !== undefined && lexLteMax(x.member, max); x = this.next(x)) n++
+    return n
+  }
+
+  /** zzlFirstInLexRange: the first element at or above `min`, if it is also at or below `max`. */
+  private firstLexWalk(min: LexBound, max: LexBound): SortedSetNode | undefined {
+    if (!this.mayHoldLex(min, max)) return undefined
+    for (let x = this.first(); x !== undefined; x = this.next(x)) {
+      if (lexGteMin(x.member, min)) return lexLteMax(x.member, max) ? x : undefined
+    }
+    return undefined
+  }
+
+  /** zzlLastInLexRange: the last element at or below `max`, if it is also at or above `min`. */
+  private lastLexWalk(min: LexBound, max: LexBound): SortedSetNode | undefined {
+    if (!this.mayHoldLex(min, max)) return undefined
+    for (let x = this.last(); x !== undefined; x = this.prev(x)) {
+      if (lexLteMax(x.member, max)) return lexGteMin(x.member, min) ? x : undefined
+    }
+    return undefined
+  }
+
+  /** zzlIsInLexRange: a range that is not empty by its ends, last element ≥ min, first ≤ max. */
+  private mayHoldLex(min: LexBound, max: LexBound): boolean {
+    if (min === '+' || max === '-') return false
+    if (min !== '-' && max !== '+') {
+      const c = compareBytes(min.value, max.value)
+      if (c > 0 || (c === 0 && (min.exclusive || max.exclusive))) return false
+    }
+    const first = this.first()
+    if (first === undefined) return false
+    return lexGteMin(this.last()!.member, min) && lexLteMax(first.member, max)
   }
 
   override popMin(count = 1): SortedSetNode[] {
@@ -727,7 +811,13 @@ function runRange(ctx: Session, a: ZRangeArgs): Reply {
 /** ZRANGESTORE: returns the number of stored elements. */
 export function zrangeStore(ctx: Session, a: ZRangeArgs): number {
   const nodes = zrangeQuery(ctx, a)
-  return storeZset(ctx, a.dest!, buildResult(ctx, nodes), 'zrangestore')
+  // Redis creates the result for the range's size when it is known beforehand (by rank; by score or
+  // lex it starts from 0) with no member length hint, then adds the elements in reply order,
+  // converting to a skiplist when the 129th or a long member comes: elements added before that
+  // went through the listpack (-0 stored as the integer 0), those after keep -0.
+  const z = newZset(ctx, a.by === BY_RANK ? nodes.length : 0, 0)
+  for (let i = 0; i < nodes.length; i++) zsetAdd(ctx, z, nodes[i]!.member, nodes[i]!.score)
+  return storeZset(ctx, a.dest!, z, 'zrangestore')
 }
 
 export const ZRANGE = defineCommand('zrange', {
