@@ -976,7 +976,8 @@ export const LREM = defineCommand('lrem', {
     if (removed > 0) ctx.signal(k, N.LIST, 'lrem')
     if (l.length === 0) deleteEmptied(ctx, k)
     else if (removed > 0) l.shrinkCheck(listFill(ctx))
-    if (removed > 0 && ctx.ks.fx) ctx.effect('LREM', k, numArg(a.count), a.element)
+    // The count removed, signed as given: the same elements go (a count near 2^63 does not survive as a double).
+    if (removed > 0 && ctx.ks.fx) ctx.effect('LREM', k, numArg(a.count === 0 ? 0 : a.count < 0 ? -removed : removed), a.element)
     return removed
   },
 })
@@ -987,13 +988,15 @@ export const LTRIM = defineCommand('ltrim', {
     const k = a.key
     const l = listForWrite(ctx, k)
     if (l === undefined) return OK
-    const [ltrim, rtrim] = trimSpan(l.length, a.start, a.stop)
+    const len = l.length
+    const [ltrim, rtrim] = trimSpan(len, a.start, a.stop)
     l.drop(ltrim, true)
     l.drop(rtrim, false)
     ctx.signal(k, N.LIST, 'ltrim')
     if (l.length === 0) deleteEmptied(ctx, k)
     else l.shrinkCheck(listFill(ctx))
-    if (ctx.ks.fx) ctx.effect('LTRIM', k, numArg(a.start), numArg(a.stop))
+    // The span kept, as indexes within range (the given ones may be beyond what a double holds exactly).
+    if (ctx.ks.fx) ctx.effect('LTRIM', k, numArg(ltrim), numArg(len - rtrim - 1))
     return OK
   },
 })

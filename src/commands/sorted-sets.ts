@@ -271,6 +271,26 @@ export function zsetAdd(ctx: Session, z: ZSet, member: string, score: number): R
   return z.add(member, score)
 }
 
+/**
+ * Redis loads a sorted set from RDB or RESTORE as a skiplist and converts it afterwards when it is
+ * small enough; the conversion stores integral scores as integers, so `-0` becomes `0` only then.
+ * `z` was filled as a skiplist.
+ */
+export function settleLoadedZset(ctx: Session, z: ZSet): void {
+  if (z.size > maxEntries(ctx)) return
+  const limit = maxValue(ctx)
+  const negativeZeros: string[] = []
+  for (let x = z.first(); x !== undefined; x = z.next(x)) {
+    if (longerThan(x.member, limit)) return
+    if (Object.is(x.score, -0)) negativeZeros.push(x.member)
+  }
+  z.skiplist = false
+  for (const m of negativeZeros) {
+    z.remove(m)
+    z.add(m, 0)
+  }
+}
+
 /** A new, empty ZSet encoded as Redis would encode one created for `size` members of at most `maxLen` bytes. */
 export function newZset(ctx: Session, size: number, maxLen: number): ZSet {
   const z = new ZSet()

@@ -224,6 +224,27 @@ describe('RESTORE', () => {
     expect(events.filter((e) => e.includes('restore')).length).toBe(3)
     expect(events.filter((e) => e.includes(':del"')).length).toBe(1)
   })
+
+  it('loads a skiplist sorted set as Redis does: -0 scores stay, unless the set converts to a listpack', () => {
+    const s = newStore()
+    const long = 'x'.repeat(70)
+    // A long member keeps the set a skiplist after loading: every -0 survives, whatever the load order.
+    s.call('ZADD', 'big', '-0', 'a', '-0', 'b', '1', long, '-0', 'c', '2', 'd')
+    s.restore('big2', s.dump('big')!)
+    expect(s.call('OBJECT', 'ENCODING', 'big2')).toBe('skiplist')
+    expect(['a', 'b', 'c'].map((m) => s.call('ZSCORE', 'big2', m))).toEqual(['-0', '-0', '-0'])
+    // A small skiplist (grown past 128, then shrunk) loads as a listpack, which holds -0 as the integer 0.
+    const members: string[] = []
+    for (let i = 0; i < 129; i++) members.push(String(i + 1), `m${i}`)
+    s.call('ZADD', 'small', ...members)
+    s.call('ZADD', 'small', '-0', 'z')
+    s.call('ZREMRANGEBYRANK', 'small', '-100', '-1')
+    expect(s.call('OBJECT', 'ENCODING', 'small')).toBe('skiplist')
+    expect(s.call('ZSCORE', 'small', 'z')).toBe('-0')
+    s.restore('small2', s.dump('small')!)
+    expect(s.call('OBJECT', 'ENCODING', 'small2')).toBe('listpack')
+    expect(s.call('ZSCORE', 'small2', 'z')).toBe('0')
+  })
 })
 
 describe.runIf(isValkeyAvailable())('live against valkey-server', () => {

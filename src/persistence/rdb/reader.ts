@@ -21,7 +21,7 @@ import type { Session } from '../../session.js'
 import { ListValue } from '../../commands/lists.js'
 import { createSet, RedisSet, setAdd, SET_HASHTABLE, SET_INTSET, SET_LISTPACK } from '../../commands/sets.js'
 import { hashSet, RedisHash } from '../../commands/hashes.js'
-import { newZset, zsetAdd, ZSet } from '../../commands/sorted-sets.js'
+import { settleLoadedZset, ZSet } from '../../commands/sorted-sets.js'
 import { Deque } from '../../types/list.js'
 import { Consumer, ConsumerGroup, ENTRIES_READ_UNKNOWN, Nack, Stream, StreamNode, cmpId, u64, type U64 } from '../../types/stream.js'
 import { MODULE_OP, QUICKLIST_NODE, RDB_OP, RDB_TYPE, RDB_VERSION } from './constants.js'
@@ -413,7 +413,9 @@ export function readValue(inp: RdbInput, type: number, ctx: LoadContext): unknow
     case RDB_TYPE.ZSET_2: {
       const n = inp.count()
       if (n === 0) return undefined
-      const z = newZset(ctx.session, 0, 0)
+      // Filled as a skiplist and settled afterwards, as Redis loads it (a -0 score survives in a big set).
+      const z = new ZSet()
+      z.skiplist = true
       for (let i = 0; i < n; i++) {
         const mat = inp.pos
         const m = inp.key()
@@ -431,8 +433,9 @@ export function readValue(inp: RdbInput, type: number, ctx: LoadContext): unknow
           }
         }
         if (score !== score) inp.fail('sorted set with a NaN score', mat)
-        if (zsetAdd(ctx.session, z, m, score) !== 'added') inp.fail('duplicate sorted set member', mat)
+        if (z.add(m, score) !== 'added') inp.fail('duplicate sorted set member', mat)
       }
+      settleLoadedZset(ctx.session, z)
       return z
     }
     case RDB_TYPE.ZSET_ZIPLIST:
