@@ -65,6 +65,23 @@ export class WatchedKey implements Watcher {
     // Redis unwatches everything once dirty: nothing can undo it before EXEC.
     this.session.unwatchAll()
   }
+
+  /** SWAPDB replaces the contents (Redis's touchAllWatchedKeysInDb): an expired key stays a non-change. */
+  swapWatch(incoming: Database): void {
+    const e = incoming.map.get(this.key)
+    const incomingExpired = e !== undefined && e.expire !== 0 && e.expire <= this.db.ks.now()
+    if (this.expired) {
+      // The expired key goes away (no logical change), or is replaced by another expired one.
+      if (e === undefined) this.expired = false
+      if (e === undefined || incomingExpired) return
+    } else if (incomingExpired && !this.db.map.has(this.key)) {
+      // A missing key replaced by an expired one: still missing.
+      this.expired = true
+      return
+    }
+    this.session.casDirty = true
+    this.session.unwatchAll()
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { N } from '../keyspace/notifications.js'
 import type { Session } from '../session.js'
 import { int, int64, key, kw, numArg, val } from './args.js'
 import { defineCommand, type Arg } from './table.js'
-import { absoluteExpire, readTyped, writeTyped } from './util.js'
+import { absoluteExpire, readTyped, timeArg, writeTyped } from './util.js'
 
 const MAX_STRING = 512 * 1024 * 1024
 
@@ -138,6 +138,8 @@ export function setGeneric(ctx: Session, k: string, value: StrValue, flags: numb
   }
   if (((flags & SF.NX) !== 0 && e !== undefined) || ((flags & SF.XX) !== 0 && e === undefined)) return get ? old : null
   const ks = ctx.ks
+  // A missing key given a time in the past is not written at all (no event, WATCH untouched), as Redis does.
+  if (e === undefined && expireAt !== 0 && expireAt <= ks.now()) return get ? old : OK
   const keepTtl = (flags & SF.KEEPTTL) !== 0
   let ent
   if (e === undefined) ent = db.add(k, T.STRING, value)
@@ -160,7 +162,7 @@ export function setGeneric(ctx: Session, k: string, value: StrValue, flags: numb
     }
     db.setExpire(k, ent, expireAt)
     ctx.signal(k, N.GENERIC, 'expire')
-    if (ks.fx) ctx.effect('SET', k, value, 'PXAT', numArg(expireAt))
+    if (ks.fx) ctx.effect('SET', k, value, 'PXAT', timeArg(expireAt))
   } else if (ks.fx) {
     if (keepTtl) ctx.effect('SET', k, value, 'KEEPTTL')
     else ctx.effect('SET', k, value)
@@ -284,7 +286,7 @@ export const GETEX = defineCommand('getex', {
       } else {
         db.setExpire(a.key, e, expireAt)
         ctx.signal(a.key, N.GENERIC, 'expire')
-        if (ks.fx) ctx.effect('PEXPIREAT', a.key, numArg(expireAt))
+        if (ks.fx) ctx.effect('PEXPIREAT', a.key, timeArg(expireAt))
       }
     } else if (a.persist && db.persist(a.key, e)) {
       ctx.signal(a.key, N.GENERIC, 'persist')

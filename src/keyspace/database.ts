@@ -61,6 +61,8 @@ const MAP_GET = Map.prototype.get
 export interface Watcher {
   /** Called when a watched key is modified. */
   dirtyWatch(): void
+  /** SWAPDB is about to give the watched key's database the contents of `incoming` (and the key exists in one of them). */
+  swapWatch?(incoming: Database): void
 }
 
 /**
@@ -404,8 +406,17 @@ export class Database {
     this.topEntry = other.topEntry = undefined
   }
 
-  /** Touches every watched key that exists (or existed) here: used after SWAPDB. */
-  touchAllWatched(): void {
-    if (this.watched !== undefined) for (const key of this.watched.keys()) this.ks.keyChanged(this, key)
+  /**
+   * Before SWAPDB gives this database `incoming`'s contents: Redis's touchAllWatchedKeysInDb, which
+   * concerns only watched keys that exist here or there (the watchers decide about expired ones).
+   */
+  touchAllWatched(incoming: Database): void {
+    const w = this.watched
+    if (w === undefined) return
+    for (const [key, set] of w) {
+      if (!this.map.has(key) && !incoming.map.has(key)) continue
+      for (const s of set) if (s.swapWatch !== undefined) s.swapWatch(incoming)
+      else s.dirtyWatch()
+    }
   }
 }

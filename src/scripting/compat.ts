@@ -374,6 +374,43 @@ function collectgarbage(L: LuaState): number {
   return num(L, 0)
 }
 
+/** The words strtod reads besides numerals, with C's blanks around them (Lua 5.1's luaO_str2d). */
+const STRTOD_SPECIAL = /^[ \t\n\v\f\r]*([+-]?)(inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?)[ \t\n\v\f\r]*$/i
+
+const MAX_U64 = 0xffffffffffffffffn
+const C_BLANKS = ' \t\n\v\f\r'
+
+/**
+ * C's strtoul on a 64-bit system as Lua 5.1's tonumber(s, base) uses it: the whole string (blanks
+ * around allowed) must be read, or null. A minus sign negates modulo 2^64; overflow gives 2^64 - 1.
+ */
+function strtoul(str: string, base: number): number | null {
+  let i = 0
+  while (i < str.length && C_BLANKS.includes(str[i]!)) i++
+  let neg = false
+  if (str[i] === '+' || str[i] === '-') neg = str[i++] === '-'
+  const digit = (c: number): number => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 122 ? c - 87 : c >= 65 && c <= 90 ? c - 55 : 99)
+  if (base === 16 && str[i] === '0' && (str[i + 1] === 'x' || str[i + 1] === 'X') && i + 2 < str.length && digit(str.charCodeAt(i + 2)) < 16) i += 2
+  const b = BigInt(base)
+  let n = 0n
+  let any = false
+  let over = false
+  for (; i < str.length; i++) {
+    const d = digit(str.charCodeAt(i))
+    if (d >= base) break
+    any = true
+    if (!over && (n = n * b + BigInt(d)) > MAX_U64) over = true
+  }
+  if (!any) return null
+  while (i < str.length && C_BLANKS.includes(str[i]!)) i++
+  if (i < str.length) return null
+  if (over) return Number(MAX_U64)
+  return Number(neg ? (MAX_U64 + 1n - n) & MAX_U64 : n)
+}
+
+/** A NaN with the sign bit set, as strtod reads "-nan" (tostring prints "-nan"). */
+const NEG_NAN = new Float64Array(new BigUint64Array([0xfff8000000000000n]).buffer)[0]!
+
 /**
  * Applies the Lua 5.1 shape to the libraries loaded in `L` (base, table,
  * string, math, coroutine already open).
@@ -428,6 +465,34 @@ export function installCompat(L: LuaState): void {
       return 1
     }
     return tostr(L)
+  })
+  // tonumber: Lua 5.1 converts with strtod, which also reads inf, infinity and nan (5.3 refuses
+  // them); other bases go through strtoul (unsigned 64-bit), where 5.3 parses a signed integer.
+  lua.lua_getfield(L, G, s('tonumber'))
+  const tonum = lua.lua_tocfunction(L, -1)
+  lua.lua_pop(L, 1)
+  setField(L, G, 'tonumber', (L) => {
+    const base = lauxlib.luaL_optinteger(L, 2, 10)
+    if (base !== 10) {
+      const str = latin1(checkBytes(L, 1))
+      if (base < 2 || base > 36) argError(L, 2, 'base out of range')
+      const v = strtoul(str, base)
+      if (v === null) lua.lua_pushnil(L)
+      else lua.lua_pushnumber(L, v)
+      return 1
+    }
+    lauxlib.luaL_checkany(L, 1)
+    lua.lua_settop(L, 1)
+    if (lua.lua_type(L, 1) !== LUA_TSTRING) return tonum(L)
+    const m = STRTOD_SPECIAL.exec(latin1(lua.lua_tostring(L, 1)))
+    if (m !== null) return num(L, m[2]![0] === 'n' || m[2]![0] === 'N' ? (m[1] === '-' ? NEG_NAN : NaN) : m[1] === '-' ? -Infinity : Infinity)
+    // "-0" is the integer 0 in 5.3, but the double -0 in 5.1 (tostring gives "-0").
+    const n = tonum(L)
+    if (lua.lua_type(L, -1) === LUA_TNUMBER && Object.is(lua.lua_tonumber(L, -1), 0) && /^[ \t\n\v\f\r]*-/.test(latin1(lua.lua_tostring(L, 1)))) {
+      lua.lua_pop(L, 1)
+      return num(L, -0)
+    }
+    return n
   })
   // setmetatable refuses read-only tables (Redis's patched lua_setmetatable).
   lua.lua_getfield(L, G, s('setmetatable'))

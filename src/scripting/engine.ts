@@ -838,7 +838,8 @@ export class LuaEngine implements ScriptingEngine {
   }
 
   functionList(_ctx: Session, o: FunctionListOptions): Reply {
-    const match = o.libraryName !== undefined ? compileGlob(o.libraryName) : null
+    // Redis matches the pattern without regard to case (stringmatchlen with nocase).
+    const match = o.libraryName !== undefined ? compileGlob(o.libraryName, true) : null
     const out: Reply[] = []
     for (const lib of this.fset.libraries.values()) {
       if (match !== null && !match(lib.name)) continue
