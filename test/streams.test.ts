@@ -352,3 +352,23 @@ describe('IdMap', () => {
     expect(st.length).toBe(2)
   })
 })
+
+describe('DUMP of a stream', () => {
+  it('writes groups and consumers in name order, whatever the creation order', () => {
+    // Redis keeps both in radix trees and saves them in byte order of their names.
+    const store = fresh()
+    const s = store.session()
+    s.execute(['XADD', 's', '1-1', 'f', 'v'])
+    for (const g of ['gb', 'ga']) s.execute(['XGROUP', 'CREATE', 's', g, '0'])
+    for (const c of ['cz', 'cy', 'cx']) s.execute(['XGROUP', 'CREATECONSUMER', 's', 'gb', c])
+    const dump = s.execute(['DUMP', 's']) as Buffer
+    const at = (name: string) => dump.indexOf(Buffer.from(name))
+    expect(at('ga')).toBeGreaterThan(0)
+    expect(at('ga')).toBeLessThan(at('gb'))
+    expect(at('cx')).toBeLessThan(at('cy'))
+    expect(at('cy')).toBeLessThan(at('cz'))
+    // And it reads back with the same groups.
+    s.execute(['RESTORE', 't', '0', dump])
+    expect(s.execute(['XINFO', 'GROUPS', 't'])).toEqual(s.execute(['XINFO', 'GROUPS', 's']))
+  })
+})

@@ -20,6 +20,7 @@ import {
   ENTRIES_READ_UNKNOWN,
   idString,
   isMaxId,
+  signed64,
   Nack,
   nextId,
   parseId,
@@ -186,8 +187,10 @@ export interface TrimArgs {
  * Redis's streamParseAddOrTrimArgsOrReply over args[1..]: returns the options
  * and the index where XADD's ID is (a.length when none).
  */
-function parseTrimOptions(a: Arg[], xadd: boolean, ctx: Session): { opts: TrimArgs; idAt: number } {
+function parseTrimOptions(a: Arg[], xadd: boolean, ctx: Session): { opts: TrimArgs; idAt: number; id?: ParsedId } {
   const opts: TrimArgs = { noMkStream: false }
+  // XADD's explicit ID is parsed where it is met, before the LIMIT checks below (Redis's order).
+  let id: ParsedId | undefined
   let strategy: TrimSpec['strategy'] | undefined
   let approx = false
   let maxlen = 0
@@ -227,8 +230,10 @@ function parseTrimOptions(a: Arg[], xadd: boolean, ctx: Session): { opts: TrimAr
       limitGiven = true
       i++
     } else if (xadd && o === 'NOMKSTREAM') opts.noMkStream = true
-    else if (xadd) break
-    else syntaxError()
+    else if (xadd) {
+      id = strictIdSeqStar(raw)
+      break
+    } else syntaxError()
   }
   if (limit !== 0 && strategy === undefined) fail('syntax error, LIMIT cannot be used without specifying a trimming strategy')
   if (!xadd && strategy === undefined) fail('syntax error, XTRIM must be called with a trimming strategy')
@@ -239,7 +244,7 @@ function parseTrimOptions(a: Arg[], xadd: boolean, ctx: Session): { opts: TrimAr
     if (limit <= 0 || limit > 10000) limit = 10000
   } else limit = 0
   if (strategy !== undefined) opts.trim = { strategy, approx, maxlen, minMs, minSeq, limit }
-  return { opts, idAt: i }
+  return id === undefined ? { opts, idAt: i } : { opts, idAt: i, id }
 }
 
 /** Trims and reports the effect: shared by XADD and XTRIM. */
@@ -262,9 +267,7 @@ export interface XAddArgs extends TrimArgs {
 
 export const XADD = defineCommand('xadd', {
   parse(a, ctx): XAddArgs {
-    const { opts, idAt } = parseTrimOptions(a, true, ctx)
-    let id: ParsedId | undefined
-    if (idAt < a.length && str(a[idAt]!) !== '*') id = strictIdSeqStar(a[idAt]!)
+    const { opts, idAt, id } = parseTrimOptions(a, true, ctx)
     const fieldPos = idAt + 1
     const nf = a.length - fieldPos
     if (nf < 2 || nf % 2 === 1) fail("wrong number of arguments for 'xadd' command")
@@ -563,7 +566,8 @@ function serveRead(ctx: Session, a: XReadArgs, after: StreamId[]): Reply | undef
     let consumer: Consumer | undefined
     const g = a.group === undefined ? undefined : s.groups?.get(a.group)
     if (g !== undefined) {
-      if (gt !== NEW_ONLY) {
+      // `>` is the maximal ID inside Redis, so that ID written out means `>` as well.
+      if (gt !== NEW_ONLY && !isMaxId(gt.ms, gt.seq)) {
         serve = true
         history = true
       } else if (s.length > 0) {
@@ -657,7 +661,8 @@ function deliverNew(
   return out
 }
 
-const incRead = (n: number | bigint): number | bigint => (typeof n === 'number' ? (n === Number.MAX_SAFE_INTEGER ? BigInt(n) + 1n : n + 1) : n + 1n)
+/** n + 1 in a signed 64-bit counter (wrapping as Redis's long long does). */
+const incRead = (n: number | bigint): number | bigint => (typeof n === 'number' ? (n === Number.MAX_SAFE_INTEGER ? BigInt(n) + 1n : n + 1) : BigInt.asIntN(64, n + 1n))
 
 function runXRead(ctx: Session, a: XReadArgs): Reply | Promise<Reply> {
   const after = resolveReadIds(ctx, a)
@@ -1162,7 +1167,8 @@ function groupLag(s: Stream, g: ConsumerGroup): Reply {
 
 function sub(a: U64, b: number | bigint): number | bigint {
   if (typeof a === 'number' && typeof b === 'number') return a - b
-  const r = BigInt(a) - BigInt(b)
+  // Redis subtracts in a long long: wrap to 64 bits.
+  const r = BigInt.asIntN(64, BigInt(a) - BigInt(b))
   return r >= -9007199254740991n && r <= 9007199254740991n ? Number(r) : r
 }
 
@@ -1185,7 +1191,8 @@ export const XINFO_STREAM = defineCommand('xinfo|stream', {
     if (o.length === 3) {
       if (kw(o[1]!) !== 'COUNT') subcommandSyntax(ctx, 'XINFO', 'stream')
       const n = int64(o[2]!)
-      count = n < 0 ? 0 : Number(n)
+      // A negative COUNT falls back to the default.
+      count = n < 0 ? 10 : Number(n)
     }
     return streamInfoFull(s, count)
   },
@@ -1205,7 +1212,7 @@ function streamInfo(s: Stream): Reply {
     'radix-tree-nodes', s.raxNodeCount(),
     'last-generated-id', idReply(s.lastMs, s.lastSeq),
     'max-deleted-entry-id', idReply(s.maxDelMs, s.maxDelSeq),
-    'entries-added', s.entriesAdded,
+    'entries-added', signed64(s.entriesAdded),
     'recorded-first-entry-id', idReply(s.firstMs, s.firstSeq),
     'groups', s.groups?.size ?? 0,
     'first-entry', entry(first),
@@ -1256,7 +1263,7 @@ function streamInfoFull(s: Stream, count: number): Reply {
     'radix-tree-nodes', s.raxNodeCount(),
     'last-generated-id', idReply(s.lastMs, s.lastSeq),
     'max-deleted-entry-id', idReply(s.maxDelMs, s.maxDelSeq),
-    'entries-added', s.entriesAdded,
+    'entries-added', signed64(s.entriesAdded),
     'recorded-first-entry-id', idReply(s.firstMs, s.firstSeq),
     'entries', rangeReply(s, 0, 0, U64_MAX, U64_MAX, count, false),
     'groups', groups,

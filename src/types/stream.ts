@@ -751,7 +751,8 @@ export class Stream {
    * an ID among all entries ever added, or ENTRIES_READ_UNKNOWN.
    */
   estimateDistance(ms: U64, seq: U64): number | bigint {
-    const added = this.entriesAdded
+    // Redis computes this in a long long: a counter past 2^63 comes out negative.
+    const added = signed64(this.entriesAdded)
     if (added === 0) return 0
     const cmpLast = cmpId(ms, seq, this.lastMs, this.lastSeq)
     if (this.length === 0 && cmpLast < 1) return added
@@ -808,8 +809,15 @@ export class Stream {
 }
 
 /** a - b for a U64 and a small non-negative number. */
-function sub64(a: U64, b: number): number | bigint {
-  return typeof a === 'number' ? a - b : u64(a - BigInt(b))
+function sub64(a: number | bigint, b: number): number | bigint {
+  return typeof a === 'number' ? a - b : signed64(a - BigInt(b))
+}
+
+/** A u64 read as a long long (as Redis's counters are replied and subtracted). */
+export function signed64(x: number | bigint): number | bigint {
+  if (typeof x === 'number') return x
+  const v = BigInt.asIntN(64, x)
+  return v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v
 }
 
 // ---------------------------------------------------------------- ID parsing

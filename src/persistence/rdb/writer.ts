@@ -6,7 +6,7 @@
  * fields, databases with RESIZEDB, and DUMP payloads.
  */
 import { T, type Entry } from '../../keyspace/database.js'
-import type { StrValue } from '../../core/bytes.js'
+import { keyBytes, type StrValue } from '../../core/bytes.js'
 import { formatDouble } from '../../core/numbers.js'
 import type { ListValue } from '../../commands/lists.js'
 import type { RedisSet } from '../../commands/sets.js'
@@ -249,7 +249,7 @@ function writeStream(out: RdbOutput, s: Stream, lp: ListpackBuilder): void {
   const groups = s.groups
   if (groups === undefined) return out.len(0)
   out.len(groups.size)
-  for (const g of groups.values()) {
+  for (const g of inNameOrder(groups)) {
     out.str(g.name)
     out.len64(g.lastMs)
     out.len64(g.lastSeq)
@@ -261,7 +261,7 @@ function writeStream(out: RdbOutput, s: Stream, lp: ListpackBuilder): void {
       out.len(nack.deliveryCount)
     }
     out.len(g.consumers.size)
-    for (const c of g.consumers.values()) {
+    for (const c of inNameOrder(g.consumers)) {
       out.str(c.name)
       out.i64le(c.seenTime)
       out.i64le(c.activeTime)
@@ -269,6 +269,11 @@ function writeStream(out: RdbOutput, s: Stream, lp: ListpackBuilder): void {
       for (const nack of c.pel) writeRawId(out, nack.ms, nack.seq)
     }
   }
+}
+
+/** Groups and consumers in Redis's radix-tree order (by name bytes), as Redis saves them. */
+function inNameOrder<V>(m: Map<string, V>): V[] {
+  return [...m.keys()].sort((a, b) => Buffer.compare(keyBytes(a), keyBytes(b))).map((k) => m.get(k)!)
 }
 
 // ---------------------------------------------------------------- framing
