@@ -995,8 +995,9 @@ export const LTRIM = defineCommand('ltrim', {
     ctx.signal(k, N.LIST, 'ltrim')
     if (l.length === 0) deleteEmptied(ctx, k)
     else l.shrinkCheck(listFill(ctx))
-    // The span kept, as indexes within range (the given ones may be beyond what a double holds exactly).
-    if (ctx.ks.fx) ctx.effect('LTRIM', k, numArg(ltrim), numArg(len - rtrim - 1))
+    // Redis propagates a trim only when it removed something (dirty += ltrim + rtrim), and the span kept
+    // is written as indexes within range (the given ones may be beyond what a double holds exactly).
+    if (ctx.ks.fx && ltrim + rtrim > 0) ctx.effect('LTRIM', k, numArg(ltrim), numArg(len - rtrim - 1))
     return OK
   },
 })
