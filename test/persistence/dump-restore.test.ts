@@ -10,6 +10,27 @@ import { firstDifference, fixture, newStore, payload, storeContents, ziplist } f
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex')
 
+/** `n` pseudo-random bytes in which no 3-byte sequence occurs twice (nothing for LZF to reference). */
+function noRepeatedTriples(n: number): Buffer {
+  const out = Buffer.alloc(n)
+  const seen = new Set<number>()
+  let x = 12345
+  for (let i = 0; i < n; i++) {
+    for (;;) {
+      x = (x * 1103515245 + 12345) >>> 0
+      const b = (x >>> 16) & 0xff
+      if (i >= 2) {
+        const t = (out[i - 2]! << 16) | (out[i - 1]! << 8) | b
+        if (seen.has(t)) continue
+        seen.add(t)
+      }
+      out[i] = b
+      break
+    }
+  }
+  return out
+}
+
 interface DumpFixture {
   dumps: Array<{ db: number; key: string; pexpiretime: number; payload: string }>
   contents: Contents
@@ -56,6 +77,43 @@ describe('payloads written by Redis', () => {
     expect(body('z1')).toBe('1114' + '140000000400816102010181620283322e3504ff')
     expect(body('h1')).toBe('1012' + '120000000400816602817602816e020101ff')
     expect(body('x1')).toBe('150110000000000000000100000000000000011d1d0000000a0001010001010181660200010201000100018176020401ff010101010100000100')
+  })
+
+  it('writes an element past the quicklist node limit as a plain node, byte for byte as Redis 7.2', () => {
+    // Bytes in which no 3-byte sequence repeats: LZF (Redis's or ours) cannot shorten them, so the
+    // payload holds them raw and every byte, the CRC included, is determined.
+    const big = noRepeatedTriples(10000)
+    const s = newStore()
+    s.call('RPUSH', 'l1', 'a', big, 'c')
+    s.call('RPUSH', 'l2', big)
+    // Recorded from valkey-server (RPUSH as above, then DUMP): [packed a] [plain big] [packed c].
+    const l1 = Buffer.concat([hex('1203 020a0a0000000100816102ff 01 6710'), big, hex('020a0a0000000100816302ff 0b00 96df58b40d4e8d91')])
+    const l2 = Buffer.concat([hex('1201 01 6710'), big, hex('0b00 9a84ec7bc17a17b2')])
+    expect(s.dump('l1')!.equals(l1)).toBe(true)
+    expect(s.dump('l2')!.equals(l2)).toBe(true)
+    // Redis's payloads load with the node still plain: they dump back unchanged, and pushes around
+    // the plain node open packed nodes of their own.
+    s.restore('r1', l1)
+    s.restore('r2', l2)
+    expect(s.call('OBJECT', 'ENCODING', 'r2')).toBe('quicklist')
+    expect(s.dump('r1')!.equals(l1)).toBe(true)
+    expect(s.dump('r2')!.equals(l2)).toBe(true)
+    s.call('LPUSH', 'r2', 'a')
+    s.call('RPUSH', 'r2', 'c')
+    expect(s.dump('r2')!.equals(l1)).toBe(true)
+  })
+
+  it('reads a compressed plain node written by Redis and writes it plain again', () => {
+    // valkey-server: RPUSH l4 <10000 × "x">; DUMP l4 (one plain node, LZF-compressed).
+    const redis = hex(
+      '120101c340786710017878' + 'e0ff00'.repeat(37) + 'e0db000178780b0038b3e80b33f0afb7',
+    )
+    const s = newStore()
+    s.restore('l4', redis)
+    expect(s.call('LRANGE', 'l4', 0, -1)).toEqual(['x'.repeat(10000)])
+    expect(s.call('OBJECT', 'ENCODING', 'l4')).toBe('quicklist')
+    // Type 18, one node, container 1 (plain), then the value as an LZF string (0xc3).
+    expect(s.dump('l4')!.subarray(0, 4).toString('hex')).toBe('120101c3')
   })
 
   it('restores the recorded payload of every key of the dataset and holds what the server held', async () => {

@@ -18,7 +18,7 @@ import { string2d } from '../../core/numbers.js'
 import { Entry, T } from '../../keyspace/database.js'
 import type { Config } from '../../keyspace/config.js'
 import type { Session } from '../../session.js'
-import { ListValue } from '../../commands/lists.js'
+import { ListValue, valueBytes } from '../../commands/lists.js'
 import { createSet, RedisSet, setAdd, SET_HASHTABLE, SET_INTSET, SET_LISTPACK } from '../../commands/sets.js'
 import { hashSet, RedisHash } from '../../commands/hashes.js'
 import { settleLoadedZset, ZSet } from '../../commands/sorted-sets.js'
@@ -540,7 +540,7 @@ function listFill(cfg: Config): number {
 function readQuicklist(inp: RdbInput, type: number, cfg: Config): ListValue | undefined {
   const n = inp.count()
   const vals: StrValue[] = []
-  const nodes: Array<{ count: number; sz: number }> = []
+  const nodes: Array<{ count: number; sz: number; plain?: boolean }> = []
   for (let i = 0; i < n; i++) {
     let container: number = QUICKLIST_NODE.PACKED
     if (type === RDB_TYPE.LIST_QUICKLIST_2) {
@@ -549,8 +549,9 @@ function readQuicklist(inp: RdbInput, type: number, cfg: Config): ListValue | un
       if (container !== QUICKLIST_NODE.PACKED && container !== QUICKLIST_NODE.PLAIN) inp.fail(`invalid quicklist container ${container}`, cat)
     }
     if (container === QUICKLIST_NODE.PLAIN) {
-      vals.push(inp.value())
-      nodes.push({ count: 1, sz: vals[vals.length - 1]!.length })
+      const v = inp.value()
+      vals.push(v)
+      nodes.push({ count: 1, sz: valueBytes(v), plain: true })
       continue
     }
     const before = vals.length
@@ -565,7 +566,8 @@ function readQuicklist(inp: RdbInput, type: number, cfg: Config): ListValue | un
   const fill = listFill(cfg)
   if (type === RDB_TYPE.LIST_QUICKLIST || nodes.some((nd) => nd.sz === 0)) return ListValue.of(vals, fill)
   const l = new ListValue(vals)
-  if (nodes.length === 1 && !exceedsLimit(fill, nodes[0]!.sz, nodes[0]!.count)) {
+  // Only one packed node under the limits converts (listTypeTryConvertQuicklist); a plain one stays.
+  if (nodes.length === 1 && nodes[0]!.plain !== true && !exceedsLimit(fill, nodes[0]!.sz, nodes[0]!.count)) {
     l.lpBytes = nodes[0]!.sz
     l.nodes = null
   } else l.nodes = new Deque(nodes)

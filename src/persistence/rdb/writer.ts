@@ -134,11 +134,14 @@ export function writeValue(out: RdbOutput, type: number, e: Entry, lp: ListpackB
   throw new Error(`cannot save RDB type ${type}`)
 }
 
-/** A list as quicklist 2: one packed node per quicklist node (one node for a listpack-encoded list). */
+/**
+ * A list as quicklist 2: one node per quicklist node (one packed node for a listpack-encoded list).
+ * A plain node (one element past the node size limit) is its raw bytes, as Redis writes it.
+ */
 function writeList(out: RdbOutput, l: ListValue, lp: ListpackBuilder): void {
   const nodes = l.nodes
   const n = l.length
-  if (nodes === null || nodes === undefined || nodes.length <= 1) {
+  if (nodes === null || nodes === undefined) {
     out.len(1)
     out.len(QUICKLIST_NODE.PACKED)
     lp.reset()
@@ -149,6 +152,11 @@ function writeList(out: RdbOutput, l: ListValue, lp: ListpackBuilder): void {
   out.len(nodes.length)
   let i = 0
   for (const node of nodes) {
+    if (node.plain === true) {
+      out.len(QUICKLIST_NODE.PLAIN)
+      out.str(l.at(i++)!)
+      continue
+    }
     out.len(QUICKLIST_NODE.PACKED)
     lp.reset()
     const end = i + node.count
