@@ -271,8 +271,8 @@ export class StoreCore {
           // A blocking command must answer at once inside EXEC (noBlock); never wait here.
           r.catch(() => {})
           out.push(replyError(`'${q.cmd.name}' cannot block inside a transaction`))
-        } else if ((r as unknown) instanceof Replies) out.push(...(r as unknown as Replies).list)
-        else out.push(r)
+        } else if ((r as unknown) instanceof Replies) for (const x of (r as unknown as Replies).list) out.push(snapshot(x))
+        else out.push(snapshot(r))
       }
     } finally {
       ks.endBatch()
@@ -561,6 +561,25 @@ function numberArg(n: number): string {
   return formatDouble(n)
 }
 
+/**
+ * A reply as it stands now: EXEC sends its replies once the whole queue has run, and a later queued
+ * SETBIT, SETRANGE, APPEND or PFADD changes a stored Buffer in place, so Buffers are copied.
+ */
+function snapshot(r: Reply): Reply {
+  if (r === null || typeof r !== 'object') return r
+  if (Buffer.isBuffer(r)) return Buffer.from(r)
+  if (Array.isArray(r)) {
+    for (let i = 0; i < r.length; i++) {
+      const x = r[i]!
+      if (x !== null && typeof x === 'object') r[i] = snapshot(x)
+    }
+    return r
+  }
+  if (r instanceof MapReply) return new MapReply(r.entries.map(snapshot))
+  if (r instanceof SetReply) return new SetReply(r.items.map(snapshot))
+  return r
+}
+
 function fromReply(r: Reply, buffers: boolean, resp: 2 | 3): unknown {
   // The commonest replies first: plain text, integers, nil.
   if (typeof r === 'string' && !buffers && r.charCodeAt(0) !== 0xdc00) return r
@@ -582,7 +601,8 @@ export function toJs(r: Reply, buffers: boolean, resp: 2 | 3 = 2): unknown {
     case 'symbol':
       return null
   }
-  if (Buffer.isBuffer(r)) return buffers ? r : r.toString('utf8')
+  // A copy: a stored value must not change under the caller (SETBIT, APPEND… write in place), nor the caller's writes reach the store.
+  if (Buffer.isBuffer(r)) return buffers ? Buffer.from(r) : r.toString('utf8')
   if (Array.isArray(r)) return r.map((x) => toJs(x, buffers, resp))
   if (r instanceof ReplyError) return r // inside an array (EXEC): kept as a value
   if (r instanceof Status) return r.value

@@ -70,6 +70,27 @@ describe('Store basics', () => {
     expect(s.get('k')).toBe('abc')
   })
 
+  it('hands out copies of stored bytes: in-place writes do not change them, nor theirs the store', () => {
+    const s = fresh()
+    s.call('SETBIT', 'k', 15, 1)
+    const got = s.callBuffer('GET', 'k') as Buffer
+    const typed = s.getBuffer('k')!
+    s.call('SETBIT', 'k', 0, 1)
+    expect(typed.toString('hex')).toBe('0001')
+    s.call('APPEND', 'k', 'x')
+    expect(got.toString('hex')).toBe('0001')
+    got[0] = 0xff
+    expect((s.callBuffer('GET', 'k') as Buffer).toString('hex')).toBe('800178')
+    // EXEC answers each command as it ran, though its replies go out at the end.
+    s.call('SETBIT', 'b', 23, 1)
+    const c = s.session()
+    for (const argv of [['MULTI'], ['GET', 'b'], ['SETBIT', 'b', '0', '1'], ['MGET', 'b'], ['SETBIT', 'b', '8', '1']]) c.execute(argv)
+    const r = c.execute(['EXEC']) as unknown[]
+    const hex = (x: unknown): unknown => (Buffer.isBuffer(x) ? x.toString('hex') : Array.isArray(x) ? x.map(hex) : x)
+    expect(r.map(hex)).toEqual(['000001', 0, ['800001'], 0])
+    expect((s.callBuffer('GET', 'b') as Buffer).toString('hex')).toBe('808001')
+  })
+
   it('keeps keys such as __proto__ as ordinary data', () => {
     const s = fresh()
     s.set('__proto__', 'x')

@@ -487,6 +487,18 @@ function parseZAdd(a: Arg[], flags: number): ZAddArgs {
   return { key: key(a[0]!), flags, scores, members }
 }
 
+/** A ZADD command line doing what `flags`, `scores` and `members` did. */
+function zaddVerbatim(k: string, flags: number, scores: number[], members: string[]): Arg[] {
+  const argv: Arg[] = ['ZADD', mout(k)]
+  if (flags & ZADD_NX) argv.push('NX')
+  if (flags & ZADD_XX) argv.push('XX')
+  if (flags & ZADD_GT) argv.push('GT')
+  if (flags & ZADD_LT) argv.push('LT')
+  if (flags & ZADD_INCR) argv.push('INCR')
+  for (let j = 0; j < members.length; j++) argv.push(formatDouble(scores[j]!), mout(members[j]!))
+  return argv
+}
+
 /**
  * ZADD and ZINCRBY. Returns the reply: the number of added (or with CH,
  * changed) members, or with INCR the new score as a `Double` (null when
@@ -513,14 +525,16 @@ export function zaddGeneric(ctx: Session, a: ZAddArgs): Reply {
     z = asZSet(e)
   }
   const lim = z.skiplist ? 0 : maxEntries(ctx)
+  // Converted by the command's size hints (which members end up written does not matter).
+  let hinted = false
   if (!z.skiplist) {
     // zsetTypeCreate / zsetTypeMaybeConvert: sized by the command's pairs and longest member.
-    if (n > lim) z.skiplist = true
+    if (n > lim) hinted = z.skiplist = true
     else {
       const vlim = maxValue(ctx)
       for (let j = 0; j < n; j++) {
         if (longerThan(members[j]!, vlim)) {
-          z.skiplist = true
+          hinted = z.skiplist = true
           break
         }
       }
@@ -562,7 +576,9 @@ export function zaddGeneric(ctx: Session, a: ZAddArgs): Reply {
   if (added + updated > 0) {
     if (fresh) db.add(k, T.ZSET, z)
     ctx.signal(k, N.ZSET, incr ? 'zincr' : 'zadd')
-    if (eff !== undefined) ctx.effect(...eff)
+    // The written pairs alone would rebuild a listpack (where a -0 score reads back as 0): the
+    // whole command then, as Redis propagates it, converts the replayed set the same way.
+    if (eff !== undefined) ctx.effect(...(hinted ? zaddVerbatim(k, flags, scores, members) : eff))
   }
   if (incr) return processed > 0 ? new Double(last) : null
   return flags & ZADD_CH ? added + updated : added

@@ -473,7 +473,7 @@ export const LCS = defineCommand('lcs', {
     const va = lcsValue(ctx, o.a)
     const vb = lcsValue(ctx, o.b)
     if (o.idx && o.len) fail('If you want both the length and indexes, please just use IDX.')
-    return lcs(va, vb, o)
+    return lcs(va, vb, o, ctx.ks.config.get<number>('proto-max-bulk-len'))
   },
 })
 
@@ -484,10 +484,12 @@ function lcsValue(ctx: Session, k: string): Buffer {
   return toBuffer(e.value as StrValue)
 }
 
-function lcs(a: Buffer, b: Buffer, o: LcsArgs): Reply {
+function lcs(a: Buffer, b: Buffer, o: LcsArgs, maxBulk: number): Reply {
   const alen = a.length
   const blen = b.length
-  if ((alen + 1) * (blen + 1) > 0xffffffff / 4) throw replyError('Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len')
+  // The table of uint32 cells may not take more than proto-max-bulk-len bytes (nor 4 GiB here).
+  const cells = (alen + 1) * (blen + 1)
+  if (cells * 4 > maxBulk || cells > 0xffffffff / 4) throw replyError('Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len')
   const w = blen + 1
   const dp = new Uint32Array((alen + 1) * w)
   for (let i = 1; i <= alen; i++) {

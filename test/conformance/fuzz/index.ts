@@ -7,6 +7,7 @@ import { hashes } from './hashes.js'
 import { hyperloglog } from './hyperloglog.js'
 import { keys } from './keys.js'
 import { lists } from './lists.js'
+import { mixed } from './mixed.js'
 import { scripting } from './scripting.js'
 import { sets } from './sets.js'
 import { sort } from './sort.js'
@@ -30,4 +31,5 @@ export const FAMILIES: Record<string, Gen> = {
   scripting,
   transactions,
   commands,
+  mixed,
 }
