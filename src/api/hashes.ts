@@ -1,4 +1,4 @@
-import { keyOf, toStr, type StrValue } from '../core/bytes.js'
+import { bytesOut, keyOf, toStr, type StrValue } from '../core/bytes.js'
 import { fail } from '../core/errors.js'
 import { formatDouble } from '../core/numbers.js'
 import {
@@ -22,24 +22,24 @@ import {
 } from '../commands/hashes.js'
 import type { StoreCore } from '../store-core.js'
 import { collectionScanArgs, memberOf, memberText, membersText, type CollectionScanOptions } from './sets.js'
-import { valueOf, type Key, type Value } from './strings.js'
+import { int64Arg, longAboveMinOf, needArgs, valueOf, type Key, type Value } from './strings.js'
 
 /** Fields and values for `hset()`/`hmset()`: an object, a Map, or [field, value] pairs. */
-export type HashFields = Record<string, Value> | Map<Key, Value> | ReadonlyArray<readonly [Key, Value]>
+export type HashFields = Record<string, Value> | Map<Field, Value> | ReadonlyArray<readonly [Field, Value]>
 
 /** A hash field name: strings and Buffers as their bytes, numbers in decimal. */
 export type Field = Key | number
 
 const str = (v: StrValue | null | undefined): string | null => (v == null ? null : toStr(v))
-const buf = (v: StrValue | null | undefined): Buffer | null => (v == null ? null : typeof v === 'string' ? Buffer.from(v, 'utf8') : v)
+const buf = (v: StrValue | null | undefined): Buffer | null => (v == null ? null : bytesOut(v))
 
 /** Flattens fields and values into [f1, v1, f2, v2, ...] in the keyspace's forms. */
 function flatPairs(fields: HashFields): StrValue[] {
   const out: StrValue[] = []
   if (fields instanceof Map) {
-    for (const [f, v] of fields) out.push(keyOf(f), valueOf(v))
+    for (const [f, v] of fields) out.push(memberOf(f), valueOf(v))
   } else if (Array.isArray(fields)) {
-    for (const [f, v] of fields as ReadonlyArray<readonly [Key, Value]>) out.push(keyOf(f), valueOf(v))
+    for (const [f, v] of fields as ReadonlyArray<readonly [Field, Value]>) out.push(memberOf(f), valueOf(v))
   } else {
     // Own enumerable keys only, so a field named `__proto__` (defined with
     // Object.defineProperty or JSON.parse) is an ordinary field.
@@ -47,12 +47,6 @@ function flatPairs(fields: HashFields): StrValue[] {
     for (const f of Object.keys(rec)) out.push(keyOf(f), valueOf(rec[f]!))
   }
   return out
-}
-
-function intArg(n: number | bigint): number | bigint {
-  if (typeof n === 'number' && !Number.isSafeInteger(n)) fail('value is not an integer or out of range')
-  if (typeof n === 'bigint' && (n > 9223372036854775807n || n < -9223372036854775808n)) fail('value is not an integer or out of range')
-  return n
 }
 
 /**
@@ -104,11 +98,13 @@ export class HashesApi {
 
   /** HMGET: the values of the fields, null for each missing one. */
   hmget(this: StoreCore, key: Key, ...fields: Field[]): Array<string | null> {
+    needArgs(fields.length, 'hmget')
     return (HMGET.run(this.s, { key: keyOf(key), fields: fields.map(memberOf) }) as Array<StrValue | null>).map(str)
   }
 
   /** HMGET with exact bytes. */
   hmgetBuffer(this: StoreCore, key: Key, ...fields: Field[]): Array<Buffer | null> {
+    needArgs(fields.length, 'hmget')
     return (HMGET.run(this.s, { key: keyOf(key), fields: fields.map(memberOf) }) as Array<StrValue | null>).map(buf)
   }
 
@@ -141,6 +137,7 @@ export class HashesApi {
 
   /** HDEL: removes fields; returns how many existed. A hash left empty is deleted. */
   hdel(this: StoreCore, key: Key, ...fields: Field[]): number {
+    needArgs(fields.length, 'hdel')
     return hdel(this.s, { key: keyOf(key), fields: fields.map(memberOf) })
   }
 
@@ -184,7 +181,7 @@ export class HashesApi {
   hincrby(this: StoreCore, key: Key, field: Field, increment: bigint): bigint
   hincrby(this: StoreCore, key: Key, field: Field, increment: number | bigint): number | bigint {
     this.beforeWrite()
-    const r = hincrby(this.s, { key: keyOf(key), field: memberOf(field), by: intArg(increment) })
+    const r = hincrby(this.s, { key: keyOf(key), field: memberOf(field), by: int64Arg(increment) })
     return typeof increment === 'bigint' ? BigInt(r) : Number(r)
   }
 
@@ -219,13 +216,13 @@ export class HashesApi {
       const f = HRANDFIELD.run(this.s, { key: keyOf(key), count: undefined, withValues: false }) as string | null
       return f === null ? null : memberText(f)
     }
-    if (!Number.isInteger(count)) fail('value is not an integer or out of range')
+    longAboveMinOf(count)
     return membersText(hrandfieldCount(this.s, keyOf(key), count, false) as string[])
   }
 
   /** HRANDFIELD count WITHVALUES: random [field, value] pairs, with the same count rules as `hrandfield()`. */
   hrandfieldWithValues(this: StoreCore, key: Key, count: number): Array<[string, string]> {
-    if (!Number.isInteger(count)) fail('value is not an integer or out of range')
+    longAboveMinOf(count)
     // ±(LONG_MAX / 2) rounds to ±2^62 as a double, which is itself out of range.
     if (count <= -4611686018427387904 || count >= 4611686018427387904) fail('value is out of range')
     const pairs = hrandfieldCount(this.s, keyOf(key), count, true) as Array<[string, StrValue]>

@@ -1,6 +1,5 @@
 import { keyOf } from '../core/bytes.js'
 import { fail } from '../core/errors.js'
-import { compileGlob } from '../core/glob.js'
 import type { Status } from '../core/reply.js'
 import {
   COPY,
@@ -13,6 +12,7 @@ import {
   OBJECT_FREQ,
   OBJECT_IDLETIME,
   OBJECT_REFCOUNT,
+  parseScanOptions,
   PERSIST,
   RANDOMKEY,
   RENAME,
@@ -26,7 +26,8 @@ import {
 } from '../commands/keys.js'
 import { expireTime } from '../commands/util.js'
 import type { StoreCore } from '../store-core.js'
-import type { Key } from './strings.js'
+import { memberText, membersText, scanOptionArgs } from './sets.js'
+import { int64Of, needArgs, valueOf, type Key } from './strings.js'
 
 /** A key's type as TYPE names it. */
 export type KeyType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream' | 'none'
@@ -45,23 +46,23 @@ export interface ScanOptions {
 }
 
 const CONDITIONS: Record<ExpireCondition, number> = { NX: 1, XX: 2, GT: 4, LT: 8 }
-const TYPE_CODES: Record<string, number> = { string: 0, list: 1, set: 2, zset: 3, hash: 4, stream: 6 }
 
 function scanArgs(cursor: number | string, o: ScanOptions | undefined): ScanArgs {
-  const c = typeof cursor === 'string' ? Number(cursor) : cursor
-  if (!Number.isInteger(c) || c < 0) fail('invalid cursor')
-  const count = o?.count ?? 10
-  if (!Number.isInteger(count) || count < 1) fail('syntax error')
-  return {
-    cursor: c,
-    count,
-    match: o?.match === undefined || o.match === '*' ? undefined : compileGlob(keyOf(o.match)),
-    type: o?.type === undefined ? undefined : (TYPE_CODES[o.type] ?? -1),
-  }
+  const a = scanOptionArgs(o)
+  a.unshift(typeof cursor === 'string' ? cursor : (valueOf(cursor) as string))
+  if (o?.type !== undefined) a.push('TYPE', o.type)
+  return parseScanOptions(a, 1, true)
+}
+
+/** A database index as MOVE and COPY read it: a 32-bit integer, then a database that exists. */
+function dbIndex(store: StoreCore, n: number): number {
+  if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647) fail('value is not an integer or out of range')
+  if (n < 0 || n >= store.ks.dbs.length) fail('DB index is out of range')
+  return n
 }
 
 function expireIn(store: StoreCore, key: Key, n: number, unit: 1 | 1000, relative: boolean, condition: ExpireCondition | undefined, name: string): boolean {
-  if (!Number.isInteger(n)) fail('value is not an integer or out of range')
+  int64Of(n)
   const flags = condition === undefined ? 0 : CONDITIONS[condition]
   if (flags === undefined) fail(`Unsupported option ${condition}`)
   // StoreCore.atOneTime() inlined: its closure would cost a quarter of the call.
@@ -80,21 +81,25 @@ function expireIn(store: StoreCore, key: Key, n: number, unit: 1 | 1000, relativ
 export class KeysApi {
   /** DEL: deletes keys; returns how many existed. */
   del(this: StoreCore, ...keys: Key[]): number {
+    needArgs(keys.length, 'del')
     return DEL.run(this.s, keys.map(keyOf)) as number
   }
 
   /** UNLINK: same as DEL here (there is no background thread to hand the memory to). */
   unlink(this: StoreCore, ...keys: Key[]): number {
+    needArgs(keys.length, 'unlink')
     return UNLINK.run(this.s, keys.map(keyOf)) as number
   }
 
   /** EXISTS: how many of the keys exist (a key named twice counts twice). */
   exists(this: StoreCore, ...keys: Key[]): number {
+    needArgs(keys.length, 'exists')
     return EXISTS.run(this.s, keys.map(keyOf)) as number
   }
 
   /** TOUCH: updates access times; returns how many exist. */
   touch(this: StoreCore, ...keys: Key[]): number {
+    needArgs(keys.length, 'touch')
     return TOUCH.run(this.s, keys.map(keyOf)) as number
   }
 
@@ -150,12 +155,14 @@ export class KeysApi {
 
   /** KEYS: every key matching a glob-style pattern. O(n): prefer `scanIterator()` on large databases. */
   keys(this: StoreCore, pattern = '*'): string[] {
-    return KEYS.run(this.s, pattern) as string[]
+    return membersText(KEYS.run(this.s, pattern) as string[])
   }
 
   /** SCAN: one step of an iteration; returns [next cursor, keys]. Cursor '0' starts and ends it. */
   scan(this: StoreCore, cursor: number | string, options?: ScanOptions): [string, string[]] {
-    return SCAN.run(this.s, scanArgs(cursor, options)) as [string, string[]]
+    const r = SCAN.run(this.s, scanArgs(cursor, options)) as [string, string[]]
+    membersText(r[1])
+    return r
   }
 
   /** Iterates over every key with SCAN's guarantees (every key present throughout is seen at least once). */
@@ -163,14 +170,15 @@ export class KeysApi {
     let cursor = '0'
     do {
       const [next, keys] = SCAN.run(this.s, scanArgs(cursor, options)) as [string, string[]]
-      yield* keys
+      yield* membersText(keys)
       cursor = next
     } while (cursor !== '0')
   }
 
   /** RANDOMKEY: a random key, or null when the database is empty. */
   randomkey(this: StoreCore): string | null {
-    return RANDOMKEY.run(this.s, undefined) as string | null
+    const k = RANDOMKEY.run(this.s, undefined) as string | null
+    return k === null ? null : memberText(k)
   }
 
   /** RENAME: renames a key (ERR no such key when missing). */
@@ -186,15 +194,13 @@ export class KeysApi {
 
   /** MOVE: moves a key to another database. True when moved. */
   move(this: StoreCore, key: Key, db: number): boolean {
-    if (!Number.isInteger(db)) fail('value is not an integer or out of range')
-    if (db < 0 || db >= this.ks.dbs.length) fail('DB index is out of range')
-    return MOVE.run(this.s, [keyOf(key), db]) === 1
+    return MOVE.run(this.s, [keyOf(key), dbIndex(this, db)]) === 1
   }
 
   /** COPY: copies a key (value and TTL), optionally to another database. True when copied. */
   copy(this: StoreCore, source: Key, destination: Key, options: { db?: number; replace?: boolean } = {}): boolean {
-    if (options.db !== undefined && (!Number.isInteger(options.db) || options.db < 0 || options.db >= this.ks.dbs.length)) fail('DB index is out of range')
-    return COPY.run(this.s, { src: keyOf(source), dst: keyOf(destination), db: options.db, replace: !!options.replace }) === 1
+    const db = options.db === undefined ? undefined : dbIndex(this, options.db)
+    return COPY.run(this.s, { src: keyOf(source), dst: keyOf(destination), db, replace: !!options.replace }) === 1
   }
 
   /** OBJECT ENCODING: the encoding Redis would use for the value, or null. */

@@ -1,4 +1,4 @@
-import { keyOf, toStr, type StrValue } from '../core/bytes.js'
+import { bytesOut, keyOf, toStr, type StrValue } from '../core/bytes.js'
 import { fail, ReplyError } from '../core/errors.js'
 import { Double, NULL_ARRAY, type Reply } from '../core/reply.js'
 import {
@@ -41,7 +41,7 @@ import {
 } from '../commands/lists.js'
 import { serveReady } from '../keyspace/blocking.js'
 import type { StoreCore } from '../store-core.js'
-import { valueOf, type Key, type Value } from './strings.js'
+import { int64Of, longAboveMinOf, needArgs, valueOf, type Key, type Value } from './strings.js'
 
 /** A list end: LEFT is the head (index 0), RIGHT the tail. */
 export type ListSide = 'LEFT' | 'RIGHT'
@@ -69,7 +69,7 @@ export interface BlockingMpopOptions extends BlockingOptions {
 const s = (v: StrValue): string => toStr(v)
 const strOrNull = (v: Reply): string | null => (v === null ? null : toStr(v as StrValue))
 const strArray = (r: Reply): string[] => (r as StrValue[]).map(s)
-const bufOf = (v: StrValue): Buffer => (typeof v === 'string' ? Buffer.from(v, 'utf8') : v)
+const bufOf = bytesOut
 const keyStr = (k: Reply): string => toStr(k as StrValue)
 
 /** One key or several; an empty array is refused as the command would refuse it. */
@@ -77,11 +77,12 @@ function keyList(keys: Key | readonly Key[], command: string): string[] {
   if (typeof keys === 'string' || Buffer.isBuffer(keys)) return [keyOf(keys)]
   const out = new Array<string>(keys.length)
   for (let i = 0; i < keys.length; i++) out[i] = keyOf(keys[i]!)
-  if (out.length === 0) fail(command === 'lmpop' || command.endsWith('mpop') ? 'numkeys should be greater than 0' : `wrong number of arguments for '${command}' command`)
+  if (out.length === 0) fail(command.endsWith('mpop') ? 'numkeys should be greater than 0' : `wrong number of arguments for '${command}' command`)
   return out
 }
 
-function pushArgs(key: Key, values: Value[]): PushArgs {
+function pushArgs(key: Key, values: Value[], command: string): PushArgs {
+  needArgs(values.length, command)
   const vs = new Array<StrValue>(values.length)
   for (let i = 0; i < values.length; i++) vs[i] = valueOf(values[i]!)
   return { key: keyOf(key), values: vs }
@@ -94,14 +95,11 @@ function side(w: ListSide): boolean {
 }
 
 function count(n: number, msg: string): number {
-  if (!Number.isInteger(n) || n <= 0) fail(msg)
+  if (int64Of(n, msg) <= 0) fail(msg)
   return n
 }
 
-function index(n: number): number {
-  if (!Number.isInteger(n)) fail('value is not an integer or out of range')
-  return n
-}
+const index = (n: number): number => int64Of(n)
 
 /**
  * Runs a blocking command's `run` for the typed API: errors (thrown or as a
@@ -169,7 +167,7 @@ export class ListsApi {
   /** LPUSH: prepends `values` (the last one ends up first). Returns the new length. */
   lpush(this: StoreCore, key: Key, ...values: Value[]): number {
     this.beforeWrite()
-    const n = LPUSH.run(this.s, pushArgs(key, values)) as number
+    const n = LPUSH.run(this.s, pushArgs(key, values, 'lpush')) as number
     serveReady(this, this.s)
     return n
   }
@@ -177,7 +175,7 @@ export class ListsApi {
   /** RPUSH: appends `values`. Returns the new length. */
   rpush(this: StoreCore, key: Key, ...values: Value[]): number {
     this.beforeWrite()
-    const n = RPUSH.run(this.s, pushArgs(key, values)) as number
+    const n = RPUSH.run(this.s, pushArgs(key, values, 'rpush')) as number
     serveReady(this, this.s)
     return n
   }
@@ -185,13 +183,13 @@ export class ListsApi {
   /** LPUSHX: prepends only if the list exists. Returns the new length, 0 when the key is missing. */
   lpushx(this: StoreCore, key: Key, ...values: Value[]): number {
     this.beforeWrite()
-    return LPUSHX.run(this.s, pushArgs(key, values)) as number
+    return LPUSHX.run(this.s, pushArgs(key, values, 'lpushx')) as number
   }
 
   /** RPUSHX: appends only if the list exists. Returns the new length, 0 when the key is missing. */
   rpushx(this: StoreCore, key: Key, ...values: Value[]): number {
     this.beforeWrite()
-    return RPUSHX.run(this.s, pushArgs(key, values)) as number
+    return RPUSHX.run(this.s, pushArgs(key, values, 'rpushx')) as number
   }
 
   /**
@@ -265,7 +263,7 @@ export class ListsApi {
   /** LSET: replaces the element at `index`. Throws `ERR no such key` / `ERR index out of range`. */
   lset(this: StoreCore, key: Key, index: number, element: Value): 'OK' {
     this.beforeWrite()
-    LSET.run(this.s, { key: keyOf(key), index: intIndex(index), element: valueOf(element) })
+    LSET.run(this.s, { key: keyOf(key), index: lsetIndex(index), element: valueOf(element) })
     return 'OK'
   }
 
@@ -275,7 +273,7 @@ export class ListsApi {
    * Returns how many were removed.
    */
   lrem(this: StoreCore, key: Key, count: number, element: Value): number {
-    return LREM.run(this.s, { key: keyOf(key), count: index(count), element: valueOf(element) }) as number
+    return LREM.run(this.s, { key: keyOf(key), count: longAboveMinOf(count), element: valueOf(element) }) as number
   }
 
   /** LTRIM: keeps only elements `start..stop` (deleting the key when nothing is left). */
@@ -294,17 +292,17 @@ export class ListsApi {
   lpos(this: StoreCore, key: Key, element: Value, options?: LposOptions & { count?: number }): number | number[] | null {
     const a: LposArgs = { key: keyOf(key), element: valueOf(element), rank: 1, count: -1, maxlen: 0 }
     if (options?.rank !== undefined) {
-      a.rank = index(options.rank)
+      a.rank = longAboveMinOf(options.rank)
       if (a.rank === 0) {
         fail("RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list")
       }
     }
     if (options?.count !== undefined) {
-      a.count = index(options.count)
+      a.count = int64Of(options.count, "COUNT can't be negative")
       if (a.count < 0) fail("COUNT can't be negative")
     }
     if (options?.maxlen !== undefined) {
-      a.maxlen = index(options.maxlen)
+      a.maxlen = int64Of(options.maxlen, "MAXLEN can't be negative")
       if (a.maxlen < 0) fail("MAXLEN can't be negative")
     }
     return LPOS.run(this.s, a) as number | number[] | null
@@ -487,12 +485,15 @@ export class ListsApi {
 const count_ = (n: number): number => count(n, 'count should be greater than 0')
 
 /** An index for LINDEX/LSET: non-integers are Redis's "not an integer" error (null makes run raise it after the key checks). */
-const intIndex = (n: number): number | null => (Number.isInteger(n) ? n : null)
+const intIndex = (n: number): number | null => (Number.isInteger(n) && n >= -9223372036854775808 && n < 9223372036854775808 ? n : null)
+
+/** LSET's index: Redis passes it on as a C int (4294967296 is 0), as the command's parser does. */
+const lsetIndex = (n: number): number | null => (intIndex(n) === null ? null : n | 0)
 
 const moveResult = (r: Reply): string | null => (r === NULL_ARRAY || r === null ? null : s(r as StrValue))
 
 function popTyped(store: StoreCore, key: Key, n: number | undefined, head: boolean, buffers: boolean): unknown {
-  if (n !== undefined && (!Number.isInteger(n) || n < 0)) fail('value is out of range, must be positive')
+  if (n !== undefined && int64Of(n, 'value is out of range, must be positive') < 0) fail('value is out of range, must be positive')
   const r = (head ? LPOP : RPOP).run(store.s, { key: keyOf(key), count: n }) as Reply
   if (r === null || r === NULL_ARRAY) return null
   if (Array.isArray(r)) return buffers ? (r as StrValue[]).map(bufOf) : strArray(r)

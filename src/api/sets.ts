@@ -1,7 +1,7 @@
 import { keyBytes, keyOf } from '../core/bytes.js'
-import { fail } from '../core/errors.js'
-import { compileGlob } from '../core/glob.js'
-import type { ScanArgs } from '../commands/keys.js'
+import { E, fail } from '../core/errors.js'
+import { parseCursor } from '../commands/keys.js'
+import type { Arg } from '../commands/table.js'
 import {
   SCARD,
   SISMEMBER,
@@ -26,7 +26,7 @@ import {
 } from '../commands/sets.js'
 import type { SetReply } from '../core/reply.js'
 import type { StoreCore } from '../store-core.js'
-import { valueOf, type Key, type Value } from './strings.js'
+import { int64Of, longAboveMinOf, needArgs, valueOf, type Key, type Value } from './strings.js'
 
 /** Options of `sscan()`/`hscan()` and their iterators. */
 export interface CollectionScanOptions {
@@ -64,26 +64,28 @@ export function membersText(ms: string[]): string[] {
   return ms
 }
 
-/** Builds the scan arguments of a typed call, with Redis's errors for bad input. */
-export function collectionScanArgs(key: Key, cursor: number | string, o: CollectionScanOptions | undefined): CollectionScanArgs {
-  const c = typeof cursor === 'string' ? Number(cursor) : cursor
-  if (!Number.isInteger(c) || c < 0 || (typeof cursor === 'string' && !/^\d+$/.test(cursor))) fail('invalid cursor')
-  const count = o?.count ?? 10
-  if (!Number.isInteger(count)) fail('value is not an integer or out of range')
-  if (count < 1) fail('syntax error')
-  const scan: ScanArgs = {
-    cursor: c,
-    count,
-    match: o?.match === undefined || o.match === '*' ? undefined : compileGlob(o.match),
-    type: undefined,
-  }
-  return { key: keyOf(key), cursor: c, opts: [], scan }
+/**
+ * The MATCH/COUNT options of a typed scan as command arguments: the command
+ * parses them after its key lookup, as Redis does (a missing key answers an
+ * empty scan whatever the options are).
+ */
+export function scanOptionArgs(o: { match?: string; count?: number } | undefined): Arg[] {
+  const opts: Arg[] = []
+  if (o === undefined) return opts
+  if (o.match !== undefined) opts.push('MATCH', o.match)
+  if (o.count !== undefined) opts.push('COUNT', valueOf(o.count) as string)
+  return opts
 }
 
-function countArg(n: number): number {
-  if (!Number.isInteger(n)) fail('value is not an integer or out of range')
-  return n
+/** A typed cursor, read as the command reads its argument. */
+export const cursorOf = (cursor: number | string): number => parseCursor(typeof cursor === 'string' ? cursor : (valueOf(cursor) as string))
+
+/** Builds the scan arguments of a typed call, with Redis's errors for bad input. */
+export function collectionScanArgs(key: Key, cursor: number | string, o: CollectionScanOptions | undefined): CollectionScanArgs {
+  return { key: keyOf(key), cursor: cursorOf(cursor), opts: scanOptionArgs(o) }
 }
+
+const countArg = (n: number): number => longAboveMinOf(n)
 
 /**
  * Set commands on the typed Store.
@@ -96,12 +98,14 @@ function countArg(n: number): number {
 export class SetsApi {
   /** SADD: adds members; returns how many were new. */
   sadd(this: StoreCore, key: Key, ...members: Value[]): number {
+    needArgs(members.length, 'sadd')
     this.beforeWrite()
     return sadd(this.s, { key: keyOf(key), members: membersOf(members) })
   }
 
   /** SREM: removes members; returns how many were there. A set left empty is deleted. */
   srem(this: StoreCore, key: Key, ...members: Value[]): number {
+    needArgs(members.length, 'srem')
     return srem(this.s, { key: keyOf(key), members: membersOf(members) })
   }
 
@@ -117,6 +121,7 @@ export class SetsApi {
 
   /** SMISMEMBER: for each member, whether it is in the set. */
   smismember(this: StoreCore, key: Key, ...members: Value[]): boolean[] {
+    needArgs(members.length, 'smismember')
     const r = SMISMEMBER.run(this.s, { key: keyOf(key), members: membersOf(members) }) as number[]
     return r.map((x) => x === 1)
   }
@@ -144,7 +149,7 @@ export class SetsApi {
       const m = spopOne(this.s, keyOf(key))
       return m === null ? null : memberText(m)
     }
-    if (!Number.isInteger(count) || count < 0) fail('value is out of range, must be positive')
+    if (int64Of(count, E.MUST_BE_POSITIVE) < 0) fail(E.MUST_BE_POSITIVE)
     return membersText(spopCount(this.s, keyOf(key), count))
   }
 
@@ -171,11 +176,13 @@ export class SetsApi {
 
   /** SINTER: the members present in every set (a missing key is an empty set). */
   sinter(this: StoreCore, ...keys: Key[]): string[] {
+    needArgs(keys.length, 'sinter')
     return membersText(sinter(this.s, keys.map(keyOf)))
   }
 
   /** SINTERSTORE: stores the intersection at `destination` (deleting it when empty); returns its size. */
   sinterstore(this: StoreCore, destination: Key, ...keys: Key[]): number {
+    needArgs(keys.length, 'sinterstore')
     this.beforeWrite()
     return sinterstore(this.s, keyOf(destination), keys.map(keyOf))
   }
@@ -184,28 +191,32 @@ export class SetsApi {
   sintercard(this: StoreCore, keys: Key[], options: SInterCardOptions = {}): number {
     if (keys.length === 0) fail('numkeys should be greater than 0')
     const limit = options.limit ?? 0
-    if (!Number.isInteger(limit) || limit < 0) fail("LIMIT can't be negative")
+    if (int64Of(limit, "LIMIT can't be negative") < 0) fail("LIMIT can't be negative")
     return sintercard(this.s, keys.map(keyOf), limit)
   }
 
   /** SUNION: the members present in any of the sets. */
   sunion(this: StoreCore, ...keys: Key[]): string[] {
+    needArgs(keys.length, 'sunion')
     return membersText(sunion(this.s, keys.map(keyOf)))
   }
 
   /** SUNIONSTORE: stores the union at `destination` (deleting it when empty); returns its size. */
   sunionstore(this: StoreCore, destination: Key, ...keys: Key[]): number {
+    needArgs(keys.length, 'sunionstore')
     this.beforeWrite()
     return sunionstore(this.s, keyOf(destination), keys.map(keyOf))
   }
 
   /** SDIFF: the members of the first set that are in none of the others. */
   sdiff(this: StoreCore, ...keys: Key[]): string[] {
+    needArgs(keys.length, 'sdiff')
     return membersText(sdiff(this.s, keys.map(keyOf)))
   }
 
   /** SDIFFSTORE: stores the difference at `destination` (deleting it when empty); returns its size. */
   sdiffstore(this: StoreCore, destination: Key, ...keys: Key[]): number {
+    needArgs(keys.length, 'sdiffstore')
     this.beforeWrite()
     return sdiffstore(this.s, keyOf(destination), keys.map(keyOf))
   }

@@ -1,6 +1,5 @@
 import { isBinaryKey, keyBytes, keyOf, type Bytes, type StrValue } from '../core/bytes.js'
-import { E, fail } from '../core/errors.js'
-import { compileGlob } from '../core/glob.js'
+import { E, fail, replyError, ReplyError } from '../core/errors.js'
 import type { Double } from '../core/reply.js'
 import {
   AGG_MAX,
@@ -45,9 +44,11 @@ import {
   type ZSetOpArgs,
 } from '../commands/sorted-sets.js'
 import { sortGeneric, sortPattern, type SortArgs } from '../commands/sort.js'
+import { int } from '../commands/args.js'
 import type { SortedSetNode } from '../types/sorted-set.js'
 import type { StoreCore } from '../store-core.js'
-import type { Key } from './strings.js'
+import { cursorOf, scanOptionArgs } from './sets.js'
+import { int64Of, longAboveMinOf, valueOf, type Key } from './strings.js'
 
 /** A sorted set member as callers may pass it (a Buffer for exact bytes). */
 export type Member = Bytes
@@ -164,10 +165,12 @@ function scoreArg(n: number): number {
   return n
 }
 
-function intArg(n: number): number {
-  if (!Number.isInteger(n)) fail(E.NOT_INTEGER)
+function scoreArgAs(n: number, msg: string): number {
+  if (typeof n !== 'number' || n !== n) fail(msg)
   return n
 }
+
+const intArg = (n: number): number => int64Of(n)
 
 function boundText(b: ScoreBound): string {
   if (typeof b === 'number') {
@@ -201,26 +204,31 @@ function zaddPairs(input: ZAddMembers): { scores: number[]; members: string[] } 
       ms.push(keyOf(m))
     }
   }
-  for (const s of scores) scoreArg(s)
   return { scores, members: ms }
 }
 
-/** Typed range arguments from zrange()-style parameters, with the command's errors. */
+/** A rank given to a range method: a number, or text read as the command reads it. */
+const rankOf = (x: number | LexBound): number => (typeof x === 'number' ? intArg(x) : int(x))
+
+/** Typed range arguments from zrange()-style parameters, with the command's errors in its order. */
 function rangeOf(key: Key, start: number | LexBound, stop: number | LexBound, o: ZRangeOptions | undefined, withScores: boolean): ZRangeArgs {
   const by = o?.by ?? 'rank'
-  const k = keyOf(key)
-  let r: ZRangeArgs
+  const r = rangeArgs(keyOf(key))
+  // ZRANGE reads its options (LIMIT's numbers) before it checks how they combine, then the range.
+  if (o?.limit !== undefined) {
+    r.offset = intArg(o.limit.offset)
+    r.count = intArg(o.limit.count)
+  }
   if (by === 'rank') {
-    if (o?.limit !== undefined) fail('syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX')
-    r = rangeArgs(k)
-    r.start = intArg(Number(start))
-    r.stop = intArg(Number(stop))
+    // A LIMIT whose count is -1 (all) is accepted with ranks and changes nothing.
+    if (r.count !== -1) fail('syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX')
+    r.start = rankOf(start)
+    r.stop = rankOf(stop)
   } else if (by === 'score') {
     let lo = boundText(start as ScoreBound)
     let hi = boundText(stop as ScoreBound)
     if (o?.rev) [lo, hi] = [hi, lo]
-    r = rangeArgs(k)
-    const s = parseScoreRange(k, lo, hi)
+    const s = parseScoreRange(key, lo, hi)
     r.by = BY_SCORE
     r.min = s.min
     r.max = s.max
@@ -228,49 +236,57 @@ function rangeOf(key: Key, start: number | LexBound, stop: number | LexBound, o:
     r.maxEx = s.maxEx
   } else if (by === 'lex') {
     if (withScores) fail('syntax error, WITHSCORES not supported in combination with BYLEX')
-    let lo = typeof start === 'number' ? String(start) : start
-    let hi = typeof stop === 'number' ? String(stop) : stop
+    let lo = typeof start === 'number' ? (valueOf(start) as string) : start
+    let hi = typeof stop === 'number' ? (valueOf(stop) as string) : stop
     if (o?.rev) [lo, hi] = [hi, lo]
-    const l = parseLexRange(k, lo, hi)
-    r = rangeArgs(k)
+    const l = parseLexRange(key, lo, hi)
     r.by = BY_LEX
     r.lmin = l.min
     r.lmax = l.max
   } else return fail('syntax error')
   r.rev = o?.rev === true
   r.withScores = withScores
-  if (o?.limit !== undefined) {
-    r.offset = intArg(o.limit.offset)
-    r.count = intArg(o.limit.count)
-  }
   return r
 }
 
 const AGGREGATES: Record<string, number> = { SUM: AGG_SUM, MIN: AGG_MIN, MAX: AGG_MAX }
 
+/**
+ * Set operation arguments from a typed call. Option errors are raised by the command after it
+ * has checked the input keys' types, as Redis does.
+ */
 function setOpArgs(op: number, keys: Key[], o: ZSetOpOptions | undefined, name: string, dest?: Key, limit = -1): ZSetOpArgs {
   if (keys.length === 0) fail(`at least 1 input key is needed for '${name}' command`)
-  let weights: number[] | undefined
-  if (o?.weights !== undefined) {
-    if (op === OP_DIFF || o.weights.length !== keys.length) fail('syntax error')
-    weights = o.weights.map((w) => (typeof w === 'number' && w === w ? w : fail('weight value is not a float')))
-  }
-  let aggregate = AGG_SUM
-  if (o?.aggregate !== undefined) {
-    const g = AGGREGATES[String(o.aggregate).toUpperCase()]
-    if (g === undefined || op === OP_DIFF) fail('syntax error')
-    aggregate = g
-  }
-  return {
+  const r: ZSetOpArgs = {
     op,
     keys: keys.map(keyOf),
-    weights,
-    aggregate,
+    weights: undefined,
+    aggregate: AGG_SUM,
     withScores: false,
     limit,
     dest: dest === undefined ? undefined : keyOf(dest),
     error: undefined,
   }
+  if (o === undefined) return r
+  try {
+    if (o.weights !== undefined) {
+      // One weight per key is read; fewer is an unknown option, more leaves an extra argument.
+      if (op === OP_DIFF || o.weights.length < keys.length) fail('syntax error')
+      const w = new Array<number>(keys.length)
+      for (let i = 0; i < keys.length; i++) w[i] = scoreArgAs(o.weights[i]!, 'weight value is not a float')
+      if (o.weights.length > keys.length) fail('syntax error')
+      r.weights = w
+    }
+    if (o.aggregate !== undefined) {
+      const g = AGGREGATES[String(o.aggregate).toUpperCase()]
+      if (g === undefined || op === OP_DIFF) fail('syntax error')
+      r.aggregate = g
+    }
+  } catch (e) {
+    if (!(e instanceof ReplyError)) throw e
+    r.error = e
+  }
+  return r
 }
 
 function sortArgs(key: Key, o: SortOptions | undefined, store: Key | undefined): SortArgs {
@@ -314,9 +330,11 @@ export class SortedSetsApi {
   zadd(this: StoreCore, key: Key, members: ZAddMembers, options?: ZAddOptions): number {
     this.beforeWrite()
     const { scores, members: ms } = zaddPairs(members)
-    if (ms.length === 0) fail('syntax error')
     const flags = zaddFlags(options)
+    if (ms.length === 0) fail('syntax error')
+    // Flags are checked before scores are read, as ZADD does.
     checkZAddFlags(flags, ms.length)
+    for (let i = 0; i < scores.length; i++) scoreArg(scores[i]!)
     return zaddGeneric(this.s, { key: keyOf(key), flags, scores, members: ms }) as number
   }
 
@@ -382,12 +400,12 @@ export class SortedSetsApi {
 
   /** ZCOUNT: how many members have a score within [min, max] (`'(x'` excludes x). */
   zcount(this: StoreCore, key: Key, min: ScoreBound, max: ScoreBound): number {
-    return ZCOUNT.run(this.s, parseScoreRange(keyOf(key), boundText(min), boundText(max))) as number
+    return ZCOUNT.run(this.s, parseScoreRange(key, boundText(min), boundText(max))) as number
   }
 
   /** ZLEXCOUNT: how many members lie within a lex range (`'-'`, `'+'`, `'[a'`, `'(a'`). */
   zlexcount(this: StoreCore, key: Key, min: LexBound, max: LexBound): number {
-    return ZLEXCOUNT.run(this.s, parseLexRange(keyOf(key), min, max)) as number
+    return ZLEXCOUNT.run(this.s, parseLexRange(key, min, max)) as number
   }
 
   /**
@@ -464,7 +482,7 @@ export class SortedSetsApi {
     const lo = boundText(min)
     const hi = boundText(max)
     const r = rangeArgs(keyOf(key))
-    Object.assign(r, parseScoreRange(r.key, lo, hi))
+    Object.assign(r, parseScoreRange(key, lo, hi))
     r.by = BY_SCORE
     return zremRange(this.s, { range: r, raw: [lo, hi] })
   }
@@ -472,7 +490,7 @@ export class SortedSetsApi {
   /** ZREMRANGEBYLEX: removes members within a lex range; returns the count. */
   zremrangebylex(this: StoreCore, key: Key, min: LexBound, max: LexBound): number {
     this.beforeWrite()
-    const l = parseLexRange(keyOf(key), min, max)
+    const l = parseLexRange(key, min, max)
     const r = rangeArgs(l.key)
     r.by = BY_LEX
     r.lmin = l.min
@@ -499,7 +517,7 @@ export class SortedSetsApi {
     if (keys.length === 0) fail('numkeys should be greater than 0')
     const w = String(where).toUpperCase()
     if (w !== 'MIN' && w !== 'MAX') fail('syntax error')
-    if (!Number.isInteger(count) || count < 1) fail('count should be greater than 0')
+    if (int64Of(count, 'count should be greater than 0') < 1) fail('count should be greater than 0')
     const s = this.s
     for (const key of keys) {
       const k = keyOf(key)
@@ -521,12 +539,14 @@ export class SortedSetsApi {
    * negative count exactly `-count` members that may repeat.
    */
   zrandmemberCount(this: StoreCore, key: Key, count: number): string[] {
-    return members(zrandNodes(this.s, { key: keyOf(key), count: intArg(count), withScores: false }))
+    return members(zrandNodes(this.s, { key: keyOf(key), count: longAboveMinOf(count), withScores: false }))
   }
 
   /** ZRANDMEMBER ... WITHSCORES. */
   zrandmemberWithScores(this: StoreCore, key: Key, count: number): ScoredMember[] {
-    return scored(zrandNodes(this.s, { key: keyOf(key), count: intArg(count), withScores: true }))
+    // ±(LONG_MAX / 2) rounds to ±2^62 as a double, which is itself out of range.
+    if (longAboveMinOf(count) <= -4611686018427387904 || count >= 4611686018427387904) fail('value is out of range')
+    return scored(zrandNodes(this.s, { key: keyOf(key), count, withScores: true }))
   }
 
   /**
@@ -534,12 +554,7 @@ export class SortedSetsApi {
    * and the elements seen. Small sets come back whole in one step.
    */
   zscan(this: StoreCore, key: Key, cursor: number | string, options?: ZScanOptions): [string, ScoredMember[]] {
-    const c = typeof cursor === 'string' ? Number(cursor) : cursor
-    if (!Number.isInteger(c) || c < 0) fail('invalid cursor')
-    const count = options?.count ?? 10
-    if (!Number.isInteger(count) || count < 1) fail('syntax error')
-    const match = options?.match === undefined || options.match === '*' ? undefined : compileGlob(options.match)
-    const r = zscanNodes(this.s, { key: keyOf(key), cursor: c, scan: { cursor: c, count, match, type: undefined }, opts: [] })
+    const r = zscanNodes(this.s, { key: keyOf(key), cursor: cursorOf(cursor), scan: undefined, opts: scanOptionArgs(options) })
     return r === null ? ['0', []] : [String(r.cursor), scored(r.nodes)]
   }
 
@@ -585,10 +600,15 @@ export class SortedSetsApi {
     return zsetOpStore(this.s, setOpArgs(OP_INTER, keys, options, 'zinterstore', dest))
   }
 
-  /** ZINTERCARD: the size of the intersection, counting stops at `limit` when given (0: no limit). */
-  zintercard(this: StoreCore, keys: Key[], limit = 0): number {
-    if (!Number.isInteger(limit) || limit < 0) fail("LIMIT can't be negative")
-    return zsetOp(this.s, setOpArgs(OP_INTER, keys, undefined, 'zintercard', undefined, limit)) as number
+  /** ZINTERCARD: the size of the intersection; counting stops at `limit` when given (0 or none: no limit). */
+  zintercard(this: StoreCore, keys: Key[], limit?: number): number {
+    const a = setOpArgs(OP_INTER, keys, undefined, 'zintercard', undefined, 0)
+    if (limit !== undefined) {
+      // A bad LIMIT is reported after the input keys' types are checked.
+      if (!Number.isInteger(limit) || limit < 0 || limit >= 9223372036854775808) a.error = replyError("LIMIT can't be negative")
+      else a.limit = limit
+    }
+    return zsetOp(this.s, a) as number
   }
 
   /** ZDIFF: members of the first set that are in none of the others, in order. */
@@ -634,7 +654,7 @@ export class SortedSetsApi {
 
 function pop(store: StoreCore, key: Key, count: number, max: boolean): ScoredMember[] {
   store.beforeWrite()
-  if (!Number.isInteger(count) || count < 0) fail(E.MUST_BE_POSITIVE)
+  if (int64Of(count, E.MUST_BE_POSITIVE) < 0) fail(E.MUST_BE_POSITIVE)
   const k = keyOf(key)
   const z = zsetOf(store.s, k)
   if (z === undefined || count === 0) return []

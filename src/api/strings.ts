@@ -1,5 +1,5 @@
-import { keyOf, ownValue, readKey, toStr, type Bytes, type StrValue } from '../core/bytes.js'
-import { fail } from '../core/errors.js'
+import { bytesOut, keyOf, ownValue, readKey, toStr, type Bytes, type StrValue } from '../core/bytes.js'
+import { E, fail } from '../core/errors.js'
 import { formatDouble } from '../core/numbers.js'
 import { OK, type MapReply } from '../core/reply.js'
 import { APPEND, DECR, GETDEL, GETEX, GETRANGE, getValue, INCR, INCRBY, INCRBYFLOAT, LCS, MGET, mgetValue, MSET, MSETNX, SETRANGE, SF, STRLEN, TTL_UNIT, setGeneric } from '../commands/strings.js'
@@ -52,6 +52,22 @@ export interface LcsOptions {
 /** One LCS match: ranges in the first and second string, and optionally its length. */
 export type LcsMatch = [[number, number], [number, number]] | [[number, number], [number, number], number]
 
+/**
+ * A 64-bit integer argument given as a number or bigint, in the form the
+ * command's parser produces (string2ll's: a number within ±2^53, else a bigint).
+ */
+export function int64Arg(n: number | bigint): number | bigint {
+  if (typeof n === 'number') return Number.isSafeInteger(n) ? n : BigInt(int64Of(n))
+  if (n > 9223372036854775807n || n < -9223372036854775808n) fail(E.NOT_INTEGER)
+  return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n
+}
+
+/** A count in -LONG_MAX..LONG_MAX (Redis's getRangeLongFromObjectOrReply for SRANDMEMBER, LPOS RANK...). */
+export function longAboveMinOf(n: number): number {
+  if (int64Of(n) === -9223372036854775808) fail('value is out of range, value must between -9223372036854775807 and 9223372036854775807')
+  return n
+}
+
 /** The value form stored for a typed argument. */
 export function valueOf(v: Value): StrValue {
   if (typeof v === 'string') return v
@@ -59,32 +75,46 @@ export function valueOf(v: Value): StrValue {
   return ownValue(v)
 }
 
+/** A variadic typed call given nothing: the command's arity error, as `call()` would answer it. */
+export function needArgs(n: number, command: string): void {
+  if (n === 0) fail(`wrong number of arguments for '${command}' command`)
+}
+
 const str = (v: StrValue | null): string | null => (v === null ? null : toStr(v))
-const buf = (v: StrValue | null): Buffer | null => (v === null ? null : typeof v === 'string' ? Buffer.from(v, 'utf8') : v)
+const buf = (v: StrValue | null): Buffer | null => (v === null ? null : bytesOut(v))
 
 /** SET flags from options; invalid combinations get Redis's error. */
 function setFlags(o: SetOptions): number {
+  // Conflicting options are syntax errors, found before any number is read.
   if (o.nx && o.xx) fail('syntax error')
+  const ttls = +(o.ex !== undefined) + +(o.px !== undefined) + +(o.exat !== undefined) + +(o.pxat !== undefined)
+  if (ttls > 1 || (o.keepttl && ttls > 0)) fail('syntax error')
   return (o.nx ? SF.NX : 0) | (o.xx ? SF.XX : 0) | (o.get ? SF.GET : 0) | (o.keepttl ? SF.KEEPTTL : 0)
 }
 
 /** Turns ex/px/exat/pxat into an absolute time (0 when none is given). */
 function ttlOption(store: StoreCore, o: { ex?: number; px?: number; exat?: number; pxat?: number }, msg: string): number {
-  let n = 0
+  // At most one unit is given (the caller checked); the clock is read only when one is.
   let at: number | undefined = 0
-  // The clock is read only when a TTL is given.
-  const now = o.ex !== undefined || o.px !== undefined || o.exat !== undefined || o.pxat !== undefined ? store.ks.now() : 0
-  if (o.ex !== undefined) (n++, (at = absoluteExpire(intOf(o.ex), 1000, true, now)))
-  if (o.px !== undefined) (n++, (at = absoluteExpire(intOf(o.px), 1, true, now)))
-  if (o.exat !== undefined) (n++, (at = absoluteExpire(intOf(o.exat), 1000, false, now)))
-  if (o.pxat !== undefined) (n++, (at = absoluteExpire(intOf(o.pxat), 1, false, now)))
-  if (n > 1) fail('syntax error')
+  if (o.ex !== undefined) at = absoluteExpire(intOf(o.ex), 1000, true, store.ks.now())
+  else if (o.px !== undefined) at = absoluteExpire(intOf(o.px), 1, true, store.ks.now())
+  else if (o.exat !== undefined) at = absoluteExpire(intOf(o.exat), 1000, false, store.ks.now())
+  else if (o.pxat !== undefined) at = absoluteExpire(intOf(o.pxat), 1, false, store.ks.now())
   if (at === undefined) fail(msg)
   return at
 }
 
 function intOf(n: number): number {
-  if (!Number.isInteger(n)) fail('value is not an integer or out of range')
+  return int64Of(n)
+}
+
+/**
+ * An integer argument given as a number: refused with `msg` unless its decimal
+ * form is one Redis's string2ll takes, an integer in the signed 64-bit range
+ * (NaN, ±Infinity, fractions, 2^63 and beyond are not).
+ */
+export function int64Of(n: number, msg: string = E.NOT_INTEGER): number {
+  if (!(Number.isInteger(n) && n >= -9223372036854775808 && n < 9223372036854775808)) fail(msg)
   return n
 }
 
@@ -122,7 +152,6 @@ export class StringsApi {
     const own = ks.beginSnapshot()
     try {
       const at = ttlOption(this, options, "invalid expire time in 'set' command")
-      if (flags & SF.KEEPTTL && at !== 0) fail('syntax error')
       const r = setGeneric(this.s, keyOf(key), v, flags, at)
       return r === OK ? 'OK' : str(r as StrValue | null)
     } finally {
@@ -166,7 +195,9 @@ export class StringsApi {
     const given = (['ex', 'px', 'exat', 'pxat'] as const).filter((u) => options[u] !== undefined)
     if (given.length > 1 || (options.persist && given.length > 0)) fail('syntax error')
     const u = given[0]
-    const ttl = u === undefined ? undefined : intOf(options[u]!)
+    // The TTL is read after the key is found, as GETEX does: a bad one on a missing key is no error.
+    const n = u === undefined ? undefined : options[u]!
+    const ttl = n === undefined ? undefined : Number.isSafeInteger(n) ? n : (valueOf(n) as string)
     const unit = u === undefined ? 0 : TTL_UNIT[u.toUpperCase() as keyof typeof TTL_UNIT]
     return str(this.atOneTime(() => GETEX.run(this.s, { key: keyOf(key), ttl, unit, persist: !!options.persist })) as StrValue | null)
   }
@@ -191,14 +222,14 @@ export class StringsApi {
   /** MSET: sets several keys, from an object, a Map or [key, value] pairs. */
   mset(this: StoreCore, entries: Record<string, Value> | Map<Key, Value> | Array<[Key, Value]>): 'OK' {
     this.beforeWrite()
-    MSET.run(this.s, pairsOf(entries))
+    MSET.run(this.s, pairsOf(entries, 'mset'))
     return 'OK'
   }
 
   /** MSETNX: sets several keys only if none exists. True when set. */
   msetnx(this: StoreCore, entries: Record<string, Value> | Map<Key, Value> | Array<[Key, Value]>): boolean {
     this.beforeWrite()
-    return MSETNX.run(this.s, pairsOf(entries)) === 1
+    return MSETNX.run(this.s, pairsOf(entries, 'msetnx')) === 1
   }
 
   /** INCR. Returns the new value (a bigint past ±2^53). */
@@ -216,16 +247,15 @@ export class StringsApi {
   /** INCRBY. Pass a bigint for increments beyond ±2^53. */
   incrby(this: StoreCore, key: Key, increment: number | bigint): number {
     this.beforeWrite()
-    if (typeof increment === 'number' && !Number.isSafeInteger(increment)) fail('value is not an integer or out of range')
-    return INCRBY.run(this.s, [keyOf(key), increment]) as number
+    return INCRBY.run(this.s, [keyOf(key), int64Arg(increment)]) as number
   }
 
   /** DECRBY. */
   decrby(this: StoreCore, key: Key, decrement: number | bigint): number {
     this.beforeWrite()
-    if (typeof decrement === 'number' && !Number.isSafeInteger(decrement)) fail('value is not an integer or out of range')
-    if (decrement === -9223372036854775808n) fail('decrement would overflow')
-    return INCRBY.run(this.s, [keyOf(key), -decrement]) as number
+    const by = int64Arg(decrement)
+    if (by === -9223372036854775808n) fail('decrement would overflow')
+    return INCRBY.run(this.s, [keyOf(key), typeof by === 'number' ? -by : int64Arg(-by)]) as number
   }
 
   /** INCRBYFLOAT. Returns the new value as Redis prints it, parsed as a number. */
@@ -248,19 +278,18 @@ export class StringsApi {
 
   /** GETRANGE: the bytes from `start` to `end` (inclusive, negative from the end), decoded as UTF-8. */
   getrange(this: StoreCore, key: Key, start: number, end: number): string {
-    return toStr(GETRANGE.run(this.s, { key: keyOf(key), start, end }) as StrValue)
+    return toStr(GETRANGE.run(this.s, { key: keyOf(key), start: int64Of(start), end: int64Of(end) }) as StrValue)
   }
 
   /** GETRANGE with exact bytes. */
   getrangeBuffer(this: StoreCore, key: Key, start: number, end: number): Buffer {
-    return buf(GETRANGE.run(this.s, { key: keyOf(key), start, end }) as StrValue)!
+    return buf(GETRANGE.run(this.s, { key: keyOf(key), start: int64Of(start), end: int64Of(end) }) as StrValue)!
   }
 
   /** SETRANGE: overwrites bytes at `offset`; returns the new length. */
   setrange(this: StoreCore, key: Key, offset: number, value: Value): number {
     this.beforeWrite()
-    if (!Number.isInteger(offset)) fail('value is not an integer or out of range')
-    if (offset < 0) fail('offset is out of range')
+    if (int64Of(offset) < 0) fail('offset is out of range')
     return SETRANGE.run(this.s, [keyOf(key), offset, valueOf(value)]) as number
   }
 
@@ -281,17 +310,17 @@ export class StringsApi {
       b: keyOf(key2),
       len: false,
       idx: true,
-      minMatchLen: options.minMatchLen ?? 0,
+      minMatchLen: options.minMatchLen === undefined ? 0 : Math.max(0, int64Of(options.minMatchLen)),
       withMatchLen: !!options.withMatchLen,
     }) as MapReply
     return { matches: r.entries[1] as LcsMatch[], len: r.entries[3] as number }
   }
 }
 
-function pairsOf(entries: Record<string, Value> | Map<Key, Value> | Array<[Key, Value]>): Array<[string, StrValue]> {
+function pairsOf(entries: Record<string, Value> | Map<Key, Value> | Array<[Key, Value]>, command: string): Array<[string, StrValue]> {
   const out: Array<[string, StrValue]> = []
   const it: Iterable<[Key, Value]> = Array.isArray(entries) || entries instanceof Map ? entries : Object.entries(entries)
   for (const [k, v] of it) out.push([keyOf(k), valueOf(v)])
-  if (out.length === 0) fail("wrong number of arguments for 'mset' command")
+  needArgs(out.length, command)
   return out
 }

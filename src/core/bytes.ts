@@ -60,6 +60,14 @@ export function toBuffer(v: StrValue): Buffer {
   return typeof v === 'string' ? Buffer.from(v, 'utf8') : v
 }
 
+/**
+ * A stored value's bytes in a Buffer of the caller's own: a stored Buffer may be written in place
+ * later (SETBIT, APPEND…), and the caller's writes must not reach the store.
+ */
+export function bytesOut(v: StrValue): Buffer {
+  return typeof v === 'string' ? Buffer.from(v, 'utf8') : Buffer.from(v)
+}
+
 /** A stored value as a JS string (lossy for non-UTF-8 bytes, like `Buffer#toString`). */
 export function toStr(v: StrValue): string {
   return typeof v === 'string' ? v : v.toString('utf8')
