@@ -1,10 +1,10 @@
 /**
  * Seeded random command sequences of every family, run on a live valkey-server and on a Store side
  * by side (`differential.ts`), in RESP2 and RESP3; every reply must match. After each RESP2 run,
- * every key's DUMP must load on each side as that side's own does, and the Store's effects replayed
- * on an emptied valkey must rebuild the same data. A third run goes through embedis's RESP server.
- * Needs valkey-server on PATH;
- * EMBEDIS_LIVE=0 turns it off. The seeds are fixed, so a failure here reproduces with
+ * every key's DUMP must be Redis's bytes and load on each side as that side's own does, and the
+ * Store's effects replayed on an emptied valkey must rebuild the same data. A third run goes
+ * through embedis's RESP server. Needs valkey-server on PATH; EMBEDIS_LIVE=0 turns it off. The
+ * seeds are fixed, so a failure here reproduces with
  * `npx tsx test/conformance/differential.ts <family> --from <seed> --seeds 1 [--resp 3 | --dump | --server]`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
