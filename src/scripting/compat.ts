@@ -4,7 +4,8 @@
  * difference (lua.md §11). Installed into a fresh state before the redis
  * table and the protection of the globals.
  */
-import { asciiBytes, formatG, formatLuaNumber, toExponentialC, toFixedC, type LuaState } from './fengari.js'
+import { asciiBytes, formatG, formatLuaNumber, NEG_NAN, strtodSpecial, toExponentialC, toFixedC, type LuaState } from './fengari.js'
+import { chunkId, checkLua51 } from './lua51.js'
 import { argError, checkBytes, lauxlib, latin1, fromLatin1, lua, luaError, to_luastring } from './libs/util.js'
 
 const { LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_TNIL, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS } = lua
@@ -234,6 +235,102 @@ function tableMaxn(L: LuaState): number {
   return num(L, max)
 }
 
+/** Lua 5.1's table.insert: raw access, any position (the table grows to it). */
+function tableInsert(L: LuaState): number {
+  lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
+  let e = lua.lua_rawlen(L, 1) + 1
+  let pos: number
+  switch (lua.lua_gettop(L)) {
+    case 2:
+      pos = e
+      break
+    case 3:
+      pos = lauxlib.luaL_checkinteger(L, 2)
+      if (pos > e) e = pos
+      for (let i = e; i > pos; i--) {
+        lua.lua_rawgeti(L, 1, i - 1)
+        lua.lua_rawseti(L, 1, i)
+      }
+      break
+    default:
+      return luaError(L, "wrong number of arguments to 'insert'")
+  }
+  lua.lua_rawseti(L, 1, pos)
+  return 0
+}
+
+/** Lua 5.1's table.remove: raw access; a position outside 1..#t removes nothing. */
+function tableRemove(L: LuaState): number {
+  lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
+  const e = lua.lua_rawlen(L, 1)
+  let pos = lauxlib.luaL_optinteger(L, 2, e)
+  if (!(1 <= pos && pos <= e)) return 0
+  lua.lua_rawgeti(L, 1, pos)
+  for (; pos < e; pos++) {
+    lua.lua_rawgeti(L, 1, pos + 1)
+    lua.lua_rawseti(L, 1, pos)
+  }
+  lua.lua_pushnil(L)
+  lua.lua_rawseti(L, 1, e)
+  return 1
+}
+
+/** Lua 5.1's unpack: raw reads. */
+function unpack51(L: LuaState): number {
+  lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
+  let i = lauxlib.luaL_optinteger(L, 2, 1)
+  const e = lua.lua_isnoneornil(L, 3) ? lua.lua_rawlen(L, 1) : lauxlib.luaL_checkinteger(L, 3)
+  if (i > e) return 0
+  const n = e - i + 1
+  if (n <= 0 || n >= 8000000 || !lua.lua_checkstack(L, n)) return luaError(L, 'too many results to unpack')
+  for (; i <= e; i++) lua.lua_rawgeti(L, 1, i)
+  return n
+}
+
+/** table.concat with raw reads (5.1), in the wording of Redis's Lua. */
+function tableConcat(L: LuaState): number {
+  const sep = lua.lua_isnoneornil(L, 2) ? new Uint8Array(0) : lauxlib.luaL_checklstring(L, 2)
+  lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
+  let i = lauxlib.luaL_optinteger(L, 3, 1)
+  const last = lua.lua_isnoneornil(L, 4) ? lua.lua_rawlen(L, 1) : lauxlib.luaL_checkinteger(L, 4)
+  const parts: Uint8Array[] = []
+  for (; i <= last; i++) {
+    lua.lua_rawgeti(L, 1, i)
+    const t = lua.lua_type(L, -1)
+    if (t !== LUA_TSTRING && t !== LUA_TNUMBER) {
+      luaError(L, `invalid value (${Buffer.from(lua.lua_typename(L, t)).toString()}) at index ${i} in table for 'concat'`)
+    }
+    parts.push(Uint8Array.from(lua.lua_tolstring(L, -1)))
+    lua.lua_pop(L, 1)
+    if (i < last && sep.length > 0) parts.push(sep)
+  }
+  const out = Buffer.concat(parts)
+  lua.lua_pushlstring(L, out, out.length)
+  return 1
+}
+
+/** ipairs' iterator in Lua 5.1: raw reads. */
+function ipairsAux(L: LuaState): number {
+  const i = lauxlib.luaL_checkinteger(L, 2) + 1
+  lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
+  lua.lua_pushnumber(L, i)
+  lua.lua_rawgeti(L, 1, i)
+  return lua.lua_type(L, -1) === LUA_TNIL ? 0 : 2
+}
+
+/** Lua 5.1's string.char: each code must be a byte. */
+function stringChar(L: LuaState): number {
+  const n = lua.lua_gettop(L)
+  const out = new Uint8Array(n)
+  for (let i = 1; i <= n; i++) {
+    const c = lauxlib.luaL_checkinteger(L, i)
+    if ((c & 0xff) !== c) argError(L, i, 'invalid value')
+    out[i - 1] = c
+  }
+  lua.lua_pushlstring(L, out, n)
+  return 1
+}
+
 function tableForeachi(L: LuaState): number {
   lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
   lauxlib.luaL_checktype(L, 2, LUA_TFUNCTION)
@@ -374,9 +471,6 @@ function collectgarbage(L: LuaState): number {
   return num(L, 0)
 }
 
-/** The words strtod reads besides numerals, with C's blanks around them (Lua 5.1's luaO_str2d). */
-const STRTOD_SPECIAL = /^[ \t\n\v\f\r]*([+-]?)(inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?)[ \t\n\v\f\r]*$/i
-
 const MAX_U64 = 0xffffffffffffffffn
 const C_BLANKS = ' \t\n\v\f\r'
 
@@ -408,8 +502,18 @@ function strtoul(str: string, base: number): number | null {
   return Number(neg ? (MAX_U64 + 1n - n) & MAX_U64 : n)
 }
 
-/** A NaN with the sign bit set, as strtod reads "-nan" (tostring prints "-nan"). */
-const NEG_NAN = new Float64Array(new BigUint64Array([0xfff8000000000000n]).buffer)[0]!
+
+/**
+ * The NaN glibc's libm gives (JS gives one whose sign tostring cannot rely on): a NaN argument
+ * comes back as it was; an invalid operation gives the default NaN, sign set (`log(-1)`, `pow`),
+ * or a positive one where glibc returns that (`log10(-1)`).
+ */
+function glibcNaN(r: number, a: number, b: number, negative: boolean): number {
+  if (r === r) return r
+  if (a !== a) return a
+  if (b !== b) return b
+  return negative ? NEG_NAN : NaN
+}
 
 /**
  * Applies the Lua 5.1 shape to the libraries loaded in `L` (base, table,
@@ -426,22 +530,51 @@ export function installCompat(L: LuaState): void {
   lua.lua_pushstring(L, s('Lua 5.1'))
   lua.lua_setfield(L, G, s('_VERSION'))
 
-  // load / loadstring: text chunks only (binary chunks bypass the compiler's checks).
+  // load / loadstring: text chunks only (binary chunks bypass the compiler's checks), checked
+  // against Lua 5.1's grammar first (lua51.ts), as the chunks Redis compiles itself are.
   lua.lua_getfield(L, G, s('load'))
   const load = lua.lua_tocfunction(L, -1)
   lua.lua_pop(L, 1)
+  /** Compiles `code` named `name` the 5.1 way: pushes the function, or nil and the message. */
+  const load51 = (L: LuaState, code: Uint8Array, name: Uint8Array): number => {
+    const r = checkLua51(code, chunkId(name))
+    if (!r.ok) {
+      lua.lua_pushnil(L)
+      lua.lua_pushstring(L, r.error)
+      return 2
+    }
+    lua.lua_settop(L, 0)
+    lua.lua_pushstring(L, r.code)
+    lua.lua_pushstring(L, name)
+    lua.lua_pushstring(L, s('t'))
+    return load(L)
+  }
   // Lua 5.1: load takes a reader function, loadstring a string.
   setField(L, G, 'load', (L) => {
     lauxlib.luaL_checktype(L, 1, LUA_TFUNCTION)
-    lua.lua_settop(L, 2)
-    lua.lua_pushstring(L, s('t'))
-    return load(L)
+    const name = lua.lua_isnoneornil(L, 2) ? s('=(load)') : lauxlib.luaL_checklstring(L, 2)
+    // Read the whole chunk first (5.1's generic_reader): the grammar check needs all of it.
+    const parts: Uint8Array[] = []
+    let total = 0
+    for (;;) {
+      lua.lua_pushvalue(L, 1)
+      lua.lua_call(L, 0, 1)
+      const t = lua.lua_type(L, -1)
+      if (t === LUA_TNIL) break
+      if (t !== LUA_TSTRING && t !== LUA_TNUMBER) luaError(L, 'reader function must return a string')
+      const piece = lua.lua_tolstring(L, -1)
+      lua.lua_pop(L, 1)
+      if (piece.length === 0) break
+      parts.push(Uint8Array.from(piece))
+      // A reader that never ends would exhaust memory (5.1 raises it as a memory error).
+      if ((total += piece.length) > 1 << 28) luaErrorPlain(L, 'not enough memory')
+    }
+    lua.lua_settop(L, 0)
+    return load51(L, Buffer.concat(parts), name)
   })
   setField(L, G, 'loadstring', (L) => {
-    lauxlib.luaL_checklstring(L, 1)
-    lua.lua_settop(L, 2)
-    lua.lua_pushstring(L, s('t'))
-    return load(L)
+    const code = lauxlib.luaL_checklstring(L, 1)
+    return load51(L, code, lua.lua_isnoneornil(L, 2) ? code : lauxlib.luaL_checklstring(L, 2))
   })
   // Lua 5.1's error: numbers get the position prefix too.
   setField(L, G, 'error', (L) => {
@@ -484,8 +617,8 @@ export function installCompat(L: LuaState): void {
     lauxlib.luaL_checkany(L, 1)
     lua.lua_settop(L, 1)
     if (lua.lua_type(L, 1) !== LUA_TSTRING) return tonum(L)
-    const m = STRTOD_SPECIAL.exec(latin1(lua.lua_tostring(L, 1)))
-    if (m !== null) return num(L, m[2]![0] === 'n' || m[2]![0] === 'N' ? (m[1] === '-' ? NEG_NAN : NaN) : m[1] === '-' ? -Infinity : Infinity)
+    const special = strtodSpecial(latin1(lua.lua_tostring(L, 1)))
+    if (special !== undefined) return num(L, special)
     // "-0" is the integer 0 in 5.3, but the double -0 in 5.1 (tostring gives "-0").
     const n = tonum(L)
     if (lua.lua_type(L, -1) === LUA_TNUMBER && Object.is(lua.lua_tonumber(L, -1), 0) && /^[ \t\n\v\f\r]*-/.test(latin1(lua.lua_tostring(L, 1)))) {
@@ -505,10 +638,35 @@ export function installCompat(L: LuaState): void {
     return setmt(L)
   })
 
-  lua.lua_getfield(L, G, s('table'))
-  lua.lua_getfield(L, -1, s('unpack'))
-  lua.lua_setfield(L, G, s('unpack'))
-  lua.lua_pop(L, 1)
+
+  // pairs and ipairs as 5.1: no __pairs, raw reads.
+  lua.lua_getfield(L, G, s('next'))
+  lua.lua_pushcclosure(
+    L,
+    (L: LuaState) => {
+      lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
+      lua.lua_pushvalue(L, lua.lua_upvalueindex(1))
+      lua.lua_pushvalue(L, 1)
+      lua.lua_pushnil(L)
+      return 3
+    },
+    1,
+  )
+  lua.lua_setfield(L, G, s('pairs'))
+  lua.lua_pushcfunction(L, ipairsAux)
+  lua.lua_pushcclosure(
+    L,
+    (L: LuaState) => {
+      lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
+      lua.lua_pushvalue(L, lua.lua_upvalueindex(1))
+      lua.lua_pushvalue(L, 1)
+      lua.lua_pushnumber(L, 0)
+      return 3
+    },
+    1,
+  )
+  lua.lua_setfield(L, G, s('ipairs'))
+  setField(L, G, 'unpack', unpack51)
 
   setField(L, G, 'getfenv', getfenv)
   setField(L, G, 'setfenv', setfenv)
@@ -520,6 +678,9 @@ export function installCompat(L: LuaState): void {
   lua.lua_getfield(L, G, s('table'))
   for (const name of ['move', 'pack', 'unpack']) setField(L, -1, name, null)
   setField(L, -1, 'getn', tableGetn)
+  setField(L, -1, 'insert', tableInsert)
+  setField(L, -1, 'concat', tableConcat)
+  setField(L, -1, 'remove', tableRemove)
   setField(L, -1, 'maxn', tableMaxn)
   setField(L, -1, 'foreach', tableForeach)
   setField(L, -1, 'foreachi', tableForeachi)
@@ -532,10 +693,13 @@ export function installCompat(L: LuaState): void {
   lua.lua_getfield(L, -1, s('gmatch'))
   lua.lua_setfield(L, -2, s('gfind'))
   setField(L, -1, 'format', stringFormat)
+  setField(L, -1, 'char', stringChar)
   lua.lua_getfield(L, -1, s('rep'))
   const rep = lua.lua_tocfunction(L, -1)
   lua.lua_pop(L, 1)
   setField(L, -1, 'rep', (L) => {
+    lauxlib.luaL_checklstring(L, 1)
+    lauxlib.luaL_checkinteger(L, 2)
     lua.lua_settop(L, 2)
     return rep(L)
   })
@@ -549,9 +713,19 @@ export function installCompat(L: LuaState): void {
   setField(L, -1, 'cosh', (L) => num(L, Math.cosh(lauxlib.luaL_checknumber(L, 1))))
   setField(L, -1, 'sinh', (L) => num(L, Math.sinh(lauxlib.luaL_checknumber(L, 1))))
   setField(L, -1, 'tanh', (L) => num(L, Math.tanh(lauxlib.luaL_checknumber(L, 1))))
-  setField(L, -1, 'log10', (L) => num(L, Math.log10(lauxlib.luaL_checknumber(L, 1))))
-  setField(L, -1, 'log', (L) => num(L, Math.log(lauxlib.luaL_checknumber(L, 1))))
-  setField(L, -1, 'pow', (L) => num(L, Math.pow(lauxlib.luaL_checknumber(L, 1), lauxlib.luaL_checknumber(L, 2))))
+  setField(L, -1, 'log10', (L) => {
+    const x = lauxlib.luaL_checknumber(L, 1)
+    return num(L, glibcNaN(Math.log10(x), x, 0, false))
+  })
+  setField(L, -1, 'log', (L) => {
+    const x = lauxlib.luaL_checknumber(L, 1)
+    return num(L, glibcNaN(Math.log(x), x, 0, true))
+  })
+  setField(L, -1, 'pow', (L) => {
+    const x = lauxlib.luaL_checknumber(L, 1)
+    const y = lauxlib.luaL_checknumber(L, 2)
+    return num(L, glibcNaN(Math.pow(x, y), x, y, true))
+  })
   setField(L, -1, 'ldexp', (L) => num(L, ldexp(lauxlib.luaL_checknumber(L, 1), lauxlib.luaL_checkinteger(L, 2))))
   setField(L, -1, 'frexp', (L) => {
     const [m, e] = frexp(lauxlib.luaL_checknumber(L, 1))
@@ -562,7 +736,7 @@ export function installCompat(L: LuaState): void {
   setField(L, -1, 'fmod', (L) => {
     const a = lauxlib.luaL_checknumber(L, 1)
     const b = lauxlib.luaL_checknumber(L, 2)
-    return num(L, a % b)
+    return num(L, glibcNaN(a % b, a, b, true))
   })
   lua.lua_getfield(L, -1, s('fmod'))
   lua.lua_setfield(L, -2, s('mod'))

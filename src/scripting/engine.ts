@@ -37,6 +37,7 @@ import { openCjson } from './libs/cjson.js'
 import { openCmsgpack } from './libs/cmsgpack.js'
 import { openStruct } from './libs/struct.js'
 import { dumpFunctions, readFunctionsPayload } from './rdb-functions.js'
+import { checkLua51 } from './lua51.js'
 import { FLAG_EVAL_COMPAT, FLAG_NO_WRITES, SCRIPT_FLAGS, flagBit, parseLibraryMeta, parseShebang, validName } from './shebang.js'
 
 const F = fengari()
@@ -255,6 +256,10 @@ export class LuaEngine implements ScriptingEngine {
       lua.lua_rawseti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS)
       this.fnLoadMeta = { api }
     }
+    // No table of loaded modules: argument errors in functions called without a name (through
+    // pcall) then read `bad argument #1 to '?'`, as in Lua 5.1 (5.3 looks the function up there).
+    lua.lua_pushnil(L)
+    lua.lua_setfield(L, LUA_REGISTRYINDEX, s('_LOADED'))
     lua.lua_settop(L, 0)
     return L
   }
@@ -559,7 +564,9 @@ export class LuaEngine implements ScriptingEngine {
   /** Compiles a body (from `codeStart`) into the eval state; returns the registry ref or the error text. */
   private compile(body: Uint8Array, codeStart: number): number | string {
     const L = this.evalL
-    const code = codeStart === 0 ? body : body.subarray(codeStart)
+    const checked = checkLua51(codeStart === 0 ? body : body.subarray(codeStart), 'user_script')
+    if (!checked.ok) return `Error compiling script (new function): ${bytesText(checked.error)}`
+    const code = checked.code
     const st = lauxlib.luaL_loadbufferx(L, code, code.length, s('@user_script'), s('t'))
     if (st !== LUA_OK) {
       const msg = bytesText(lua.lua_tolstring(L, -1) ?? new Uint8Array(0))
@@ -776,8 +783,10 @@ export class LuaEngine implements ScriptingEngine {
     const body = code.subarray(meta.codeStart)
     this.loading = { set, lib, start: performance.now() }
     try {
-      const st = lauxlib.luaL_loadbufferx(L, body, body.length, s('@user_function'), s('t'))
-      if (st !== LUA_OK) {
+      const checked = checkLua51(body, 'user_function')
+      const st = checked.ok ? lauxlib.luaL_loadbufferx(L, checked.code, checked.code.length, s('@user_function'), s('t')) : -1
+      if (!checked.ok) err = `Error compiling function: ${bytesText(checked.error)}`
+      else if (st !== LUA_OK) {
         err = `Error compiling function: ${bytesText(lua.lua_tolstring(L, -1))}`
       } else {
         if (timeout) lua.lua_sethook(L, this.loadHook, LUA_MASKCOUNT, 100000)

@@ -69,6 +69,8 @@ function load(): Fengari {
   }
   let f: Fengari
   try {
+    // Patches that modules copy when they load (`const { x } = require(...)`): made first.
+    preload(req, dir)
     const core = req(entry)
     const mods = {
       defs: req(dir + 'defs.js'),
@@ -77,6 +79,8 @@ function load(): Fengari {
       ldebug: req(dir + 'ldebug.js'),
       lstring: req(dir + 'lstring.js'),
       lstate: req(dir + 'lstate.js'),
+      ltm: req(dir + 'ltm.js'),
+      lvm: req(dir + 'lvm.js'),
     }
     const bypass = { on: false }
     patch(core, mods, bypass)
@@ -95,6 +99,50 @@ function load(): Fengari {
   }
   return f
 }
+
+/** The Lua 5.1 hash key of the string `goto` as fengari's lexer looks reserved words up. */
+const GOTO_HASH = '|676f746f'
+
+/**
+ * Patches made before fengari's modules load, because the others copy these functions:
+ *  - `goto` is an ordinary name in Lua 5.1: its hash is changed (consistently, for every use)
+ *    so the lexer's reserved-word lookup misses it;
+ *  - `%` is Lua 5.1's `a - floor(a/b)*b` (5.3 uses fmod with a sign fix: `1e17 % 3` is 1
+ *    there, 0 in 5.1, and `-5 % math.huge` is inf there, -nan in 5.1);
+ *  - library functions taking integers truncate a number toward zero, as 5.1's C cast does
+ *    (`string.sub(s, 2.9)` is `string.sub(s, 2)`; 5.3 refuses a non-integral number), and
+ *    clamp it to fengari's 32-bit integers.
+ */
+function preload(req: NodeJS.Require, dir: string): void {
+  const lstring = req(dir + 'lstring.js')
+  const hash = lstring.luaS_hash
+  lstring.luaS_hashlongstr = function (ts: any) {
+    if (ts.hash === null) {
+      const h = hash(ts.getstr())
+      ts.hash = h === GOTO_HASH ? h + '|' : h
+    }
+    return ts.hash
+  }
+  const llimits = req(dir + 'llimits.js')
+  llimits.luai_nummod = function (_L: any, a: number, b: number): number {
+    const m = a - Math.floor(a / b) * b
+    if (m === m) return m
+    // Which NaN x86 hands back: an operand's, else the default one (sign bit set: "-nan").
+    return a !== a ? a : b !== b ? b : NEG_NAN
+  }
+  const lapi = req(dir + 'lapi.js')
+  const tonumberx = lapi.lua_tonumberx
+  lapi.lua_tointegerx = function (L: any, idx: number): number | false {
+    const n = tonumberx(L, idx)
+    if (n === false) return false
+    if (n >= -2147483648 && n <= 2147483647) return Math.trunc(n)
+    // (long) of NaN or of an out-of-range double is LONG_MIN on x86-64.
+    return n > 0 ? 2147483647 : -2147483648
+  }
+}
+
+/** A NaN with the sign bit set, the one x86 produces (Lua prints it `-nan`). */
+export const NEG_NAN = new Float64Array(new BigUint64Array([0xfff8000000000000n]).buffer)[0]!
 
 function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void {
   const { LUA_TNUMINT, LUA_TNUMFLT } = m.defs.constant_types
@@ -184,6 +232,14 @@ function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void
   const str2num = m.lobject.luaO_str2num
   const HEX_INT = /^[ \f\n\r\t\v]*(-)?0[xX]([0-9a-fA-F]+)[ \f\n\r\t\v]*$/
   m.lobject.luaO_str2num = function (s: Uint8Array, o: any) {
+    // strtod also reads inf, infinity and nan (so "inf" + 0 is inf in 5.1).
+    if (s.length > 2 && (s.includes(110) || s.includes(78))) {
+      const v = strtodSpecial(Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString('latin1'))
+      if (v !== undefined) {
+        o.setfltvalue(v)
+        return s.length + 1
+      }
+    }
     if (s.length > 2 && (s.includes(120) || s.includes(88))) {
       const mm = HEX_INT.exec(Buffer.from(s.buffer, s.byteOffset, s.byteLength).toString('latin1'))
       if (mm !== null) {
@@ -193,6 +249,24 @@ function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void
       }
     }
     return str2num(s, o)
+  }
+
+  // Metamethods as Lua 5.1 looks them up: `#` of a table is its raw length (no __len), and an
+  // order comparison (__lt, __le) needs two values of one type sharing the same metamethod.
+  const ltm = m.ltm
+  const TM_LEN = ltm.TMS.TM_LEN
+  const fasttm = ltm.fasttm
+  ltm.fasttm = function (l: any, et: any, e: number) {
+    return e === TM_LEN ? null : fasttm(l, et, e)
+  }
+  const callorder = ltm.luaT_callorderTM
+  const gettmbyobj = ltm.luaT_gettmbyobj
+  const rawequal = m.lvm.luaV_rawequalobj
+  ltm.luaT_callorderTM = function (L: any, p1: any, p2: any, event: number) {
+    if (p1.ttnov() !== p2.ttnov()) return null
+    const tm1 = gettmbyobj(L, p1, event)
+    if (tm1.ttisnil() || !rawequal(tm1, gettmbyobj(L, p2, event))) return null
+    return callorder(L, p1, p2, event)
   }
 
   // 3. Read-only tables: a flag on the table, checked by the two functions every
@@ -211,6 +285,17 @@ function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void
     if (t.readonly === true && !bypass.on && currentL !== null) ldebug.luaG_runerror(currentL, READONLY)
     setint(t, key, value)
   }
+}
+
+/** The words strtod reads besides numerals, with C's blanks around them. */
+const STRTOD_SPECIAL = /^[ \t\n\v\f\r]*([+-]?)(inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?)[ \t\n\v\f\r]*$/i
+
+/** What strtod (so Lua 5.1) reads from `inf`, `infinity` or `nan` text, signed; undefined for other text. */
+export function strtodSpecial(text: string): number | undefined {
+  const m = STRTOD_SPECIAL.exec(text)
+  if (m === null) return undefined
+  if (m[2]![0] === 'n' || m[2]![0] === 'N') return m[1] === '-' ? NEG_NAN : NaN
+  return m[1] === '-' ? -Infinity : Infinity
 }
 
 /** An ASCII string (number text) as bytes, without a general UTF-8 encoder. */

@@ -35,6 +35,44 @@ const sha1 = (s: string): string => createHash('sha1').update(s, 'utf8').digest(
  * `0` constant the literal -0.0 reads as 0 (a compiler quirk embedis does not copy).
  */
 
+/**
+ * Where Lua 5.1 and 5.3 part: 5.3-only operators (a compile error in Redis, with 5.1's parser
+ * message), escapes 5.1 reads as the bare character, long-string nesting, 5.1's numerals, `%` as
+ * `a - floor(a/b)*b`, and library functions truncating non-integral numbers.
+ */
+const LUA51_BAD_EXPRS = [
+  '7 // 2', '1 & 3', '1 | 2', '~1', '1 ~ 2', '1 << 2', '8 >> 1', '(1 // 1)', 'a // b', '"\\300"', '"a\\256"',
+  '[[a[[b]]', '[==[x]=]', '0x1.8', '0x1p-4', '3..2', '1e',
+]
+const LUA51_EXPRS = [
+  '"\\x41"', '"\\z   x"', '"\\u{48}"', '#"\\u{48}"', '"\\q\\g"', '"\\65\\0667"', '"\\1234"', '[=[a[=[b]=]', '[[\nx]]',
+  '0x1p4', '.5 + 5.', '0xA',
+  'tostring(-5 % math.huge)', 'tostring(5 % -math.huge)', 'tostring(1e17 % 3)', 'tostring(-7 % 3)', 'tostring(7 % -3)',
+  'tostring(5.5 % -2)', 'tostring(1 % 0)', 'tostring(math.huge % 2)', 'tostring(0.3 % 0.1)',
+  'string.sub("hello", 2.9)', 'string.sub("hello", 2, 2^40)', 'string.rep("ab", 2.5)', 'string.byte("abc", 1.9)',
+  'string.char(65.7)', 'table.concat({1, 2, 3}, ",", 1.5)', 'select(1.5, "a", "b")',
+  'tostring("inf" + 0)', 'tostring(" -inf " * 1)', 'tostring("nan" + 0)', 'string.char(72, 105.9)', 'string.char(256)',
+  '(function() local t = {1, 2, 3} table.insert(t, 6, "x") return {#t, t[6], t[4]} end)()',
+  '(function() local t = {1, 2, 3} table.insert(t, 0, "x") return {t[0], #t} end)()',
+  '(function() local t = {1, 2, 3} return {table.remove(t), #t, table.remove(t, 1), t[1], #t} end)()',
+  'select("#", table.remove({1, 2, 3}, 5))', '#setmetatable({}, {__len = function() return 5 end})',
+  '(function() local n = 0 for i in ipairs(setmetatable({}, {__index = function(t, i) if i < 3 then return i end end})) do n = n + 1 end return n end)()',
+  '{unpack(setmetatable({}, {__index = function(t, k) return k end}), 1, 2)}', 'table.concat({1, 2.5, "a"}, ", ")', 'table.concat({1, {}, 3})',
+  'setmetatable({}, {__lt = function() return true end}) < 1', '{pcall(string.rep)}', '{pcall(math.floor, "x")}', '{pcall(ipairs)}', 'tostring(math.log(-1))', 'tostring(math.log10(-1))', 'tostring(math.pow(-8, 1/3))',
+  'select(2, loadstring("return 1 // 2"))', 'select(2, loadstring("x", "=c"))', 'loadstring("return \\"\\\\x41\\"")()',
+]
+
+/** Statements that only Lua 5.3 accepts (compile errors in Redis), and some that 5.1 reads its own way. */
+const LUA51_BAD_STMTS = [
+  'goto done', '::done::', ';', 'local a = 1;;', 'while true do break; local y = 1 end', 'break', 'local f = type\n(f)(1)',
+  'x', 'local t = {} t.x.y', 'f() = 1', '(x) = 1', 'for i = 1, 2 do goto c ::c:: end', '--[[ a [[ b ]] ]]',
+]
+const LUA51_STMTS = ['local goto = 2', 'local s = [[\na\nb]] local n = #s', '--[==[ [[ ]] ]==]']
+
+/** Bodies holding a snippet that does not compile: they never reach the script cache. */
+const BAD_SNIPPETS = [...LUA51_BAD_EXPRS, ...LUA51_BAD_STMTS]
+const compiles = (b: string): boolean => !BAD_SNIPPETS.some((x) => b.includes(x))
+
 /** Lua literal of a plain string value. */
 const luaStr = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
 
@@ -141,6 +179,8 @@ function expr(r: Rng, k: string, a: string, depth = 0): string {
     [1, () => `(${sub()}) == ${r.pick(['1', 'nil', 'false', "'OK'"])}`],
     [1, () => `select('#', ${sub()})`],
     [1, () => `table.concat({${r.pick(['1, 2, 3', '"a", 1.5', '1/3'])}}, ${r.pick(["','", "''"])})`],
+    [2, () => r.pick(LUA51_EXPRS)],
+    [1, () => r.pick(LUA51_BAD_EXPRS)],
     [1, () => `string.${r.pick(['rep("ab", 3)', 'sub("hello", 2, -2)', 'byte("A")', 'char(72, 105)', 'len("é")', 'upper("x")', 'reverse("abc")', 'find("hello", "l")', 'gsub("hello", "l", "L")', 'match("k12", "%d+")'])}`],
   ])()
 }
@@ -163,13 +203,14 @@ function stmt(r: Rng, k: string, a: string): string {
     [1, () => `if not pcall(function() ${r.pick(["redis.log('x')", 'redis.log(9, "x")', 'redis.log("a", "x")', 'redis.setresp()', 'redis.setresp(4)', 'redis.set_repl(99)', 'redis.set_repl()', 'redis.sha1hex()', 'redis.error_reply()', 'redis.status_reply()', 'redis.error_reply({})'])} end) then return 'helper refused' end`],
     // (not REPL_NONE: the writes after it are deliberately left out of the effects, which --dump replays)
     [1, () => r.pick(['redis.set_repl(redis.REPL_ALL)', 'redis.replicate_commands()', 'redis.setresp(2)'])],
+    [1, () => r.pick(r.chance(0.7) ? LUA51_BAD_STMTS : LUA51_STMTS)],
     [1, () => r.pick(['x = 1', 'KEYS = 5', 'local t = {} t.x = 1', 'redis.call = nil', 'string.foo = 1', 'nosuchglobal()', 'local n = nil; n.x = 1', 'cjson.decode("[")', 'cmsgpack.unpack("\\193")', "struct.pack('<i4', 'x')", 'bit.band("x")', 'local t = setmetatable({}, {}) t.y = 2', 'do math.randomseed(1) return math.random(100) end', 'do return math.random() end'])],
   ])()
 }
 
 /** EVAL shebangs; the last three are refused, so the script never reaches the cache. */
 const SHEBANGS = ['#!lua', '#!lua flags=no-writes', '#!lua flags=allow-oom,no-writes', '#!lua flags=allow-stale', '#!lua flags=no-cluster', '#!lua flags=allow-cross-slot-keys', '#!lua flags=bad', '#!lua name=x', '#!js']
-const refused = (b: string): boolean => /^#!(lua flags=bad|lua name=x|js)\n/.test(b)
+const refused = (b: string): boolean => /^#!(lua flags=bad|lua name=x|js)\n/.test(b) || !compiles(b)
 
 /** A script body: a shebang sometimes, a few statements, a return. */
 function body(r: Rng, k: string, a: string): string {
