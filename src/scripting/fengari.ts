@@ -100,6 +100,13 @@ function load(): Fengari {
   return f
 }
 
+/**
+ * Lua 5.1's limits on nested calls (LUAI_MAXCALLS, and the CallInfo array's 16384 before it first
+ * grows past it), counted as CallInfos here: a script recurses exactly as deep as in Redis 7.2.
+ */
+const MAX_CALLS = 19999
+const FRESH_CALLS = 16383
+
 /** The Lua 5.1 hash key of the string `goto` as fengari's lexer looks reserved words up. */
 const GOTO_HASH = '|676f746f'
 
@@ -267,6 +274,32 @@ function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void
     const tm1 = gettmbyobj(L, p1, event)
     if (tm1.ttisnil() || !rawequal(tm1, gettmbyobj(L, p2, event))) return null
     return callorder(L, p1, p2, event)
+  }
+
+  // Call depth as Lua 5.1 limits it (LUAI_MAXCALLS, 20000 CallInfos): Lua 5.3 only bounds the stack's
+  // slots (a million), so a runaway recursion went on twelve times deeper. Each CallInfo records its
+  // depth, which stays right however an error unwinds.
+  const extendCI = m.lstate.luaE_extendCI
+  const overflow = to_luastring('stack overflow')
+  const errerr = to_luastring('error in error handling')
+  m.lstate.luaE_extendCI = function (L: any) {
+    const depth = (L.ci.depth ?? 0) + 1
+    // 5.1 doubles a thread's CallInfo array from 8; growing it past 16384 raises the overflow (the
+    // array is grown all the same), and from then on that thread may go up to LUAI_MAXCALLS.
+    const max = L.ciGrown === true ? MAX_CALLS : FRESH_CALLS
+    if (depth > max) {
+      // The error handler still gets room to run (200 calls); overflowing that too is an error
+      // in error handling.
+      if (L.overflowing !== true) {
+        L.overflowing = true
+        L.ciGrown = true
+        m.ldebug.luaG_runerror(L, overflow)
+      }
+      if (depth > max + 200) m.ldebug.luaG_runerror(L, errerr)
+    } else if (L.overflowing === true && depth < max) L.overflowing = false
+    const ci = extendCI(L)
+    ci.depth = depth
+    return ci
   }
 
   // 3. Read-only tables: a flag on the table, checked by the two functions every
