@@ -57,10 +57,19 @@ export class RedisSet extends DenseSet {
   enc: number = SET_INTSET
   /** Intset only: the members in numeric order, rebuilt after a change. */
   private sortedInts: string[] | undefined = undefined
+  /**
+   * Intset only: the bytes per member (2, 4 or 8). Redis widens an intset for a member that needs it
+   * and never narrows it again, so DUMP writes this width, not the narrowest that fits.
+   */
+  intWidth = 2
 
   override add(member: string): boolean {
     if (!super.add(member)) return false
     this.sortedInts = undefined
+    if (this.enc === SET_INTSET && this.intWidth < 8) {
+      const w = intWidthOf(member)
+      if (w > this.intWidth) this.intWidth = w
+    }
     return true
   }
 
@@ -73,6 +82,7 @@ export class RedisSet extends DenseSet {
   override clear(): void {
     super.clear()
     this.sortedInts = undefined
+    this.intWidth = 2
   }
 
   /**
@@ -103,20 +113,36 @@ export class RedisSet extends DenseSet {
     const c = new RedisSet()
     for (const m of this.values()) c.add(m)
     c.enc = this.enc
+    c.intWidth = this.intWidth
     return c
   }
 
-  /** Re-fills the set with `members` in that order (an encoding change that reorders, as Redis's conversions do). */
+  /**
+   * Re-fills the set with `members` in that order (an encoding change that reorders, as Redis's
+   * conversions do). An intset built this way is as wide as its widest member.
+   */
   refill(members: readonly string[]): void {
     super.clear()
-    for (let i = 0; i < members.length; i++) super.add(members[i]!)
+    let w = 2
+    for (let i = 0; i < members.length; i++) {
+      super.add(members[i]!)
+      if (w < 8 && this.enc === SET_INTSET) w = Math.max(w, intWidthOf(members[i]!))
+    }
     this.sortedInts = undefined
+    this.intWidth = w
   }
 }
 
 TYPE_HOOKS[T.SET] = {
   encoding: (v: RedisSet) => SET_ENCODINGS[v.enc]!,
   clone: (v: RedisSet) => v.clone(),
+}
+
+/** The intset width (2, 4 or 8 bytes) a canonical integer member needs. */
+export function intWidthOf(m: string): number {
+  if (m.length > 11) return 8
+  const v = +m
+  return v >= -32768 && v <= 32767 ? 2 : v >= -2147483648 && v <= 2147483647 ? 4 : 8
 }
 
 /** True when a member is an integer an intset can hold (string2ll rules: canonical, within int64). */

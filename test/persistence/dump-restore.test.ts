@@ -283,6 +283,25 @@ describe('RESTORE', () => {
     expect(events.filter((e) => e.includes(':del"')).length).toBe(1)
   })
 
+  it('writes an intset at the width Redis keeps: widened by a member, never narrowed again', () => {
+    const s = newStore({ config: { rdbcompression: 'no' } })
+    // Type 11 (intset), a 6-bit string length, then the blob: width, count, members.
+    const width = (k: string): number => s.dump(k)!.readUInt32LE(2)
+    s.call('SADD', 'i', 1, 2)
+    expect(width('i')).toBe(2)
+    s.call('SADD', 'i', 9999999999)
+    s.call('SREM', 'i', 9999999999)
+    // valkey's payload for the same commands, CRC included.
+    expect(s.dump('i')!.toString('hex')).toBe('0b18' + '08000000' + '02000000' + '0100000000000000' + '0200000000000000' + '0b00b53e7e0acffa417c')
+    s.call('COPY', 'i', 'copy')
+    expect(width('copy')).toBe(8)
+    s.restore('restored', s.dump('i')!)
+    expect(width('restored')).toBe(8)
+    // A result built afresh is as wide as its members need.
+    s.call('SINTERSTORE', 'inter', 'i', 'copy')
+    expect(width('inter')).toBe(2)
+  })
+
   it('loads a skiplist sorted set as Redis does: -0 scores stay, unless the set converts to a listpack', () => {
     const s = newStore()
     const long = 'x'.repeat(70)

@@ -396,6 +396,8 @@ export function readValue(inp: RdbInput, type: number, ctx: LoadContext): unknow
       const s = new RedisSet()
       s.enc = SET_INTSET
       for (const v of ints) s.add(String(v))
+      // Redis keeps the blob as it is: its width too.
+      s.intWidth = Math.max(s.intWidth, inp.sbuf.readUInt32LE(inp.ss))
       if (s.size > Math.min(cfg.get<number>('set-max-intset-entries'), 1 << 30)) s.enc = SET_HASHTABLE
       return s
     }

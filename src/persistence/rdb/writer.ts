@@ -166,11 +166,11 @@ function writeList(out: RdbOutput, l: ListValue, lp: ListpackBuilder): void {
   }
 }
 
-/** An intset blob: width by the widest member, members ascending. */
+/** An intset blob: the set's width (never less than its widest member needs), members ascending. */
 function writeIntset(out: RdbOutput, s: RedisSet): void {
   const members = s.ordered()
   const n = members.length
-  let width = 2
+  let width = s.intWidth
   const vals: Array<number | bigint> = new Array(n)
   for (let i = 0; i < n; i++) {
     const m = members[i]!
