@@ -114,5 +114,10 @@ const GENS: Array<readonly [number, (r: Rng, s: State) => Cmd]> = [
 
 export const transactions: Gen = (r) => {
   const s = state(r)
-  return r.weighted(GENS)(r, s)
+  for (;;) {
+    const c = r.weighted(GENS)(r, s)
+    // Inside MULTI a command's reply is QUEUED and its real reply comes in EXEC's array, compared
+    // exactly: a command whose reply needs a tolerance (a hashtable's HGETALL, TTL) is drawn again.
+    if (!s.inMulti || c.ann === undefined || c.argv[0]!.toUpperCase() === 'MULTI' || c.argv[0]!.toUpperCase() === 'WATCH') return c
+  }
 }
