@@ -16,7 +16,7 @@ import { T, type Entry } from '../keyspace/database.js'
 import { N } from '../keyspace/notifications.js'
 import type { Session } from '../session.js'
 import { DenseSet } from '../types/dense-set.js'
-import { compareBytes, parseLexBound, SortedSet, type LexBound, type SortedSetNode } from '../types/sorted-set.js'
+import { compareBytes, lexGteMin, lexLteMax, lexRangeNonEmpty, parseLexBound, SortedSet, type LexBound, type SortedSetNode } from '../types/sorted-set.js'
 import { float, int, int64, key, kw, str } from './args.js'
 import { parseCursor, parseScanOptions, TYPE_HOOKS, type ScanArgs } from './keys.js'
 import { defineCommand, type Arg } from './table.js'
@@ -40,21 +40,6 @@ const maxEntries = (ctx: Session): number => ctx.ks.config.get<number>('zset-max
 const maxValue = (ctx: Session): number => ctx.ks.config.get<number>('zset-max-listpack-value')
 
 // ---------------------------------------------------------------- the value
-
-/** Redis's zslLexValueGteMin / zslLexValueLteMax ('-' and '+' are the extremes). */
-function lexGteMin(m: string, min: LexBound): boolean {
-  if (min === '-') return true
-  if (min === '+') return false
-  const c = compareBytes(m, min.value)
-  return min.exclusive ? c > 0 : c >= 0
-}
-
-function lexLteMax(m: string, max: LexBound): boolean {
-  if (max === '+') return true
-  if (max === '-') return false
-  const c = compareBytes(m, max.value)
-  return max.exclusive ? c < 0 : c <= 0
-}
 
 /**
  * A sorted set value as a key holds it: a {@link SortedSet} that also knows
@@ -173,11 +158,7 @@ export class ZSet extends SortedSet {
 
   /** zzlIsInLexRange: a range that is not empty by its ends, last element ≥ min, first ≤ max. */
   private mayHoldLex(min: LexBound, max: LexBound): boolean {
-    if (min === '+' || max === '-') return false
-    if (min !== '-' && max !== '+') {
-      const c = compareBytes(min.value, max.value)
-      if (c > 0 || (c === 0 && (min.exclusive || max.exclusive))) return false
-    }
+    if (!lexRangeNonEmpty(min, max)) return false
     const first = this.first()
     if (first === undefined) return false
     return lexGteMin(this.last()!.member, min) && lexLteMax(first.member, max)

@@ -260,20 +260,22 @@ function gteMin(score: number, min: number, ex: boolean): boolean {
 function lteMax(score: number, max: number, ex: boolean): boolean {
   return ex ? score < max : score <= max
 }
-function lexGteMin(value: string, min: LexBound): boolean {
+/** Redis's zslLexValueGteMin ('-' and '+' are the extremes). */
+export function lexGteMin(value: string, min: LexBound): boolean {
   if (min === '-') return true
   if (min === '+') return false
   const c = compareBytes(value, min.value)
   return min.exclusive ? c > 0 : c >= 0
 }
-function lexLteMax(value: string, max: LexBound): boolean {
+/** Redis's zslLexValueLteMax. */
+export function lexLteMax(value: string, max: LexBound): boolean {
   if (max === '+') return true
   if (max === '-') return false
   const c = compareBytes(value, max.value)
   return max.exclusive ? c < 0 : c <= 0
 }
 /** False when no string can lie in [min, max] (Redis's zslIsInLexRange pre-check). */
-function lexRangeNonEmpty(min: LexBound, max: LexBound): boolean {
+export function lexRangeNonEmpty(min: LexBound, max: LexBound): boolean {
   if (min === '+' || max === '-') return false
   if (min === '-' || max === '+') return true
   const c = compareBytes(min.value, max.value)
