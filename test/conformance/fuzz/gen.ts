@@ -85,6 +85,26 @@ export const aFloat = (r: Rng): string => (r.chance(0.7) ? String(r.int(-20, 20)
 export const ttl = (r: Rng, unit: 's' | 'ms'): string =>
   r.chance(0.85) ? String(unit === 's' ? r.int(100, 10000) : r.int(100000, 10000000)) : r.pick(['0', '-1', '-100', 'abc', '1.5', '', '9223372036854775807', '-9223372036854775808'])
 
+/**
+ * Options of an element scan (HSCAN, SSCAN, ZSCAN): MATCH from `patterns`, COUNT, a stray TYPE or
+ * unknown option. With `whole` (a hashtable, where a partial scan's cursor and elements depend on
+ * the table layout) the scan reads everything in one step.
+ */
+export function scanOptions(r: Rng, patterns: readonly string[], whole: boolean): string[] {
+  const out: string[] = []
+  const n = r.int(0, 2)
+  for (let i = 0; i < n; i++) {
+    const o = r.weighted([[4, 'MATCH'], [4, 'COUNT'], [1, 'TYPE'], [1, 'BOGUS']] as const)
+    out.push(kw(r, o))
+    if (o === 'MATCH') out.push(r.pick(patterns))
+    else if (o === 'COUNT') out.push(whole ? r.pick(['100000', '100000', '0', '-1', 'abc']) : r.pick(['1', '5', '100', '0', '-1', 'abc', '9223372036854775807']))
+    else if (o === 'TYPE') out.push('string')
+    else if (r.chance(0.5)) out.push('x')
+  }
+  if (whole && !out.some((x) => x.toUpperCase() === 'COUNT')) out.push('COUNT', '100000')
+  return out
+}
+
 /** Keyword in random case. */
 export const kw = (r: Rng, word: string): string => (r.chance(0.8) ? word : r.chance(0.5) ? word.toLowerCase() : word[0] + word.slice(1).toLowerCase())
 

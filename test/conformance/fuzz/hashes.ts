@@ -7,7 +7,7 @@
  * HSCAN's NOVALUES is Redis 7.4 (Redis 7.2 answers a syntax error, Valkey 8 accepts it): not generated.
  */
 import type { Annotation } from '../harness.js'
-import { anInt, type Cmd, FLOATS, type Gen, INTS, KEYS, kw, type Rng, small, VALUES } from './gen.js'
+import { anInt, type Cmd, FLOATS, type Gen, INTS, KEYS, kw, type Rng, scanOptions, small, VALUES } from './gen.js'
 
 type Mode = 'small' | 'big'
 
@@ -87,21 +87,7 @@ function otherType(r: Rng): Cmd {
   }
 }
 
-function scanOpts(r: Rng, st: State): string[] {
-  const out: string[] = []
-  const n = r.int(0, 2)
-  for (let i = 0; i < n; i++) {
-    const o = r.weighted([[4, 'MATCH'], [4, 'COUNT'], [1, 'TYPE'], [1, 'BOGUS']] as const)
-    out.push(kw(r, o))
-    if (o === 'MATCH') out.push(r.pick(['*', 'f*', '?', '1*', 'b1*', '[fx]*', '*0', 'F*']))
-    else if (o === 'COUNT') out.push(st.mode === 'big' ? r.pick(['100000', '100000', '0', '-1', 'abc']) : r.pick(['1', '5', '100', '0', '-1', 'abc', '9223372036854775807']))
-    else if (o === 'TYPE') out.push('string')
-    else if (r.chance(0.5)) out.push('x')
-  }
-  // In a hashtable a partial scan's cursor and fields depend on the table layout: scan all at once.
-  if (st.mode === 'big' && !out.some((x) => x.toUpperCase() === 'COUNT')) out.push('COUNT', '100000')
-  return out
-}
+const scanOpts = (r: Rng, st: State): string[] => scanOptions(r, ['*', 'f*', '?', '1*', 'b1*', '[fx]*', '*0', 'F*'], st.mode === 'big')
 
 function hrandfield(r: Rng, st: State): Cmd {
   const k = key(r)

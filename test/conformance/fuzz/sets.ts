@@ -10,7 +10,7 @@
  * works on a copy (`COPY k tmp`), checked by size and encoding and deleted in the same script.
  */
 import type { Annotation } from '../harness.js'
-import { anInt, type Cmd, type Gen, INTS, KEYS, kw, type Rng, small, VALUES } from './gen.js'
+import { anInt, type Cmd, type Gen, INTS, KEYS, kw, type Rng, scanOptions, small, VALUES } from './gen.js'
 
 type Mode = 'int' | 'small' | 'big'
 
@@ -101,21 +101,7 @@ function otherType(r: Rng): Cmd {
   }
 }
 
-function scanOpts(r: Rng, st: State): string[] {
-  const out: string[] = []
-  const n = r.int(0, 2)
-  for (let i = 0; i < n; i++) {
-    const o = r.weighted([[4, 'MATCH'], [4, 'COUNT'], [1, 'TYPE'], [1, 'BOGUS']] as const)
-    out.push(kw(r, o))
-    if (o === 'MATCH') out.push(r.pick(['*', 'a*', '?', '1*', '-*', '[ab]', 's1*', '*0']))
-    else if (o === 'COUNT') out.push(st.mode === 'big' ? r.pick(['100000', '100000', '0', '-1', 'abc']) : r.pick(['1', '5', '100', '0', '-1', 'abc', '9223372036854775807']))
-    else if (o === 'TYPE') out.push('string')
-    else if (r.chance(0.5)) out.push('x')
-  }
-  // In a big set a partial scan's cursor and members depend on the table layout: scan all at once.
-  if (st.mode === 'big' && !out.some((x) => x.toUpperCase() === 'COUNT')) out.push('COUNT', '100000')
-  return out
-}
+const scanOpts = (r: Rng, st: State): string[] => scanOptions(r, ['*', 'a*', '?', '1*', '-*', '[ab]', 's1*', '*0'], st.mode === 'big')
 
 const GENS: Array<readonly [number, (r: Rng, st: State) => Cmd]> = [
   [10, (r, st) => ({ argv: ['SADD', key(r), ...members(r, st, 1, 5)] })],
