@@ -41,7 +41,7 @@ import {
 } from '../commands/lists.js'
 import { serveReady } from '../keyspace/blocking.js'
 import type { StoreCore } from '../store-core.js'
-import { int64Of, longAboveMinOf, needArgs, valueOf, type Key, type Value } from './strings.js'
+import { int64Of, isInt64, longAboveMinOf, needArgs, valueOf, type Key, type Value } from './strings.js'
 
 /** A list end: LEFT is the head (index 0), RIGHT the tail. */
 export type ListSide = 'LEFT' | 'RIGHT'
@@ -485,7 +485,7 @@ export class ListsApi {
 const count_ = (n: number): number => count(n, 'count should be greater than 0')
 
 /** An index for LINDEX/LSET: non-integers are Redis's "not an integer" error (null makes run raise it after the key checks). */
-const intIndex = (n: number): number | null => (Number.isInteger(n) && n >= -9223372036854775808 && n < 9223372036854775808 ? n : null)
+const intIndex = (n: number): number | null => (isInt64(n) ? n : null)
 
 /** LSET's index: Redis passes it on as a C int (4294967296 is 0), as the command's parser does. */
 const lsetIndex = (n: number): number | null => (intIndex(n) === null ? null : n | 0)

@@ -96,17 +96,16 @@ function setFlags(o: SetOptions): number {
 function ttlOption(store: StoreCore, o: { ex?: number; px?: number; exat?: number; pxat?: number }, msg: string): number {
   // At most one unit is given (the caller checked); the clock is read only when one is.
   let at: number | undefined = 0
-  if (o.ex !== undefined) at = absoluteExpire(intOf(o.ex), 1000, true, store.ks.now())
-  else if (o.px !== undefined) at = absoluteExpire(intOf(o.px), 1, true, store.ks.now())
-  else if (o.exat !== undefined) at = absoluteExpire(intOf(o.exat), 1000, false, store.ks.now())
-  else if (o.pxat !== undefined) at = absoluteExpire(intOf(o.pxat), 1, false, store.ks.now())
+  if (o.ex !== undefined) at = absoluteExpire(int64Of(o.ex), 1000, true, store.ks.now())
+  else if (o.px !== undefined) at = absoluteExpire(int64Of(o.px), 1, true, store.ks.now())
+  else if (o.exat !== undefined) at = absoluteExpire(int64Of(o.exat), 1000, false, store.ks.now())
+  else if (o.pxat !== undefined) at = absoluteExpire(int64Of(o.pxat), 1, false, store.ks.now())
   if (at === undefined) fail(msg)
   return at
 }
 
-function intOf(n: number): number {
-  return int64Of(n)
-}
+/** Whether a number is an integer in the signed 64-bit range (its decimal form is one string2ll takes). */
+export const isInt64 = (n: number): boolean => Number.isInteger(n) && n >= -9223372036854775808 && n < 9223372036854775808
 
 /**
  * An integer argument given as a number: refused with `msg` unless its decimal
@@ -114,7 +113,7 @@ function intOf(n: number): number {
  * (NaN, ±Infinity, fractions, 2^63 and beyond are not).
  */
 export function int64Of(n: number, msg: string = E.NOT_INTEGER): number {
-  if (!(Number.isInteger(n) && n >= -9223372036854775808 && n < 9223372036854775808)) fail(msg)
+  if (!isInt64(n)) fail(msg)
   return n
 }
 

@@ -8,7 +8,7 @@ import { N } from '../keyspace/notifications.js'
 import type { Session } from '../session.js'
 import { int, int64, key, kw, numArg, str } from './args.js'
 import { defineCommand, helpReply } from './table.js'
-import { expireTime, timeArg } from './util.js'
+import { exactTime, expireTime, timeArg } from './util.js'
 
 /**
  * Per-type hooks the collection modules register: how OBJECT ENCODING names a
@@ -179,11 +179,7 @@ export const EXPIRETIME = defineCommand('expiretime', {
 })
 export const PEXPIRETIME = defineCommand('pexpiretime', {
   parse: (a) => key(a[0]!),
-  run(ctx, k: string): Reply {
-    const t = ttlGeneric(ctx, k, true, true)
-    // The largest time Redis allows (2^63 - 1) is held as the double 2^63.
-    return t >= 2 ** 63 ? 9223372036854775807n : t
-  },
+  run: (ctx, k: string): Reply => exactTime(ttlGeneric(ctx, k, true, true)),
 })
 
 export const PERSIST = defineCommand('persist', {

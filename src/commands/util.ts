@@ -38,11 +38,16 @@ export function absoluteExpire(n: number | bigint, unitMs: 1 | 1000, relative: b
 }
 
 /**
- * An absolute time in ms as a command argument. Times are held as doubles, so the largest one
- * Redis allows (2^63 - 1) reads back as 2^63: it is written as the limit it stands for.
+ * An absolute time in ms as Redis holds it. Times are held as doubles, so the largest one Redis
+ * allows (2^63 - 1) reads back as 2^63: it stands for that limit.
  */
+export function exactTime(ms: number): number | bigint {
+  return ms >= 2 ** 63 ? 9223372036854775807n : ms
+}
+
+/** An absolute time in ms as a command argument (effects). */
 export function timeArg(ms: number): string {
-  return ms >= 2 ** 63 ? '9223372036854775807' : numArg(ms)
+  return numArg(exactTime(ms))
 }
 
 /** Redis's EXPIRE family arithmetic: any integer allowed, overflow refused. */
