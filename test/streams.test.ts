@@ -371,4 +371,28 @@ describe('DUMP of a stream', () => {
     s.execute(['RESTORE', 't', '0', dump])
     expect(s.execute(['XINFO', 'GROUPS', 't'])).toEqual(s.execute(['XINFO', 'GROUPS', 's']))
   })
+
+  it('keeps a delivery counter past 2^53 exact, through XCLAIM, XREADGROUP, DUMP, RESTORE and effects', () => {
+    // Redis's delivery_count is 64 bits wide; RETRYCOUNT can set it to any value up to 2^63 - 1.
+    const clock = new ManualClock(1_000_000)
+    const store = fresh(clock)
+    const s = store.session()
+    s.execute(['XADD', 's', '1-1', 'f', 'v'])
+    s.execute(['XGROUP', 'CREATE', 's', 'g', '0'])
+    s.execute(['XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 's', '>'])
+    const effects: Effect[] = []
+    store.onEffect((e) => effects.push(e))
+    s.execute(['XCLAIM', 's', 'g', 'alice', '0', '1-1', 'RETRYCOUNT', '9007199254740993', 'JUSTID'])
+    const count = () => (s.execute(['XPENDING', 's', 'g', '-', '+', '10']) as unknown[][])[0]![3]
+    expect(count()).toBe(9007199254740993n)
+    // Reading the consumer's history again delivers it once more.
+    s.execute(['XREADGROUP', 'GROUP', 'g', 'alice', 'STREAMS', 's', '0'])
+    expect(count()).toBe(9007199254740994n)
+    s.execute(['XCLAIM', 's', 'g', 'alice', '0', '1-1', 'RETRYCOUNT', '9223372036854775807', 'JUSTID'])
+    expect(count()).toBe(9223372036854775807n)
+    expect(effects.some((e) => e.argv.map(String).join(' ').includes('RETRYCOUNT 9007199254740993'))).toBe(true)
+    // DUMP writes it as a 64-bit length, and RESTORE reads it back exactly.
+    s.execute(['RESTORE', 't', '0', s.execute(['DUMP', 's']) as Buffer])
+    expect((s.execute(['XPENDING', 't', 'g', '-', '+', '10']) as unknown[][])[0]![3]).toBe(9223372036854775807n)
+  })
 })

@@ -608,7 +608,7 @@ function consumerHistory(s: Stream, c: Consumer, after: StreamId, count: number,
     if (fv === undefined) out.push([idReply(nack.ms, nack.seq), NULL_ARRAY])
     else {
       nack.deliveryTime = now
-      nack.deliveryCount++
+      nack.deliveryCount = inc64(nack.deliveryCount)
       out.push(entryReply(nack.ms, nack.seq, fv))
     }
   }
@@ -992,7 +992,7 @@ export const XCLAIM = defineCommand('xclaim', {
     let force = false
     let justId = false
     let deliveryTime = -1
-    let retryCount = -1
+    let retryCount: number | bigint = -1
     let last: StreamId = { ms: 0, seq: 0 }
     for (; j < a.rest.length; j++) {
       const more = a.rest.length - 1 - j
@@ -1001,7 +1001,7 @@ export const XCLAIM = defineCommand('xclaim', {
       else if (o === 'JUSTID') justId = true
       else if (o === 'IDLE' && more > 0) deliveryTime = now - Number(int64(a.rest[++j]!, 'Invalid IDLE option argument for XCLAIM'))
       else if (o === 'TIME' && more > 0) deliveryTime = Number(int64(a.rest[++j]!, 'Invalid TIME option argument for XCLAIM'))
-      else if (o === 'RETRYCOUNT' && more > 0) retryCount = Number(int64(a.rest[++j]!, 'Invalid RETRYCOUNT option argument for XCLAIM'))
+      else if (o === 'RETRYCOUNT' && more > 0) retryCount = int64(a.rest[++j]!, 'Invalid RETRYCOUNT option argument for XCLAIM')
       else if (o === 'LASTID' && more > 0) last = strictId(a.rest[++j]!)
       else fail(`Unrecognized XCLAIM option '${str(a.rest[j]!)}'`)
     }
@@ -1039,7 +1039,7 @@ export const XCLAIM = defineCommand('xclaim', {
       if (nack.consumer !== consumer && nack.consumer !== null) nack.consumer.pel.delete(id.ms, id.seq)
       nack.deliveryTime = deliveryTime
       if (retryCount >= 0) nack.deliveryCount = retryCount
-      else if (!justId) nack.deliveryCount++
+      else if (!justId) nack.deliveryCount = inc64(nack.deliveryCount)
       if (nack.consumer !== consumer) {
         consumer.pel.insert(nack)
         nack.consumer = consumer
@@ -1122,7 +1122,7 @@ export const XAUTOCLAIM = defineCommand('xautoclaim', {
         nack.consumer = consumer
       }
       nack.deliveryTime = now
-      if (!a.justId) nack.deliveryCount++
+      if (!a.justId) nack.deliveryCount = inc64(nack.deliveryCount)
       claimed.push(a.justId ? idReply(nack.ms, nack.seq) : entryOrNull(s!, nack.ms, nack.seq))
       consumer.activeTime = now
       count--

@@ -247,7 +247,8 @@ export class Nack {
     readonly seq: U64,
     public consumer: Consumer | null,
     public deliveryTime: number,
-    public deliveryCount: number,
+    /** Redis's 64-bit delivery counter (RETRYCOUNT can set any value up to 2^63 - 1). */
+    public deliveryCount: U64,
   ) {}
 }
 

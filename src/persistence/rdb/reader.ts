@@ -697,7 +697,7 @@ function readStream(inp: RdbInput, type: number): Stream {
       const pat = inp.pos
       const [ms, seq] = inp.rawId()
       const time = inp.i64le()
-      const count = inp.len()
+      const count = inp.len64()
       if (!group.pel.insert(new Nack(ms, seq, null, time, count))) inp.fail('duplicate pending entry', pat)
     }
     const nCons = inp.count()

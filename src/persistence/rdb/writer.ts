@@ -266,7 +266,7 @@ function writeStream(out: RdbOutput, s: Stream, lp: ListpackBuilder): void {
     for (const nack of g.pel) {
       writeRawId(out, nack.ms, nack.seq)
       out.i64le(nack.deliveryTime)
-      out.len(nack.deliveryCount)
+      out.len64(nack.deliveryCount)
     }
     out.len(g.consumers.size)
     for (const c of inNameOrder(g.consumers)) {
