@@ -19,7 +19,7 @@ import { Entry, T } from '../../keyspace/database.js'
 import type { Config } from '../../keyspace/config.js'
 import type { Session } from '../../session.js'
 import { ListValue, valueBytes } from '../../commands/lists.js'
-import { createSet, RedisSet, setAdd, SET_HASHTABLE, SET_INTSET, SET_LISTPACK } from '../../commands/sets.js'
+import { intsetMax, RedisSet, setAdd, SET_HASHTABLE, SET_INTSET, SET_LISTPACK } from '../../commands/sets.js'
 import { hashSet, RedisHash } from '../../commands/hashes.js'
 import { settleLoadedZset, ZSet } from '../../commands/sorted-sets.js'
 import { Deque } from '../../types/list.js'
@@ -374,12 +374,13 @@ export function readValue(inp: RdbInput, type: number, ctx: LoadContext): unknow
     case RDB_TYPE.SET: {
       const n = inp.count()
       if (n === 0) return undefined
-      let s: RedisSet | undefined
+      // As Redis loads it: a hashtable outright when the count exceeds set-max-intset-entries,
+      // whatever the members; otherwise an intset that converts as members arrive.
+      const s = new RedisSet()
+      s.enc = n > intsetMax(cfg) ? SET_HASHTABLE : SET_INTSET
       for (let i = 0; i < n; i++) {
         const mat = inp.pos
-        const m = inp.key()
-        if (s === undefined) s = createSet(m, n, cfg)
-        if (!setAdd(s, m, cfg)) inp.fail('duplicate set member', mat)
+        if (!setAdd(s, inp.key(), cfg)) inp.fail('duplicate set member', mat)
       }
       return s
     }
@@ -398,7 +399,7 @@ export function readValue(inp: RdbInput, type: number, ctx: LoadContext): unknow
       for (const v of ints) s.add(String(v))
       // Redis keeps the blob as it is: its width too.
       s.intWidth = Math.max(s.intWidth, inp.sbuf.readUInt32LE(inp.ss))
-      if (s.size > Math.min(cfg.get<number>('set-max-intset-entries'), 1 << 30)) s.enc = SET_HASHTABLE
+      if (s.size > intsetMax(cfg)) s.enc = SET_HASHTABLE
       return s
     }
     case RDB_TYPE.SET_LISTPACK: {
