@@ -129,10 +129,16 @@ function allowInsert(node: QNode | undefined, fill: number, len: number): boolea
 /** A plain node holding one large value (its size is the value's raw bytes, as in Redis). */
 const plainNode = (len: number): QNode => ({ count: 1, sz: len, plain: true })
 
-/** quicklistNodeLimit, halved as listTypeTryConvertQuicklist does after a shrink. */
-function shrinkLimits(fill: number): [number, number] {
-  if (fill < 0) return [OPTIMIZATION_LEVEL[Math.min(-fill - 1, 4)]! >>> 1, Infinity]
-  return [Infinity, Math.floor((fill === 0 ? 1 : fill) / 2)]
+/**
+ * listTypeTryConvertQuicklist: whether a quicklist whose one packed node holds `count` entries in
+ * `sz` bytes becomes a listpack, after a removal (`shrinking`: half the limits) or a load. The
+ * limits are quicklistNodeLimit's: a byte limit for a negative fill, a count limit for a positive
+ * one, without the byte safety cap that a positive fill adds when nodes grow.
+ */
+export function convertsToListpack(fill: number, sz: number, count: number, shrinking: boolean): boolean {
+  if (fill < 0) return sz <= OPTIMIZATION_LEVEL[Math.min(-fill - 1, 4)]! / (shrinking ? 2 : 1)
+  const limit = fill === 0 ? 1 : fill
+  return count <= (shrinking ? Math.floor(limit / 2) : limit)
 }
 
 /** One quicklist node as far as encoding decisions go: its entries and listpack bytes. */
@@ -200,8 +206,7 @@ export class ListValue extends Deque<StrValue> {
     if (nodes === null || nodes.length !== 1) return
     const node = nodes.front()!
     if (node.plain === true) return
-    const [sz, count] = shrinkLimits(fill)
-    if (node.sz > sz || node.count > count) return
+    if (!convertsToListpack(fill, node.sz, node.count, true)) return
     this.lpBytes = node.sz
     this.nodes = null
   }

@@ -18,7 +18,7 @@ import { string2d } from '../../core/numbers.js'
 import { Entry, T } from '../../keyspace/database.js'
 import type { Config } from '../../keyspace/config.js'
 import type { Session } from '../../session.js'
-import { ListValue, valueBytes } from '../../commands/lists.js'
+import { convertsToListpack, ListValue, valueBytes } from '../../commands/lists.js'
 import { intsetMax, RedisSet, setAdd, SET_HASHTABLE, SET_INTSET, SET_LISTPACK } from '../../commands/sets.js'
 import { hashSet, RedisHash } from '../../commands/hashes.js'
 import { settleLoadedZset, ZSet } from '../../commands/sorted-sets.js'
@@ -287,15 +287,6 @@ export function toKey(b: Buffer, s: number, e: number): string {
 }
 
 // ---------------------------------------------------------------- values
-
-const LIST_LEVELS = [4096, 8192, 16384, 32768, 65536]
-
-/** quicklistNodeExceedsLimit, for deciding whether a loaded one-node list stays a listpack. */
-function exceedsLimit(fill: number, sz: number, count: number): boolean {
-  if (fill < 0) return sz > LIST_LEVELS[Math.min(-fill - 1, 4)]!
-  if (sz > 8192) return true
-  return count > (fill === 0 ? 1 : fill)
-}
 
 /** Elements of an embedded listpack/ziplist blob, as values or keys. */
 function elements(inp: RdbInput, zip: boolean, asKey: boolean, what: string): Array<StrValue> {
@@ -570,7 +561,7 @@ function readQuicklist(inp: RdbInput, type: number, cfg: Config): ListValue | un
   if (type === RDB_TYPE.LIST_QUICKLIST || nodes.some((nd) => nd.sz === 0)) return ListValue.of(vals, fill)
   const l = new ListValue(vals)
   // Only one packed node under the limits converts (listTypeTryConvertQuicklist); a plain one stays.
-  if (nodes.length === 1 && nodes[0]!.plain !== true && !exceedsLimit(fill, nodes[0]!.sz, nodes[0]!.count)) {
+  if (nodes.length === 1 && nodes[0]!.plain !== true && convertsToListpack(fill, nodes[0]!.sz, nodes[0]!.count, false)) {
     l.lpBytes = nodes[0]!.sz
     l.nodes = null
   } else l.nodes = new Deque(nodes)
