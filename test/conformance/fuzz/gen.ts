@@ -119,3 +119,13 @@ export const OTHER_TYPES: Gen[] = [
   (r) => ({ argv: ['DEL', r.pick(KEYS)] }),
   (r) => ({ argv: ['TYPE', r.pick(KEYS)] }),
 ]
+
+/** Redis 7.2's defaults of the encoding parameters the `encodings` family changes, as one CONFIG SET. */
+export const ENCODING_DEFAULTS = [
+  'CONFIG', 'SET',
+  'hash-max-listpack-entries', '128', 'hash-max-listpack-value', '64',
+  'set-max-intset-entries', '512', 'set-max-listpack-entries', '128', 'set-max-listpack-value', '64',
+  'zset-max-listpack-entries', '128', 'zset-max-listpack-value', '64',
+  'list-max-listpack-size', '-2', 'list-compress-depth', '0',
+  'stream-node-max-entries', '100', 'stream-node-max-bytes', '4096',
+]

@@ -158,9 +158,13 @@ function adapt(c: Cmd, s: State): Cmd | null {
   if (name === 'SSCAN' || name === 'HSCAN' || name === 'ZSCAN') {
     // Valid non-zero cursors (-1 reads as 2^64-1) start a hashtable scan mid-table.
     if (['1', '-1', '18446744073709551615'].includes(argv[2]!)) argv[2] = '0'
+    let count = false
     for (let i = 3; i < argv.length - 1; i++) {
-      if (argv[i]!.toUpperCase() === 'COUNT' && /^[1-9]\d{0,4}$/.test(argv[i + 1]!)) argv[i + 1] = '100000'
+      if (argv[i]!.toUpperCase() !== 'COUNT') continue
+      count = true
+      if (/^[1-9]\d{0,4}$/.test(argv[i + 1]!)) argv[i + 1] = '100000'
     }
+    if (!count) argv.push('COUNT', '100000')
   }
   if (name === 'SCRIPT' && argv[1]?.toUpperCase() === 'LOAD' && argv.length === 3) s.bodies.set(sha1(argv[2]!), argv[2]!)
   if ((name === 'EVAL' || name === 'EVAL_RO') && argv[1] !== undefined) s.bodies.set(sha1(argv[1]), argv[1])
@@ -214,8 +218,17 @@ export const mixed: Gen = (r) => {
   const step = s.step++
   if (step === 0) return { argv: ['FUNCTION', 'FLUSH'] }
   if (step === 1) return { argv: ['SCRIPT', 'FLUSH'] }
+  return drawAdapted(r, sources())
+}
+
+/**
+ * A command from `from` (weighted generators), adapted as a mixed run adapts it: for runs whose
+ * keys may hold any encoding of any type.
+ */
+export function drawAdapted(r: Rng, from: ReadonlyArray<readonly [number, Gen]>): Cmd {
+  const s = stateOf(r)
   for (;;) {
-    const c = adapt(r.weighted(sources())(r), s)
+    const c = adapt(r.weighted(from)(r), s)
     if (c === null) continue
     track(c, s)
     return c
