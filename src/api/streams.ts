@@ -111,6 +111,7 @@ export interface PendingInfo {
   consumer: string
   /** ms since the last delivery. */
   idle: number
+  /** Times delivered (a number: past 2^53, as set by RETRYCOUNT, it is rounded; `call()` gives it exactly). */
   deliveries: number
 }
 
