@@ -484,17 +484,13 @@ export function readValue(inp: RdbInput, type: number, ctx: LoadContext): unknow
       inp.blob()
       const buf = inp.sbuf
       const h = new RedisHash()
-      let maxLen = 0
       try {
         const r = new ElementReader(buf, inp.ss, inp.se, zip)
         let field: string | undefined
         while (r.next()) {
           let x: StrValue
           if (r.isInt) x = String(r.int)
-          else {
-            if (r.e - r.s > maxLen) maxLen = r.e - r.s
-            x = field === undefined ? toKey(buf, r.s, r.e) : toValue(buf, r.s, r.e)
-          }
+          else x = field === undefined ? toKey(buf, r.s, r.e) : toValue(buf, r.s, r.e)
           if (field === undefined) field = x as string
           else {
             if (!h.set(field, x)) inp.fail('duplicate hash field', at)
@@ -507,7 +503,8 @@ export function readValue(inp: RdbInput, type: number, ctx: LoadContext): unknow
         throw e
       }
       if (h.size === 0) return undefined
-      if (h.size > cfg.get<number>('hash-max-listpack-entries') || maxLen > cfg.get<number>('hash-max-listpack-value')) h.lp = false
+      // Only the count decides, as in Redis's loader: long values stay in a loaded listpack.
+      if (h.size > cfg.get<number>('hash-max-listpack-entries')) h.lp = false
       return h
     }
 
