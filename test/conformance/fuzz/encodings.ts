@@ -1,14 +1,15 @@
 /**
  * Encodings under other thresholds. Each run first sets every encoding parameter (the listpack
  * limits of hashes, sets and sorted sets, the intset size, list node size and compression, stream
- * node limits) to a random value, mostly a small one, then draws commands from the collection
- * families, adapted as in a mixed run (`drawAdapted`), with OBJECT ENCODING now and then: so
- * conversions happen early and in every direction the parameters allow, and `--dump` compares
- * the payloads of whatever encodings result. `runSeed` sets the parameters back (ENCODING_DEFAULTS)
- * before every seed, on both sides.
+ * node limits, the sparse HyperLogLog size) to a random value, mostly a small one, then draws
+ * commands from the collection families, adapted as in a mixed run (`drawAdapted`), with OBJECT
+ * ENCODING now and then: so conversions happen early and in every direction the parameters allow,
+ * and `--dump` compares the payloads of whatever encodings result. `runSeed` sets the parameters
+ * back (ENCODING_DEFAULTS) before every seed, on both sides.
  */
 import { type Gen, KEYS } from './gen.js'
 import { hashes } from './hashes.js'
+import { hyperloglog } from './hyperloglog.js'
 import { lists } from './lists.js'
 import { drawAdapted } from './mixed.js'
 import { sets } from './sets.js'
@@ -29,6 +30,7 @@ const CHOICES: Record<string, readonly string[]> = {
   'list-compress-depth': ['0', '0', '1', '2', '3'],
   'stream-node-max-entries': ['0', '1', '2', '3', '5', '100'],
   'stream-node-max-bytes': ['0', '1', '50', '100', '4096'],
+  'hll-sparse-max-bytes': ['0', '1', '10', '30', '100', '3000'],
 }
 
 const SOURCES: Array<readonly [number, Gen]> = [
@@ -37,6 +39,7 @@ const SOURCES: Array<readonly [number, Gen]> = [
   [2, sets],
   [2, zsets],
   [1, streams],
+  [1, hyperloglog],
   [1, (r) => ({ argv: ['OBJECT', 'ENCODING', r.pick(KEYS)] })],
 ]
 

@@ -128,4 +128,5 @@ export const ENCODING_DEFAULTS = [
   'zset-max-listpack-entries', '128', 'zset-max-listpack-value', '64',
   'list-max-listpack-size', '-2', 'list-compress-depth', '0',
   'stream-node-max-entries', '100', 'stream-node-max-bytes', '4096',
+  'hll-sparse-max-bytes', '3000',
 ]
