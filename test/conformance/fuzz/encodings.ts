@@ -53,7 +53,8 @@ export const encodings: Gen = (r) => {
     // A parameter keeps its default now and then, so defaults meet the others too.
     for (const [name, values] of Object.entries(CHOICES)) if (r.chance(0.8)) argv.push(name, r.pick(values))
     if (argv.length === 2) argv.push('list-max-listpack-size', '1')
-    return { argv }
+    // Through the mixed run's adaptation, which notes what the new limits may do (see `zsetLimits`).
+    return drawAdapted(r, [[1, () => ({ argv })]])
   }
   return drawAdapted(r, SOURCES)
 }

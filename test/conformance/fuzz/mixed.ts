@@ -132,6 +132,9 @@ const skiplistMaker = (argv: readonly string[], name: string): boolean =>
  */
 const erange = (a: string): boolean => /\d[eE][+-]?\d{3}|\d{20}/.test(a)
 
+/** A CONFIG SET of the sorted-set listpack limits (the `encodings` family's): any sorted set may become a skiplist. */
+const zsetLimits = (argv: readonly string[], name: string): boolean => name === 'CONFIG' && argv.some((a) => a.toLowerCase().startsWith('zset-max'))
+
 /** Lex ranges on a skiplist and negative LIMIT offsets there: see `fuzz/zsets.ts` (MAYBE_SKIPLIST). */
 function skiplistSensitive(argv: readonly string[], name: string): boolean {
   if (['ZRANGEBYLEX', 'ZREVRANGEBYLEX', 'ZREMRANGEBYLEX', 'ZLEXCOUNT'].includes(name)) return true
@@ -193,7 +196,7 @@ function adapt(c: Cmd, s: State): Cmd | null {
 /** Follows MULTI/EXEC/DISCARD and what may have happened to the data, as sent. */
 function track(c: Cmd, s: State): void {
   const name = c.argv[0]!.toUpperCase()
-  if (!s.skiplist && skiplistMaker(c.argv, name)) s.skiplist = true
+  if (!s.skiplist && (skiplistMaker(c.argv, name) || zsetLimits(c.argv, name))) s.skiplist = true
   if (!s.erange && c.argv.some(erange)) s.erange = true
   if (c.argv.length !== 1) return
   if (name === 'MULTI') s.inMulti = true
