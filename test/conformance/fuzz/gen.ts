@@ -6,8 +6,9 @@ export interface Cmd {
   argv: string[]
   ann?: Annotation[]
   /**
-   * After this command Redis itself may change data without propagating the change (a failing PFADD
-   * on a damaged HLL can leave its key half converted), so the seed's effects are not replayed.
+   * After this command the seed's effects are not replayed: Redis itself may change data without
+   * propagating the change (a failing PFADD on a damaged HLL can leave its key half converted), or
+   * a CONFIG SET changed the limits the replayed writes would meet.
    */
   unreplicated?: boolean
 }
