@@ -31,7 +31,6 @@ registerConfig({ name: 'set-max-listpack-entries', kind: { type: 'int', min: 0, 
 registerConfig({ name: 'set-max-listpack-value', kind: { type: 'int', min: 0, max: 9223372036854775807n }, default: 64 })
 
 /** Redis caps the intset size at 2^30 whatever the configuration says (intsetMaxEntries). */
-/** set-max-intset-entries, capped at 2^30 as Redis caps it. */
 export const intsetMax = (cfg: Config): number => Math.min(cfg.get<number>('set-max-intset-entries'), 1 << 30)
 const lpEntries = (cfg: Config): number => cfg.get<number>('set-max-listpack-entries')
 const lpValue = (cfg: Config): number => cfg.get<number>('set-max-listpack-value')
