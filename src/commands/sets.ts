@@ -48,9 +48,9 @@ export const SET_ENCODINGS = ['intset', 'listpack', 'hashtable'] as const
  *
  * `forEach` and {@link ordered} follow Redis's iteration order (numeric for
  * an intset, insertion order otherwise); `values()` and the iterator always
- * give insertion order. Code that builds sets for the keyspace (RDB loading,
- * RESTORE) should start from {@link createSet} and add with {@link setAdd} so
- * the encoding follows Redis's rules.
+ * give insertion order. Code that builds sets for the keyspace should start
+ * from {@link createSet} (or, loading a hashtable set, from the encoding Redis's
+ * loader picks) and add with {@link setAdd} so the encoding follows Redis's rules.
  */
 export class RedisSet extends DenseSet {
   /** {@link SET_INTSET}, {@link SET_LISTPACK} or {@link SET_HASHTABLE}. */
