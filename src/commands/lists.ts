@@ -105,6 +105,13 @@ function entrySize(v: StrValue, len: number): number {
 /** Listpack bytes of one element. */
 export const lpEntryBytes = (v: StrValue): number => entrySize(v, valueBytes(v))
 
+/** Bytes of a listpack holding `values` (as a ziplist node converted on load becomes). */
+export function listpackBytes(values: readonly StrValue[]): number {
+  let n = LP_EMPTY
+  for (const v of values) n += lpEntryBytes(v)
+  return n
+}
+
 /** quicklistNodeExceedsLimit. */
 function exceedsLimit(fill: number, sz: number, count: number): boolean {
   if (fill < 0) return sz > OPTIMIZATION_LEVEL[Math.min(-fill - 1, 4)]!

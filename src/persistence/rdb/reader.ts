@@ -18,7 +18,7 @@ import { string2d } from '../../core/numbers.js'
 import { Entry, T } from '../../keyspace/database.js'
 import type { Config } from '../../keyspace/config.js'
 import type { Session } from '../../session.js'
-import { convertsToListpack, ListValue, valueBytes } from '../../commands/lists.js'
+import { convertsToListpack, listpackBytes, ListValue, valueBytes } from '../../commands/lists.js'
 import { intsetMax, RedisSet, setAdd, SET_HASHTABLE, SET_INTSET, SET_LISTPACK } from '../../commands/sets.js'
 import { hashSet, RedisHash } from '../../commands/hashes.js'
 import { settleLoadedZset, ZSet } from '../../commands/sorted-sets.js'
@@ -551,11 +551,11 @@ function readQuicklist(inp: RdbInput, type: number, cfg: Config): ListValue | un
     // Empty nodes are skipped, as Redis does.
     if (items.length === 0) continue
     for (const v of items) vals.push(v)
-    nodes.push({ count: vals.length - before, sz: zip ? 0 : inp.se - inp.ss })
+    // A ziplist node becomes a listpack node of the same elements, as Redis converts it.
+    nodes.push({ count: vals.length - before, sz: zip ? listpackBytes(items) : inp.se - inp.ss })
   }
   if (vals.length === 0) return undefined
   const fill = listFill(cfg)
-  if (type === RDB_TYPE.LIST_QUICKLIST || nodes.some((nd) => nd.sz === 0)) return ListValue.of(vals, fill)
   const l = new ListValue(vals)
   // Only one packed node under the limits converts (listTypeTryConvertQuicklist); a plain one stays.
   if (nodes.length === 1 && nodes[0]!.plain !== true && convertsToListpack(fill, nodes[0]!.sz, nodes[0]!.count, false)) {
