@@ -562,6 +562,121 @@ const bulkOps: Array<fc.Arbitrary<Op>> = [
   key.map((k) => mk('rpush', [k, ...many(140, 'e')], ['RPUSH', k, ...many(140, 'e')])),
 ]
 
+// ---- bitmaps, HyperLogLog, geo ---------------------------------------------------------------
+
+const bitOffsetArb = fc.oneof({ weight: 4, arbitrary: fc.integer({ min: 0, max: 40 }) }, { weight: 1, arbitrary: fc.constantFrom(-1, 1.5, 2 ** 32, 2 ** 32 * 8 - 1, 2 ** 32 * 8, NaN, 2 ** 63) })
+const bitArb = fc.constantFrom<0 | 1 | boolean | number>(0, 1, 0, 1, true, false, 2, -1)
+// (A unit needs an end: the typed options cannot say what argv `start BIT` means, an end of "BIT".)
+const bitRange = opt(
+  fc
+    .record({ start: int, end: opt(int), unit: fc.constantFrom<'BYTE' | 'BIT' | 'bit' | undefined>(undefined, undefined, 'BYTE', 'BIT', 'bit') }, { requiredKeys: ['start'] })
+    .map((r) => (r.end === undefined ? { start: r.start } : r)),
+)
+function bitRangeArgv(r: { start: number; end?: number; unit?: string } | undefined): CallArg[] {
+  if (r === undefined) return []
+  const a: CallArg[] = [r.start]
+  if (r.end !== undefined) a.push(r.end)
+  if (r.unit !== undefined) a.push(r.unit)
+  return a
+}
+const bfType = fc.constantFrom('u1', 'u4', 'i5', 'u8', 'i8', 'i16', 'u63', 'i64', 'u64', 'x8', 'i0', 'i65')
+const bfOffset = fc.oneof(fc.integer({ min: 0, max: 70 }), fc.constantFrom('#0', '#1', '#3', '#x', -1))
+const bfValue = fc.oneof(fc.integer({ min: -300, max: 300 }), fc.constantFrom<number | bigint>(2 ** 62, -(2 ** 53), 9223372036854775807n, -9223372036854775808n, 9223372036854775808n, 1.5))
+const bfOp = fc.oneof(
+  fc.tuple(bfType, bfOffset).map(([t, o]) => ({ get: [t, o] })),
+  fc.tuple(bfType, bfOffset, bfValue).map(([t, o, v]) => ({ set: [t, o, v] })),
+  fc.tuple(bfType, bfOffset, bfValue).map(([t, o, v]) => ({ incrby: [t, o, v] })),
+  fc.constantFrom('WRAP', 'SAT', 'FAIL', 'sat', 'BAD').map((v) => ({ overflow: v })),
+) as fc.Arbitrary<Record<string, unknown>>
+function bfArgv(ops: Array<Record<string, unknown>>): CallArg[] {
+  const a: CallArg[] = []
+  for (const o of ops) {
+    const [name, spec] = Object.entries(o)[0]!
+    if (name === 'overflow') a.push('OVERFLOW', spec as string)
+    else a.push(name.toUpperCase(), ...(spec as CallArg[]).map((x) => (typeof x === 'bigint' ? String(x) : x)))
+  }
+  return a
+}
+const bitOpName = fc.constantFrom('AND', 'OR', 'XOR', 'NOT', 'and', 'xor')
+
+const bitmapOps: Array<fc.Arbitrary<Op>> = [
+  fc.tuple(key, bitOffsetArb, bitArb).map(([k, o, v]) => mk('setbit', [k, o, v], ['SETBIT', k, o, typeof v === 'boolean' ? (v ? 1 : 0) : v])),
+  fc.tuple(key, bitOffsetArb).map(([k, o]) => mk('getbit', [k, o], ['GETBIT', k, o])),
+  fc.tuple(key, bitRange).map(([k, r]) => mk('bitcount', [k, r], ['BITCOUNT', k, ...bitRangeArgv(r)])),
+  fc.tuple(key, fc.constantFrom<0 | 1>(0, 1), bitRange).map(([k, b, r]) => mk('bitpos', [k, b, r], ['BITPOS', k, b, ...bitRangeArgv(r)])),
+  fc.tuple(bitOpName, key, keys).map(([op, d, ks]) => mk('bitop', [op, d, ...ks], ['BITOP', op, d, ...ks])),
+  fc.tuple(key, fc.array(bfOp, { minLength: 1, maxLength: 4 })).map(([k, ops]) => mk('bitfield', [k, ops], ['BITFIELD', k, ...bfArgv(ops)])),
+  fc.tuple(key, fc.array(fc.tuple(bfType, bfOffset), { minLength: 1, maxLength: 3 })).map(([k, ops]) =>
+    mk('bitfieldRo', [k, ops], ['BITFIELD_RO', k, ...ops.flatMap(([t, o]) => ['GET', t, o] as CallArg[])]),
+  ),
+  fc.tuple(key, value).map(([k, v]) => mk('set', [k, v], ['SET', k, v])),
+  fc.tuple(key, fc.integer({ min: 0, max: 6 }), value).map(([k, o, v]) => mk('setrange', [k, o, v], ['SETRANGE', k, o, v])),
+]
+
+const hllElement = fc.constantFrom<string | Buffer | number>('a', 'b', 'c', '', 'é', 1, 2.5, Buffer.from([0xff]))
+const hllOps: Array<fc.Arbitrary<Op>> = [
+  fc.tuple(key, fc.array(hllElement, { maxLength: 4 })).map(([k, els]) => mk('pfadd', [k, ...els], ['PFADD', k, ...els], bool)),
+  keys.map((ks) => mk('pfcount', ks, ['PFCOUNT', ...ks])),
+  fc.tuple(key, fc.array(key, { maxLength: 3 })).map(([d, ks]) => mk('pfmerge', [d, ...ks], ['PFMERGE', d, ...ks])),
+  fc.tuple(key, value).map(([k, v]) => mk('set', [k, v], ['SET', k, v])),
+  fc.tuple(key, fc.integer({ min: 0, max: 20 }), value).map(([k, o, v]) => mk('setrange', [k, o, v], ['SETRANGE', k, o, v])),
+]
+
+const lon = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(13.361389, 15.087269, 2.35, -0.1278, 0, 179.9) }, { weight: 1, arbitrary: fc.constantFrom(180.1, -181, NaN, Infinity) })
+const lat = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(38.115556, 37.502669, 48.85, 51.5074, 0, -85) }, { weight: 1, arbitrary: fc.constantFrom(85.06, -86, NaN) })
+const geoUnit = fc.constantFrom('m', 'km', 'ft', 'mi', 'KM', 'yd')
+const geoMembers = fc.array(fc.record({ longitude: lon, latitude: lat, member }), { minLength: 1, maxLength: 3 })
+const geoFrom = fc.oneof(member.map((m) => ({ member: m })), fc.record({ longitude: lon, latitude: lat }))
+const geoBy = fc.oneof(
+  fc.record({ radius: fc.constantFrom(0, 1, 100, 500, 5000, -1, NaN), unit: geoUnit }),
+  fc.record({ width: fc.constantFrom(0, 10, 400, 10000, -1), height: fc.constantFrom(0, 10, 400, 10000), unit: geoUnit }),
+)
+const geoOpts = opt(
+  fc.record({ sort: fc.constantFrom<'ASC' | 'DESC' | 'asc' | undefined>(undefined, 'ASC', 'DESC', 'asc'), count: opt(fc.constantFrom(1, 2, 5, 0, -1, 1.5)), any: flag }, { requiredKeys: [] }),
+)
+function geoOptsArgv(o: { sort?: string; count?: number; any?: boolean } | undefined): CallArg[] {
+  const a: CallArg[] = []
+  if (o?.sort !== undefined) a.push(o.sort)
+  if (o?.count !== undefined) a.push('COUNT', o.count)
+  if (o?.any) a.push('ANY')
+  return a
+}
+const fromArgv = (f: { member?: unknown; longitude?: number; latitude?: number }): CallArg[] =>
+  'member' in f ? ['FROMMEMBER', f.member as CallArg] : ['FROMLONLAT', f.longitude!, f.latitude!]
+const byArgv = (b: { radius?: number; width?: number; height?: number; unit: string }): CallArg[] =>
+  'radius' in b ? ['BYRADIUS', b.radius!, b.unit] : ['BYBOX', b.width!, b.height!, b.unit]
+const geoNum = (r: unknown): number => Number(r)
+const geoResults = (r: unknown[][]) =>
+  r.map(([m, d, h, c]) => ({ member: m, distance: geoNum(d), hash: Number(h), longitude: geoNum((c as unknown[])[0]), latitude: geoNum((c as unknown[])[1]) }))
+
+const geoOps: Array<fc.Arbitrary<Op>> = [
+  fc.tuple(key, geoMembers, fc.record({ nx: flag, xx: flag, ch: flag }, { requiredKeys: [] })).map(([k, ms, f]) => {
+    const o = clean(f)
+    const a: CallArg[] = ['GEOADD', k]
+    if (o.nx) a.push('NX')
+    if (o.xx) a.push('XX')
+    if (o.ch) a.push('CH')
+    for (const m of ms) a.push(m.longitude, m.latitude, m.member)
+    return mk('geoadd', [k, ms, o], a)
+  }),
+  fc.tuple(key, member, member, geoUnit).map(([k, a, b, u]) => mk('geodist', [k, a, b, u], ['GEODIST', k, a, b, u], (r) => (r === null ? null : geoNum(r)))),
+  fc.tuple(key, fc.array(member, { minLength: 1, maxLength: 3 })).map(([k, ms]) => mk('geohash', [k, ...ms], ['GEOHASH', k, ...ms])),
+  fc.tuple(key, fc.array(member, { minLength: 1, maxLength: 3 })).map(([k, ms]) =>
+    mk('geopos', [k, ...ms], ['GEOPOS', k, ...ms], (r: Array<unknown[] | null>) => r.map((p) => (p === null ? null : [geoNum(p[0]), geoNum(p[1])]))),
+  ),
+  fc.tuple(key, geoFrom, geoBy, geoOpts).map(([k, f, b, o]) => mk('geosearch', [k, f, b, o], ['GEOSEARCH', k, ...fromArgv(f), ...byArgv(b), ...geoOptsArgv(o)])),
+  fc.tuple(key, geoFrom, geoBy, geoOpts).map(([k, f, b, o]) =>
+    mk('geosearchWith', [k, f, b, o], ['GEOSEARCH', k, ...fromArgv(f), ...byArgv(b), ...geoOptsArgv(o), 'WITHCOORD', 'WITHDIST', 'WITHHASH'], geoResults),
+  ),
+  fc.tuple(key, lon, lat, fc.constantFrom(0, 100, 5000, -1), geoUnit, geoOpts).map(([k, x, y, r, u, o]) =>
+    mk('georadius', [k, x, y, r, u, o], ['GEORADIUS', k, x, y, r, u, ...geoOptsArgv(o)]),
+  ),
+  fc.tuple(key, member, fc.constantFrom(0, 100, 5000, -1), geoUnit, geoOpts).map(([k, m, r, u, o]) =>
+    mk('georadiusbymember', [k, m, r, u, o], ['GEORADIUSBYMEMBER', k, m, r, u, ...geoOptsArgv(o)]),
+  ),
+  fc.tuple(key, zpairs).map(([k, ps]) => mk('zadd', [k, ps], ['ZADD', k, ...ps.flatMap(([sc0, m]) => [sc(sc0), m])])),
+]
+
 const advance = fc.constantFrom(1, 999, 50_000).map((ms) => {
   const o = mk('advance', [ms], [])
   o.advance = ms
@@ -674,6 +789,9 @@ describe('typed methods agree with call()', () => {
   it('sort', () => sequences([sortOps, sortOps, stringOps.slice(0, 2), hashOps.slice(0, 3), setOps.slice(0, 1), listOps.slice(0, 2), zsetOps.slice(0, 1)], 150))
   it('a typed store whose session speaks RESP3', () => sequences([stringOps, keyOps, hashOps, setOps, listOps, zsetOps, sortOps], 150, 30, true))
   it('large collections', () => sequences([bulkOps, bulkOps, hashOps, setOps, zsetOps, listOps.slice(0, 12)], 60, 20))
+  it('bitmaps', () => sequences([bitmapOps, keyOps.slice(0, 5)], 400))
+  it('HyperLogLog', () => sequences([hllOps, keyOps.slice(0, 5)], 300))
+  it('geo', () => sequences([geoOps, keyOps.slice(0, 5)], 400))
 })
 
 // Differences the random sequences found, kept as fixed cases (each ran differently before its fix).
@@ -681,6 +799,27 @@ describe('typed methods agree with call(): regressions', () => {
   const BIG = 2 ** 63
   const cases: Array<[string, Op[]]> = [
     ['msetnx() with no pairs names msetnx', [mk('msetnx', [[]], ['MSETNX'], bool)]],
+    [
+      'bitmaps: offsets through the command parser, 64-bit ranges, BITFIELD integers as call() gives them',
+      [
+        mk('getbit', ['b', 1.5], ['GETBIT', 'b', 1.5]),
+        mk('setbit', ['b', -1, 2], ['SETBIT', 'b', -1, 2]),
+        mk('bitcount', ['b', { start: 1e21, end: 0 }], ['BITCOUNT', 'b', 1e21, 0]),
+        mk('bitfieldRo', ['b', [['u63', '#0']]], ['BITFIELD_RO', 'b', 'GET', 'u63', '#0']),
+        mk('bitfield', ['b', [{ set: ['i64', 0, 5] }]], ['BITFIELD', 'b', 'SET', 'i64', 0, 5]),
+      ],
+    ],
+    [
+      'geo searches check the source type, then the centre, the area and the options, in that order',
+      [
+        mk('set', ['s', 'x'], ['SET', 's', 'x']),
+        mk('georadius', ['s', 200, 0, 1, 'm'], ['GEORADIUS', 's', 200, 0, 1, 'm']),
+        mk('geosearch', ['g', { longitude: 0, latitude: 86 }, { radius: 1, unit: 'm' }, { count: -1 }], ['GEOSEARCH', 'g', 'FROMLONLAT', 0, 86, 'BYRADIUS', 1, 'm', 'COUNT', -1]),
+        mk('georadiusbymember', ['g', 'm', -1, 'm'], ['GEORADIUSBYMEMBER', 'g', 'm', -1, 'm']),
+        mk('zadd', ['g', [[0, 'm']]], ['ZADD', 'g', 0, 'm']),
+        mk('georadiusbymember', ['g', 'nope', 0, 'm', { count: 1.5 }], ['GEORADIUSBYMEMBER', 'g', 'nope', 0, 'm', 'COUNT', 1.5]),
+      ],
+    ],
     ['hset/hmset take numeric fields in pairs and Maps', [mk('hmset', ['h', [[1, 'x']]], ['HMSET', 'h', 1, 'x']), mk('hset', ['h', new Map([[2.5, 'y']])], ['HSET', 'h', 2.5, 'y'])]],
     [
       'variadic methods given nothing answer the arity error',

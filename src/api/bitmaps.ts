@@ -15,8 +15,9 @@ import {
   type BitRange,
 } from '../commands/bitmaps.js'
 import { OVERFLOW_FAIL, OVERFLOW_SAT, OVERFLOW_WRAP, type Overflow } from '../types/bitfield.js'
-import type { StoreCore } from '../store-core.js'
-import type { Key } from './strings.js'
+import type { Reply } from '../core/reply.js'
+import { toJs, type StoreCore } from '../store-core.js'
+import { int64Of, type Key } from './strings.js'
 
 /** A BITCOUNT / BITPOS range: byte indexes by default, bit indexes with `unit: 'BIT'`; negative counts from the end. */
 export interface BitRangeOptions {
@@ -38,10 +39,6 @@ export type BitfieldOperation =
   | { incrby: [BitfieldType, BitfieldOffset, number | bigint] }
   | { overflow: 'WRAP' | 'SAT' | 'FAIL' }
 
-function intArg(n: number): number {
-  if (!Number.isInteger(n)) fail('value is not an integer or out of range')
-  return n
-}
 
 function rangeOf(r: BitRangeOptions | undefined, needEnd: boolean): BitRange | undefined {
   if (r === undefined) return undefined
@@ -49,8 +46,8 @@ function rangeOf(r: BitRangeOptions | undefined, needEnd: boolean): BitRange | u
   const unit = r.unit?.toUpperCase()
   if (unit !== undefined && unit !== 'BIT' && unit !== 'BYTE') fail('syntax error')
   if (unit !== undefined && r.end === undefined) fail('syntax error')
-  const out: BitRange = { start: intArg(r.start), bit: unit === 'BIT' }
-  if (r.end !== undefined) out.end = intArg(r.end)
+  const out: BitRange = { start: int64Of(r.start), bit: unit === 'BIT' }
+  if (r.end !== undefined) out.end = int64Of(r.end)
   return out
 }
 
@@ -83,7 +80,7 @@ function bitfieldArgs(store: StoreCore, key: Key, ops: readonly BitfieldOperatio
     if (op !== 'GET') {
       writes = true
       const v = (spec as readonly [BitfieldType, BitfieldOffset, number | bigint])[2]
-      value = typeof v === 'bigint' ? v : BigInt(intArg(v))
+      value = typeof v === 'bigint' ? v : BigInt(int64Of(v))
       if (value > 9223372036854775807n || value < -9223372036854775808n) fail('value is not an integer or out of range')
     }
     list.push({ op, signed, bits, offset, value, overflow })
@@ -97,13 +94,15 @@ export class BitmapsApi {
   /** SETBIT: sets or clears the bit at `offset` (the string grows with zeros as needed). Returns the bit's old value. */
   setbit(this: StoreCore, key: Key, offset: number, value: 0 | 1 | boolean): 0 | 1 {
     this.beforeWrite()
+    // The offset is checked first, with the command's own parser (and its error), as SETBIT does.
+    const off = bitOffset(this.s, String(offset))
     const v = value === true || value === 1 ? 1 : value === false || value === 0 ? 0 : fail('bit is not an integer or out of range')
-    return SETBIT.run(this.s, { key: keyOf(key), offset: bitOffset(this.s, String(intArg(offset))), value: v }) as 0 | 1
+    return SETBIT.run(this.s, { key: keyOf(key), offset: off, value: v }) as 0 | 1
   }
 
   /** GETBIT: the bit at `offset` (0 past the end or for a missing key). */
   getbit(this: StoreCore, key: Key, offset: number): 0 | 1 {
-    return GETBIT.run(this.s, [keyOf(key), bitOffset(this.s, String(intArg(offset)))]) as 0 | 1
+    return GETBIT.run(this.s, [keyOf(key), bitOffset(this.s, String(offset))]) as 0 | 1
   }
 
   /** BITCOUNT: number of set bits in the string, or in a byte/bit range of it. */
@@ -145,7 +144,8 @@ export class BitmapsApi {
   bitfield(this: StoreCore, key: Key, ops: readonly BitfieldOperation[]): Array<number | bigint | null> {
     const a = bitfieldArgs(this, key, ops, false)
     if (a.writes) this.beforeWrite()
-    return BITFIELD.run(this.s, a) as Array<number | bigint | null>
+    // Integers as call() gives them: numbers, bigints only past 2^53.
+    return toJs(BITFIELD.run(this.s, a) as Reply, false) as Array<number | bigint | null>
   }
 
   /** BITFIELD_RO: GET operations only. */
@@ -156,6 +156,6 @@ export class BitmapsApi {
       ops.map((g) => ({ get: g })),
       true,
     )
-    return BITFIELD_RO.run(this.s, a) as Array<number | bigint>
+    return toJs(BITFIELD_RO.run(this.s, a) as Reply, false) as Array<number | bigint>
   }
 }

@@ -1,5 +1,5 @@
 import { keyOf } from '../core/bytes.js'
-import { fail } from '../core/errors.js'
+import { fail, wrongType } from '../core/errors.js'
 import { Double, NULL_ARRAY, type Reply } from '../core/reply.js'
 import {
   checkTypedQuery,
@@ -16,7 +16,9 @@ import {
 } from '../commands/geo.js'
 import { ZADD_CH, ZADD_NX, ZADD_XX } from '../commands/sorted-sets.js'
 import { geoCheckLonLat, geoEncode } from '../types/geohash.js'
+import { T } from '../keyspace/database.js'
 import type { StoreCore } from '../store-core.js'
+import type { SortedSet } from '../types/sorted-set.js'
 import type { Key } from './strings.js'
 
 /** A distance unit: metres, kilometres, feet or miles. */
@@ -59,47 +61,71 @@ function num(n: number, msg = 'value is not a valid float'): number {
   return n
 }
 
-function query(from: GeoSearchFrom, by: GeoSearchBy, o: GeoSearchOptions | undefined, withAll: boolean): GeoQuery {
-  const q: GeoQuery = {
-    withDist: withAll,
-    withHash: withAll,
-    withCoord: withAll,
-    any: o?.any === true,
-    count: 0,
-    sort: o?.sort === undefined ? undefined : o.sort.toUpperCase() === 'DESC' ? 'DESC' : o.sort.toUpperCase() === 'ASC' ? 'ASC' : fail('syntax error'),
-    storeDist: false,
+/**
+ * The query of a typed search, checked as georadiusGeneric parses its arguments: the centre, the
+ * area, then the options. `from`/`by` undefined: GEORADIUSBYMEMBER on a missing key, where Redis
+ * skips the member and radius and parses only the options.
+ */
+function query(from: GeoSearchFrom | undefined, by: GeoSearchBy | undefined, o: GeoSearchOptions | undefined, withAll: boolean, z: SortedSet | undefined): GeoQuery {
+  const q: GeoQuery = { withDist: withAll, withHash: withAll, withCoord: withAll, any: o?.any === true, count: 0, sort: undefined, storeDist: false }
+  if (from !== undefined) {
+    if ('member' in from) {
+      q.from = { member: keyOf(from.member) }
+      if (z !== undefined && z.score(q.from.member) === undefined) fail('could not decode requested zset member')
+    } else {
+      const lon = num(from.longitude)
+      const lat = num(from.latitude)
+      geoCheckLonLat(lon, lat)
+      q.from = { lon, lat }
+    }
+  }
+  if (by !== undefined) {
+    if ('radius' in by) {
+      const radius = num(by.radius, 'need numeric radius')
+      if (radius < 0) fail('radius cannot be negative')
+      q.by = { radius, unit: unitOf(by.unit) }
+    } else {
+      const width = num(by.width, 'need numeric width')
+      const height = num(by.height, 'need numeric height')
+      if (height < 0 || width < 0) fail('height or width cannot be negative')
+      q.by = { width, height, unit: unitOf(by.unit) }
+    }
+  }
+  if (o?.sort !== undefined) {
+    const sort = o.sort.toUpperCase()
+    q.sort = sort === 'DESC' ? 'DESC' : sort === 'ASC' ? 'ASC' : fail('syntax error')
   }
   if (o?.count !== undefined) {
     if (!Number.isInteger(o.count)) fail('value is not an integer or out of range')
     if (o.count <= 0) fail('COUNT must be > 0')
     q.count = o.count
   }
-  if ('member' in from) q.from = { member: keyOf(from.member) }
-  else {
-    const lon = num(from.longitude)
-    const lat = num(from.latitude)
-    geoCheckLonLat(lon, lat)
-    q.from = { lon, lat }
-  }
-  if ('radius' in by) {
-    const radius = num(by.radius, 'need numeric radius')
-    if (radius < 0) fail('radius cannot be negative')
-    q.by = { radius, unit: unitOf(by.unit) }
-  } else {
-    const width = num(by.width, 'need numeric width')
-    const height = num(by.height, 'need numeric height')
-    if (height < 0 || width < 0) fail('height or width cannot be negative')
-    q.by = { width, height, unit: unitOf(by.unit) }
-  }
   return q
+}
+
+/** The search's source (undefined when missing); WRONGTYPE for another type. Redis checks this before any argument. */
+function sourceOf(store: StoreCore, key: string): SortedSet | undefined {
+  // A peek: the search itself reads the key (and counts the hit or miss).
+  const e = store.s.db.peek(key)
+  if (e !== undefined && e.type !== T.ZSET) wrongType()
+  return e?.value as SortedSet | undefined
 }
 
 const text = (r: Reply): string => (typeof r === 'string' ? r : Buffer.isBuffer(r) ? r.toString('utf8') : String(r))
 const coord = (r: Reply): number => (r instanceof Double ? r.value : Number(text(r)))
 
 function search(store: StoreCore, key: Key, from: GeoSearchFrom, by: GeoSearchBy, o: GeoSearchOptions | undefined, withAll: boolean, name: string): Reply {
-  const q = query(from, by, o, withAll)
-  const g: GeoSearchArgs = { flags: GEO_FLAGS.SEARCH, src: keyOf(key), query: q, name }
+  const src = keyOf(key)
+  const z = sourceOf(store, src)
+  // GEORADIUSBYMEMBER on a missing key checks only its options, and answers an empty array.
+  if (z === undefined && name === 'georadiusbymember_ro') {
+    const q = query(undefined, undefined, o, withAll, z)
+    if (q.any && q.count === 0) fail('the ANY argument requires COUNT argument')
+    store.s.db.read(src) // the lookup Redis makes: a keyspace miss
+    return []
+  }
+  const q = query(from, by, o, withAll, z)
+  const g: GeoSearchArgs = { flags: GEO_FLAGS.SEARCH, src, query: q, name }
   checkTypedQuery(g, q)
   return GEOSEARCH.run(store.s, g) as Reply
 }
@@ -187,10 +213,11 @@ export class GeoApi {
     options?: GeoSearchOptions & { storeDist?: boolean },
   ): number {
     this.beforeWrite()
-    const q = query(from, by, options, false)
+    const src = keyOf(source)
+    const q = query(from, by, options, false, sourceOf(this, src))
     q.store = keyOf(dest)
     q.storeDist = options?.storeDist === true
-    const g: GeoSearchArgs = { flags: GEO_FLAGS.SEARCH | GEO_FLAGS.SEARCHSTORE, src: keyOf(source), dest: q.store, query: q, name: 'geosearchstore' }
+    const g: GeoSearchArgs = { flags: GEO_FLAGS.SEARCH | GEO_FLAGS.SEARCHSTORE, src, dest: q.store, query: q, name: 'geosearchstore' }
     checkTypedQuery(g, q)
     return GEOSEARCHSTORE.run(this.s, g) as number
   }

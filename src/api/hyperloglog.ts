@@ -1,6 +1,7 @@
 import { keyOf } from '../core/bytes.js'
 import { PFADD, PFCOUNT, PFMERGE } from '../commands/hyperloglog.js'
-import type { StoreCore } from '../store-core.js'
+import type { Reply } from '../core/reply.js'
+import { toJs, type StoreCore } from '../store-core.js'
 import { valueOf, type Key, type Value } from './strings.js'
 
 /**
@@ -26,11 +27,11 @@ export class HyperLogLogApi {
 
   /**
    * PFCOUNT: the estimated number of distinct elements added to `key`, or to
-   * the union of several keys (missing keys count as empty).
+   * the union of several keys (missing keys count as empty). A bigint past
+   * 2^53, as `call()` gives it (only a damaged HLL's cached count gets there).
    */
   pfcount(this: StoreCore, key: Key, ...keys: Key[]): number {
-    const r = PFCOUNT.run(this.s, [keyOf(key), ...keys.map(keyOf)])
-    return Number(r)
+    return toJs(PFCOUNT.run(this.s, [keyOf(key), ...keys.map(keyOf)]) as Reply, false) as number
   }
 
   /** PFMERGE: stores the union of `dest` and the sources at `dest`. */
