@@ -677,6 +677,93 @@ const geoOps: Array<fc.Arbitrary<Op>> = [
   fc.tuple(key, zpairs).map(([k, ps]) => mk('zadd', [k, ps], ['ZADD', k, ...ps.flatMap(([sc0, m]) => [sc(sc0), m])])),
 ]
 
+// ---- streams ----------------------------------------------------------------------------------
+
+const sid = fc.constantFrom('1-1', '1-2', '2-0', '3', '5-1', '0-1', '1-*', '*', '*', '*', '0-0', 'x', '18446744073709551615-18446744073709551615', '1-18446744073709551616')
+const rangeId = fc.constantFrom('-', '+', '0', '1-1', '2', '(1-1', '(2-0', '3-0', 'x', '(-', '(+', '18446744073709551615')
+const readId = fc.constantFrom('0', '0-0', '1-1', '$', '+', '>', 'x', '2')
+const groupName = fc.constantFrom('g', 'h')
+const consumerName = fc.constantFrom('c1', 'c2')
+const sfields = fc.constantFrom<Record<string, string> | Array<[string, string]>>({ f: 'v' }, { f: '1', g: '2' }, [['a', 'x'], ['a', 'y']], { '': '' })
+const fieldsArgv = (f: Record<string, string> | Array<[string, string]>): CallArg[] => (Array.isArray(f) ? f.flat() : Object.entries(f).flat())
+const trimOpts = fc.oneof(
+  fc.record({ maxlen: fc.constantFrom(0, 1, 2, 5, -1, 1.5), approx: flag, limit: opt(fc.constantFrom(0, 1, 10, -1)) }, { requiredKeys: ['maxlen'] }),
+  fc.record({ minid: fc.constantFrom('0', '1-2', '2', 'x'), approx: flag, limit: opt(fc.constantFrom(0, 1, 10, -1)) }, { requiredKeys: ['minid'] }),
+) as fc.Arbitrary<{ maxlen?: number; minid?: string; approx?: boolean; limit?: number }>
+function trimArgv(t: { maxlen?: number; minid?: string; approx?: boolean; limit?: number }): CallArg[] {
+  const a: CallArg[] = t.maxlen !== undefined ? ['MAXLEN'] : ['MINID']
+  if (t.approx) a.push('~')
+  a.push(t.maxlen !== undefined ? t.maxlen : t.minid!)
+  if (t.limit !== undefined) a.push('LIMIT', t.limit)
+  return a
+}
+const entries = (r: unknown[] | null) => (r === null ? [] : (r as Array<[string, string[]]>).map(([id, fv]) => ({ id, fields: mapFlat(fv) })))
+const pendingEntries = (r: Array<[string, string[] | null]>) => r.map(([id, fv]) => ({ id, fields: fv === null ? null : mapFlat(fv) }))
+const groupRead = (r: Array<[string, Array<[string, string[] | null]>]> | null) => (r === null ? null : r.map(([k, es]) => ({ key: k, entries: pendingEntries(es) })))
+const streamRead = (r: Array<[string, Array<[string, string[]]>]> | null) => (r === null ? null : r.map(([k, es]) => ({ key: k, entries: entries(es) })))
+const countOpt = opt(fc.record({ count: fc.constantFrom(1, 2, 10, 0, -1) }))
+
+const streamOps: Array<fc.Arbitrary<Op>> = [
+  fc.tuple(key, sid, sfields).map(([k, id, f]) => mk('xadd', [k, id, f], ['XADD', k, id, ...fieldsArgv(f)])),
+  fc.tuple(key, sid, sfields, trimOpts, flag).map(([k, id, f, t, nomk]) => {
+    const o = clean({ ...t, noMkStream: nomk })
+    return mk('xadd', [k, id, f, o], ['XADD', k, ...(nomk ? ['NOMKSTREAM'] : []), ...trimArgv(t), id, ...fieldsArgv(f)])
+  }),
+  key.map((k) => mk('xlen', [k], ['XLEN', k])),
+  fc.tuple(key, rangeId, rangeId, countOpt).map(([k, a, b, o]) => mk('xrange', [k, a, b, o], ['XRANGE', k, a, b, ...(o ? ['COUNT', o.count] : [])], entries)),
+  fc.tuple(key, rangeId, rangeId, countOpt).map(([k, a, b, o]) => mk('xrevrange', [k, b, a, o], ['XREVRANGE', k, b, a, ...(o ? ['COUNT', o.count] : [])], entries)),
+  fc.tuple(key, fc.array(sid, { minLength: 1, maxLength: 3 })).map(([k, ids]) => mk('xdel', [k, ...ids], ['XDEL', k, ...ids])),
+  fc.tuple(key, trimOpts).map(([k, t]) => mk('xtrim', [k, t], ['XTRIM', k, ...trimArgv(t)])),
+  fc.tuple(key, groupName, fc.constantFrom('$', '0', '1-1', 'x'), flag, opt(fc.constantFrom(0, 1, 5, -1))).map(([k, g, id, mks, er]) => {
+    const o = clean({ mkStream: mks, entriesRead: er })
+    return mk('xgroupCreate', [k, g, id, o], ['XGROUP', 'CREATE', k, g, id, ...(mks ? ['MKSTREAM'] : []), ...(er !== undefined ? ['ENTRIESREAD', er] : [])])
+  }),
+  fc.tuple(key, groupName, fc.constantFrom('$', '0', '1-1', 'x'), opt(fc.constantFrom(0, 3, -1))).map(([k, g, id, er]) =>
+    mk('xgroupSetid', [k, g, id, clean({ entriesRead: er })], ['XGROUP', 'SETID', k, g, id, ...(er !== undefined ? ['ENTRIESREAD', er] : [])]),
+  ),
+  fc.tuple(key, groupName).map(([k, g]) => mk('xgroupDestroy', [k, g], ['XGROUP', 'DESTROY', k, g], bool)),
+  fc.tuple(key, groupName, consumerName).map(([k, g, c]) => mk('xgroupCreateconsumer', [k, g, c], ['XGROUP', 'CREATECONSUMER', k, g, c], bool)),
+  fc.tuple(key, groupName, consumerName).map(([k, g, c]) => mk('xgroupDelconsumer', [k, g, c], ['XGROUP', 'DELCONSUMER', k, g, c])),
+  fc.tuple(key, groupName, fc.array(sid, { minLength: 1, maxLength: 3 })).map(([k, g, ids]) => mk('xack', [k, g, ...ids], ['XACK', k, g, ...ids])),
+  fc.tuple(groupName, consumerName, key, readId, opt(fc.record({ count: opt(fc.constantFrom(1, 2, 0, -1)), noAck: flag }, { requiredKeys: [] }))).map(([g, c, k, id, o]) => {
+    const oo = o === undefined ? undefined : clean(o)
+    const a: CallArg[] = ['XREADGROUP', 'GROUP', g, c]
+    if (oo?.count !== undefined) a.push('COUNT', oo.count)
+    if (oo?.noAck) a.push('NOACK')
+    a.push('STREAMS', k, id)
+    return mk('xreadgroup', [g, c, [[k, id]], oo], a, groupRead)
+  }),
+  fc.tuple(key, fc.constantFrom('0', '1-1', '+', 'x'), opt(fc.record({ count: fc.constantFrom(1, 2, 0, -1) }))).map(([k, id, o]) =>
+    mk('xread', [[[k, id]], o], ['XREAD', ...(o ? ['COUNT', o.count] : []), 'STREAMS', k, id], streamRead),
+  ),
+  fc.tuple(key, groupName).map(([k, g]) =>
+    mk('xpending', [k, g], ['XPENDING', k, g], (r: [number, string | null, string | null, Array<[string, string]> | null]) => ({
+      count: r[0],
+      min: r[1],
+      max: r[2],
+      consumers: (r[3] ?? []).map(([n, c]) => ({ name: n, pending: Number(c) })),
+    })),
+  ),
+  fc.tuple(key, groupName, consumerName, fc.constantFrom(0, 10, 1000, -5), fc.array(sid, { minLength: 1, maxLength: 2 }), opt(fc.record({ retryCount: opt(fc.constantFrom(0, 3, -1)), force: flag }, { requiredKeys: [] }))).map(
+    ([k, g, c, idle, ids, o]) => {
+      const oo = o === undefined ? undefined : clean(o)
+      const a: CallArg[] = ['XCLAIM', k, g, c, idle, ...ids]
+      if (oo?.retryCount !== undefined) a.push('RETRYCOUNT', oo.retryCount)
+      if (oo?.force) a.push('FORCE')
+      a.push('JUSTID')
+      return mk('xclaimJustId', [k, g, c, idle, ids, oo], a)
+    },
+  ),
+  fc.tuple(key, groupName, consumerName, fc.constantFrom(0, 10, 1000, -5), fc.constantFrom('0', '0-0', '1-1', 'x', '-'), countOpt).map(([k, g, c, idle, st, o]) =>
+    mk('xautoclaimJustId', [k, g, c, idle, st, o], ['XAUTOCLAIM', k, g, c, idle, st, ...(o ? ['COUNT', o.count] : []), 'JUSTID'], (r: [string, string[], string[]]) => ({
+      next: r[0],
+      claimed: r[1],
+      deleted: r[2],
+    })),
+  ),
+  fc.tuple(key, fc.constantFrom('5-5', '1-1', '0-0', 'x', '18446744073709551615-18446744073709551615')).map(([k, id]) => mk('xsetid', [k, id], ['XSETID', k, id])),
+]
+
 const advance = fc.constantFrom(1, 999, 50_000).map((ms) => {
   const o = mk('advance', [ms], [])
   o.advance = ms
@@ -792,6 +879,7 @@ describe('typed methods agree with call()', () => {
   it('bitmaps', () => sequences([bitmapOps, keyOps.slice(0, 5)], 400))
   it('HyperLogLog', () => sequences([hllOps, keyOps.slice(0, 5)], 300))
   it('geo', () => sequences([geoOps, keyOps.slice(0, 5)], 400))
+  it('streams', () => sequences([streamOps, keyOps.slice(0, 5)], 400, 30))
 })
 
 // Differences the random sequences found, kept as fixed cases (each ran differently before its fix).
@@ -807,6 +895,20 @@ describe('typed methods agree with call(): regressions', () => {
         mk('bitcount', ['b', { start: 1e21, end: 0 }], ['BITCOUNT', 'b', 1e21, 0]),
         mk('bitfieldRo', ['b', [['u63', '#0']]], ['BITFIELD_RO', 'b', 'GET', 'u63', '#0']),
         mk('bitfield', ['b', [{ set: ['i64', 0, 5] }]], ['BITFIELD', 'b', 'SET', 'i64', 0, 5]),
+      ],
+    ],
+    [
+      'streams: errors in the order the commands parse their arguments',
+      [
+        mk('xtrim', ['s', { minid: 'x', limit: 0 }], ['XTRIM', 's', 'MINID', 'x', 'LIMIT', 0]),
+        mk('xadd', ['s', '0-0', { f: 'v' }, { maxlen: 1, limit: 5 }], ['XADD', 's', 'MAXLEN', 1, 'LIMIT', 5, '0-0', 'f', 'v']),
+        mk('xadd', ['s', '1-1', { f: 'v' }, { maxlen: 2 ** 63 }], ['XADD', 's', 'MAXLEN', 2 ** 63, '1-1', 'f', 'v']),
+        mk('xclaimJustId', ['s', 'g', 'c', 0, ['*']], ['XCLAIM', 's', 'g', 'c', 0, '*', 'JUSTID']),
+        mk('xgroupCreate', ['s', 'g', '$', { mkStream: true }], ['XGROUP', 'CREATE', 's', 'g', '$', 'MKSTREAM']),
+        mk('xclaimJustId', ['s', 'g', 'c', 1.5, ['1-1']], ['XCLAIM', 's', 'g', 'c', 1.5, '1-1', 'JUSTID']),
+        mk('xclaimJustId', ['s', 'g', 'c', 0, ['*']], ['XCLAIM', 's', 'g', 'c', 0, '*', 'JUSTID']),
+        mk('xautoclaimJustId', ['s', 'g', 'c', 0, 'x', { count: 0 }], ['XAUTOCLAIM', 's', 'g', 'c', 0, 'x', 'COUNT', 0, 'JUSTID'], (r) => r),
+        mk('xautoclaimJustId', ['s', 'g', 'c', 0, '0', { count: 2 ** 62 }], ['XAUTOCLAIM', 's', 'g', 'c', 0, '0', 'COUNT', 2 ** 62, 'JUSTID'], (r) => r),
       ],
     ],
     [

@@ -3,6 +3,7 @@ import { fail, ReplyError } from '../core/errors.js'
 import { MapReply, NULL_ARRAY, type Reply } from '../core/reply.js'
 import {
   XACK,
+  MAX_AUTOCLAIM_COUNT,
   XAUTOCLAIM,
   XCLAIM,
   XDEL,
@@ -29,7 +30,7 @@ import {
 import { serveReady } from '../keyspace/blocking.js'
 import { parseId, U64_MAX, nextId, prevId, type StreamId, type TrimSpec } from '../types/stream.js'
 import type { StoreCore } from '../store-core.js'
-import { valueOf, type Key, type Value } from './strings.js'
+import { isInt64, valueOf, type Key, type Value } from './strings.js'
 
 /** A stream entry: its ID and its fields (a field given twice keeps its last value). */
 export interface StreamEntry {
@@ -255,8 +256,9 @@ function fieldList(f: StreamFields): StrValue[] {
   return out
 }
 
+/** An integer argument: refused as Redis's string2ll would refuse its decimal form (fractions, past 64 bits). */
 function intArg(n: number, msg = 'value is not an integer or out of range'): number {
-  if (!Number.isInteger(n)) fail(msg)
+  if (!isInt64(n)) fail(msg)
   return n
 }
 
@@ -266,30 +268,41 @@ function idArg(id: string): StreamId {
   return p
 }
 
-function trimSpec(store: StoreCore, o: StreamTrimOptions, xadd: boolean): TrimSpec | undefined {
+/**
+ * Trim options, checked in the order XADD and XTRIM parse them: the strategy's value and LIMIT's
+ * here, then (after XADD's ID) the checks of `trimSpec`.
+ */
+function trimValues(o: StreamTrimOptions): { id?: StreamId; maxlen?: number; limit?: number } {
   if (o.maxlen !== undefined && o.minid !== undefined) fail('syntax error, MAXLEN and MINID options at the same time are not compatible')
+  const v: { id?: StreamId; maxlen?: number; limit?: number } = {}
+  if (o.maxlen !== undefined) {
+    v.maxlen = intArg(o.maxlen)
+    if (v.maxlen < 0) fail('The MAXLEN argument must be >= 0.')
+  } else if (o.minid !== undefined) v.id = idArg(o.minid)
+  if (o.limit !== undefined) {
+    v.limit = intArg(o.limit)
+    if (v.limit < 0) fail('The LIMIT argument must be >= 0.')
+  }
+  return v
+}
+
+function trimSpec(store: StoreCore, o: StreamTrimOptions, xadd: boolean, v = trimValues(o)): TrimSpec | undefined {
   if (o.maxlen === undefined && o.minid === undefined) {
-    if (o.limit !== undefined && o.limit !== 0) fail('syntax error, LIMIT cannot be used without specifying a trimming strategy')
+    if (v.limit !== undefined && v.limit !== 0) fail('syntax error, LIMIT cannot be used without specifying a trimming strategy')
     if (!xadd) fail('syntax error, XTRIM must be called with a trimming strategy')
     return undefined
   }
   const approx = o.approx === true
   let limit = 0
-  if (o.limit !== undefined) {
+  if (v.limit !== undefined) {
     if (!approx) fail('syntax error, LIMIT cannot be used without the special ~ option')
-    limit = intArg(o.limit)
-    if (limit < 0) fail('The LIMIT argument must be >= 0.')
+    limit = v.limit
   } else if (approx) {
     limit = 100 * store.ks.config.get<number>('stream-node-max-entries')
     if (limit <= 0 || limit > 10000) limit = 10000
   }
-  if (o.maxlen !== undefined) {
-    const n = intArg(o.maxlen)
-    if (n < 0) fail('The MAXLEN argument must be >= 0.')
-    return { strategy: 'MAXLEN', approx, maxlen: n, minMs: 0, minSeq: 0, limit }
-  }
-  const id = idArg(o.minid!)
-  return { strategy: 'MINID', approx, maxlen: 0, minMs: id.ms, minSeq: id.seq, limit }
+  if (v.maxlen !== undefined) return { strategy: 'MAXLEN', approx, maxlen: v.maxlen, minMs: 0, minSeq: 0, limit }
+  return { strategy: 'MINID', approx, maxlen: 0, minMs: v.id!.ms, minSeq: v.id!.seq, limit }
 }
 
 function offsets(streams: StreamOffsets): { keys: string[]; ids: string[] } {
@@ -381,16 +394,18 @@ export class StreamsApi {
   xadd(this: StoreCore, key: Key, id: string, fields: StreamFields, options?: XAddOptions): string | null {
     this.beforeWrite()
     const a: XAddArgs = { key: keyOf(key), fields: fieldList(fields), noMkStream: options?.noMkStream === true }
+    // XADD's order: the trim values, the ID, the trim checks, then the 0-0 check.
+    const values = options === undefined ? undefined : trimValues(options)
     if (id !== '*') {
       const p = parseId(id, 0, true, true)
       if (p === undefined) fail('Invalid stream ID specified as stream command argument')
-      if (p.seqGiven && p.ms === 0 && p.seq === 0) fail('The ID specified in XADD must be greater than 0-0')
       a.id = p
     }
     if (options !== undefined) {
-      const t = trimSpec(this, options, true)
+      const t = trimSpec(this, options, true, values)
       if (t !== undefined) a.trim = t
     }
+    if (a.id !== undefined && a.id.seqGiven && a.id.ms === 0 && a.id.seq === 0) fail('The ID specified in XADD must be greater than 0-0')
     const r = xaddRun(this.s, a) as string | null
     serveReady(this, this.s)
     return r
@@ -695,21 +710,16 @@ function claim(
 ): Reply {
   store.beforeWrite()
   if (ids.length === 0) fail("wrong number of arguments for 'xclaim' command")
+  // The command reads these as it reads its arguments, after finding the group, so the errors come
+  // in Redis's order (an ID that does not parse ends the IDs and is read as an option, as in Redis).
   const rest: string[] = [...ids]
-  if (o?.idle !== undefined) rest.push('IDLE', String(intArg(o.idle, 'Invalid IDLE option argument for XCLAIM')))
-  if (o?.time !== undefined) rest.push('TIME', String(intArg(o.time, 'Invalid TIME option argument for XCLAIM')))
-  if (o?.retryCount !== undefined) rest.push('RETRYCOUNT', String(intArg(o.retryCount, 'Invalid RETRYCOUNT option argument for XCLAIM')))
+  if (o?.idle !== undefined) rest.push('IDLE', String(o.idle))
+  if (o?.time !== undefined) rest.push('TIME', String(o.time))
+  if (o?.retryCount !== undefined) rest.push('RETRYCOUNT', String(o.retryCount))
   if (o?.force) rest.push('FORCE')
   if (justId) rest.push('JUSTID')
   if (o?.lastId !== undefined) rest.push('LASTID', o.lastId)
-  for (const id of ids) idArg(id)
-  return XCLAIM.run(store.s, {
-    key: keyOf(key),
-    group: keyOf(group),
-    consumer: keyOf(consumer),
-    minIdle: String(intArg(minIdle, 'Invalid min-idle-time argument for XCLAIM')),
-    rest,
-  }) as Reply
+  return XCLAIM.run(store.s, { key: keyOf(key), group: keyOf(group), consumer: keyOf(consumer), minIdle: String(minIdle), rest }) as Reply
 }
 
 function autoclaim(
@@ -723,16 +733,10 @@ function autoclaim(
   justId: boolean,
 ): Reply[] {
   store.beforeWrite()
+  // XAUTOCLAIM's order: min-idle, start, COUNT.
   const idle = Math.max(0, intArg(minIdle, 'Invalid min-idle-time argument for XAUTOCLAIM'))
+  const from = rangeBounds(start, '+').start
   const count = o?.count === undefined ? 100 : o.count
-  if (!Number.isInteger(count) || count < 1) fail('COUNT must be > 0')
-  return XAUTOCLAIM.run(store.s, {
-    key: keyOf(key),
-    group: keyOf(group),
-    consumer: keyOf(consumer),
-    minIdle: idle,
-    start: rangeBounds(start, '+').start,
-    count,
-    justId,
-  }) as Reply[]
+  if (!isInt64(count) || count < 1 || count > MAX_AUTOCLAIM_COUNT) fail('COUNT must be > 0')
+  return XAUTOCLAIM.run(store.s, { key: keyOf(key), group: keyOf(group), consumer: keyOf(consumer), minIdle: idle, start: from, count, justId }) as Reply[]
 }

@@ -1067,7 +1067,8 @@ export interface XAutoClaimArgs {
 }
 
 const ATTEMPTS_FACTOR = 10
-const MAX_AUTOCLAIM_COUNT = Math.floor(9223372036854775807 / 16)
+/** The largest XAUTOCLAIM COUNT: LONG_MAX / max(sizeof(streamID), attempts factor), as Redis bounds it. */
+export const MAX_AUTOCLAIM_COUNT = Math.floor(9223372036854775807 / 16)
 
 export const XAUTOCLAIM = defineCommand('xautoclaim', {
   parse(a): XAutoClaimArgs {
