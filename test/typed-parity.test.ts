@@ -669,10 +669,10 @@ const geoOps: Array<fc.Arbitrary<Op>> = [
     mk('geosearchWith', [k, f, b, o], ['GEOSEARCH', k, ...fromArgv(f), ...byArgv(b), ...geoOptsArgv(o), 'WITHCOORD', 'WITHDIST', 'WITHHASH'], geoResults),
   ),
   fc.tuple(key, lon, lat, fc.constantFrom(0, 100, 5000, -1), geoUnit, geoOpts).map(([k, x, y, r, u, o]) =>
-    mk('georadius', [k, x, y, r, u, o], ['GEORADIUS', k, x, y, r, u, ...geoOptsArgv(o)]),
+    mk('georadius', [k, x, y, r, u, o], ['GEORADIUS_RO', k, x, y, r, u, ...geoOptsArgv(o)]),
   ),
   fc.tuple(key, member, fc.constantFrom(0, 100, 5000, -1), geoUnit, geoOpts).map(([k, m, r, u, o]) =>
-    mk('georadiusbymember', [k, m, r, u, o], ['GEORADIUSBYMEMBER', k, m, r, u, ...geoOptsArgv(o)]),
+    mk('georadiusbymember', [k, m, r, u, o], ['GEORADIUSBYMEMBER_RO', k, m, r, u, ...geoOptsArgv(o)]),
   ),
   fc.tuple(key, zpairs).map(([k, ps]) => mk('zadd', [k, ps], ['ZADD', k, ...ps.flatMap(([sc0, m]) => [sc(sc0), m])])),
 ]
@@ -777,11 +777,13 @@ afterEach(() => {
   for (const s of stores.splice(0)) s.close()
 })
 
+let twinOptions: ConstructorParameters<typeof Store>[0] = {}
+
 function twins(resp3 = false): [Store, Store, ManualClock, ManualClock] {
   const ca = new ManualClock(T0)
   const cb = new ManualClock(T0)
-  const a = new Store({ clock: ca, activeExpiry: false })
-  const b = new Store({ clock: cb, activeExpiry: false })
+  const a = new Store({ ...twinOptions, clock: ca, activeExpiry: false })
+  const b = new Store({ ...twinOptions, clock: cb, activeExpiry: false })
   // The typed store's own session may speak RESP3 (after HELLO 3): typed results must not change.
   if (resp3) a.call('HELLO', 3)
   stores.push(a, b)
@@ -880,6 +882,14 @@ describe('typed methods agree with call()', () => {
   it('HyperLogLog', () => sequences([hllOps, keyOps.slice(0, 5)], 300))
   it('geo', () => sequences([geoOps, keyOps.slice(0, 5)], 400))
   it('streams', () => sequences([streamOps, keyOps.slice(0, 5)], 400, 30))
+  it('at a key limit with noeviction: the same commands are refused with the OOM error', () => {
+    twinOptions = { maxkeys: 2, maxmemoryPolicy: 'noeviction' }
+    try {
+      sequences([stringOps, keyOps, hashOps, setOps, listOps, zsetOps, bitmapOps, hllOps, geoOps, streamOps, sortOps], 400, 30)
+    } finally {
+      twinOptions = {}
+    }
+  })
 })
 
 // Differences the random sequences found, kept as fixed cases (each ran differently before its fix).
@@ -915,11 +925,11 @@ describe('typed methods agree with call(): regressions', () => {
       'geo searches check the source type, then the centre, the area and the options, in that order',
       [
         mk('set', ['s', 'x'], ['SET', 's', 'x']),
-        mk('georadius', ['s', 200, 0, 1, 'm'], ['GEORADIUS', 's', 200, 0, 1, 'm']),
+        mk('georadius', ['s', 200, 0, 1, 'm'], ['GEORADIUS_RO', 's', 200, 0, 1, 'm']),
         mk('geosearch', ['g', { longitude: 0, latitude: 86 }, { radius: 1, unit: 'm' }, { count: -1 }], ['GEOSEARCH', 'g', 'FROMLONLAT', 0, 86, 'BYRADIUS', 1, 'm', 'COUNT', -1]),
-        mk('georadiusbymember', ['g', 'm', -1, 'm'], ['GEORADIUSBYMEMBER', 'g', 'm', -1, 'm']),
+        mk('georadiusbymember', ['g', 'm', -1, 'm'], ['GEORADIUSBYMEMBER_RO', 'g', 'm', -1, 'm']),
         mk('zadd', ['g', [[0, 'm']]], ['ZADD', 'g', 0, 'm']),
-        mk('georadiusbymember', ['g', 'nope', 0, 'm', { count: 1.5 }], ['GEORADIUSBYMEMBER', 'g', 'nope', 0, 'm', 'COUNT', 1.5]),
+        mk('georadiusbymember', ['g', 'nope', 0, 'm', { count: 1.5 }], ['GEORADIUSBYMEMBER_RO', 'g', 'nope', 0, 'm', 'COUNT', 1.5]),
       ],
     ],
     ['hset/hmset take numeric fields in pairs and Maps', [mk('hmset', ['h', [[1, 'x']]], ['HMSET', 'h', 1, 'x']), mk('hset', ['h', new Map([[2.5, 'y']])], ['HSET', 'h', 2.5, 'y'])]],

@@ -124,10 +124,11 @@ export class BitmapsApi {
 
   /** BITOP: stores the AND / OR / XOR of the sources (or NOT of one) at `dest`; returns the result's length in bytes. */
   bitop(this: StoreCore, op: BitOp | Lowercase<BitOp>, dest: Key, ...keys: Key[]): number {
+    // Redis's order: the arity error, the OOM refusal, then the operation's checks.
+    if (keys.length === 0) fail("wrong number of arguments for 'bitop' command")
     this.beforeWrite()
     const o = op.toUpperCase() as BitOp
     if (o !== 'AND' && o !== 'OR' && o !== 'XOR' && o !== 'NOT') fail('syntax error')
-    if (keys.length === 0) fail("wrong number of arguments for 'bitop' command")
     if (o === 'NOT' && keys.length !== 1) fail('BITOP NOT must be called with a single source key.')
     return BITOP.run(this.s, { op: o, dest: keyOf(dest), keys: keys.map(keyOf) }) as number
   }
@@ -142,8 +143,9 @@ export class BitmapsApi {
    * ```
    */
   bitfield(this: StoreCore, key: Key, ops: readonly BitfieldOperation[]): Array<number | bigint | null> {
+    // BITFIELD is a denyoom command whatever its operations (BITFIELD_RO is the read-only one).
+    this.beforeWrite()
     const a = bitfieldArgs(this, key, ops, false)
-    if (a.writes) this.beforeWrite()
     // Integers as call() gives them: numbers, bigints only past 2^53.
     return toJs(BITFIELD.run(this.s, a) as Reply, false) as Array<number | bigint | null>
   }

@@ -63,19 +63,20 @@ export class HashesApi {
   /** HSET of several fields (object, Map or pairs): returns how many fields were new. */
   hset(this: StoreCore, key: Key, fields: HashFields): number
   hset(this: StoreCore, key: Key, fieldOrFields: Field | HashFields, value?: Value): number {
-    this.beforeWrite()
     const isOne = typeof fieldOrFields === 'string' || typeof fieldOrFields === 'number' || Buffer.isBuffer(fieldOrFields)
     if (isOne && value === undefined) fail("wrong number of arguments for 'hset' command")
     const pairs = isOne ? [memberOf(fieldOrFields as Field), valueOf(value!)] : flatPairs(fieldOrFields as HashFields)
     if (pairs.length === 0) fail("wrong number of arguments for 'hset' command")
+    // After the arity error, as Redis refuses a denyoom command.
+    this.beforeWrite()
     return hset(this.s, { key: keyOf(key), pairs })
   }
 
   /** HMSET: sets several fields (object, Map or pairs). */
   hmset(this: StoreCore, key: Key, fields: HashFields): 'OK' {
-    this.beforeWrite()
     const pairs = flatPairs(fields)
     if (pairs.length === 0) fail("wrong number of arguments for 'hmset' command")
+    this.beforeWrite()
     hset(this.s, { key: keyOf(key), pairs })
     return 'OK'
   }

@@ -199,6 +199,7 @@ export class KeysApi {
 
   /** COPY: copies a key (value and TTL), optionally to another database. True when copied. */
   copy(this: StoreCore, source: Key, destination: Key, options: { db?: number; replace?: boolean } = {}): boolean {
+    this.beforeWrite()
     const db = options.db === undefined ? undefined : dbIndex(this, options.db)
     return COPY.run(this.s, { src: keyOf(source), dst: keyOf(destination), db, replace: !!options.replace }) === 1
   }

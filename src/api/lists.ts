@@ -81,6 +81,7 @@ function keyList(keys: Key | readonly Key[], command: string): string[] {
   return out
 }
 
+/** A push's arguments (an empty push is the arity error, which Redis gives before an OOM refusal). */
 function pushArgs(key: Key, values: Value[], command: string): PushArgs {
   needArgs(values.length, command)
   const vs = new Array<StrValue>(values.length)
@@ -166,30 +167,34 @@ const zmpopPair = (r: Reply): [string, Array<{ member: string; score: number }>]
 export class ListsApi {
   /** LPUSH: prepends `values` (the last one ends up first). Returns the new length. */
   lpush(this: StoreCore, key: Key, ...values: Value[]): number {
+    const a = pushArgs(key, values, 'lpush')
     this.beforeWrite()
-    const n = LPUSH.run(this.s, pushArgs(key, values, 'lpush')) as number
+    const n = LPUSH.run(this.s, a) as number
     serveReady(this, this.s)
     return n
   }
 
   /** RPUSH: appends `values`. Returns the new length. */
   rpush(this: StoreCore, key: Key, ...values: Value[]): number {
+    const a = pushArgs(key, values, 'rpush')
     this.beforeWrite()
-    const n = RPUSH.run(this.s, pushArgs(key, values, 'rpush')) as number
+    const n = RPUSH.run(this.s, a) as number
     serveReady(this, this.s)
     return n
   }
 
   /** LPUSHX: prepends only if the list exists. Returns the new length, 0 when the key is missing. */
   lpushx(this: StoreCore, key: Key, ...values: Value[]): number {
+    const a = pushArgs(key, values, 'lpushx')
     this.beforeWrite()
-    return LPUSHX.run(this.s, pushArgs(key, values, 'lpushx')) as number
+    return LPUSHX.run(this.s, a) as number
   }
 
   /** RPUSHX: appends only if the list exists. Returns the new length, 0 when the key is missing. */
   rpushx(this: StoreCore, key: Key, ...values: Value[]): number {
+    const a = pushArgs(key, values, 'rpushx')
     this.beforeWrite()
-    return RPUSHX.run(this.s, pushArgs(key, values, 'rpushx')) as number
+    return RPUSHX.run(this.s, a) as number
   }
 
   /**
@@ -372,6 +377,8 @@ export class ListsApi {
       this,
       options?.signal,
       () => {
+        // Refused under OOM before its arguments are read, as a denyoom command is.
+        this.beforeWrite()
         const a: BlockingMoveArgs = {
           src: keyOf(source),
           dst: keyOf(destination),
@@ -380,7 +387,6 @@ export class ListsApi {
           timeout: timeoutMs(timeout),
           signal: options?.signal,
         }
-        this.beforeWrite()
         return BLMOVE.run(this.s, a)
       },
       moveResult,
@@ -393,6 +399,8 @@ export class ListsApi {
       this,
       options?.signal,
       () => {
+        // Refused under OOM before its arguments are read, as a denyoom command is.
+        this.beforeWrite()
         const a: BlockingMoveArgs = {
           src: keyOf(source),
           dst: keyOf(destination),
@@ -401,7 +409,6 @@ export class ListsApi {
           timeout: timeoutMs(timeout),
           signal: options?.signal,
         }
-        this.beforeWrite()
         return BRPOPLPUSH.run(this.s, a)
       },
       moveResult,

@@ -149,6 +149,7 @@ export class ScriptingApi {
 
   /** Loads a library (FUNCTION LOAD): code starting with `#!lua name=<library>`. Returns the library name. */
   functionLoad(this: StoreCore, code: string, options: { replace?: boolean } = {}): string {
+    this.beforeWrite()
     return FUNCTION_LOAD.run(this.s, { code, replace: options.replace === true }) as string
   }
 

@@ -462,14 +462,12 @@ export class SortedSetsApi {
 
   /** ZREM: removes members; returns how many were there. */
   zrem(this: StoreCore, key: Key, ...members: Member[]): number {
-    this.beforeWrite()
     if (members.length === 0) fail("wrong number of arguments for 'zrem' command")
     return ZREM.run(this.s, { key: keyOf(key), members: members.map(keyOf) }) as number
   }
 
   /** ZREMRANGEBYRANK: removes members with ranks start..stop (negative from the end); returns the count. */
   zremrangebyrank(this: StoreCore, key: Key, start: number, stop: number): number {
-    this.beforeWrite()
     const r = rangeArgs(keyOf(key))
     r.start = intArg(start)
     r.stop = intArg(stop)
@@ -478,7 +476,6 @@ export class SortedSetsApi {
 
   /** ZREMRANGEBYSCORE: removes members with scores within [min, max]; returns the count. */
   zremrangebyscore(this: StoreCore, key: Key, min: ScoreBound, max: ScoreBound): number {
-    this.beforeWrite()
     const lo = boundText(min)
     const hi = boundText(max)
     const r = rangeArgs(keyOf(key))
@@ -489,7 +486,6 @@ export class SortedSetsApi {
 
   /** ZREMRANGEBYLEX: removes members within a lex range; returns the count. */
   zremrangebylex(this: StoreCore, key: Key, min: LexBound, max: LexBound): number {
-    this.beforeWrite()
     const l = parseLexRange(key, min, max)
     const r = rangeArgs(l.key)
     r.by = BY_LEX
@@ -513,7 +509,6 @@ export class SortedSetsApi {
    * sorted set among `keys`; null when all are empty.
    */
   zmpop(this: StoreCore, keys: Key[], where: 'MIN' | 'MAX' | 'min' | 'max', count = 1): { key: string; members: ScoredMember[] } | null {
-    this.beforeWrite()
     if (keys.length === 0) fail('numkeys should be greater than 0')
     const w = String(where).toUpperCase()
     if (w !== 'MIN' && w !== 'MAX') fail('syntax error')
@@ -637,12 +632,14 @@ export class SortedSetsApi {
    * ```
    */
   sort(this: StoreCore, key: Key, options?: SortOptions): Array<string | null> {
-    return (sortGeneric(this.s, sortArgs(key, options, undefined)) as Array<StrValue | null>).map((v) => (v === null ? null : textOf(v)))
+    // SORT is a denyoom command even without STORE (SORT_RO is the one that is not).
+    this.beforeWrite()
+    return (this as StoreCore & SortedSetsApi).sortRo(key, options)
   }
 
   /** SORT_RO: the read-only SORT (no STORE). */
   sortRo(this: StoreCore, key: Key, options?: SortOptions): Array<string | null> {
-    return (this as StoreCore & SortedSetsApi).sort(key, options)
+    return (sortGeneric(this.s, sortArgs(key, options, undefined)) as Array<StrValue | null>).map((v) => (v === null ? null : textOf(v)))
   }
 
   /** SORT ... STORE: stores the result as a list at `dest` (missing GET values as ''); returns its length. */
@@ -653,7 +650,6 @@ export class SortedSetsApi {
 }
 
 function pop(store: StoreCore, key: Key, count: number, max: boolean): ScoredMember[] {
-  store.beforeWrite()
   if (int64Of(count, E.MUST_BE_POSITIVE) < 0) fail(E.MUST_BE_POSITIVE)
   const k = keyOf(key)
   const z = zsetOf(store.s, k)

@@ -437,14 +437,12 @@ export class StreamsApi {
 
   /** XDEL: deletes entries by ID; returns how many existed. */
   xdel(this: StoreCore, key: Key, ...ids: string[]): number {
-    this.beforeWrite()
     if (ids.length === 0) fail("wrong number of arguments for 'xdel' command")
     return XDEL.run(this.s, { key: keyOf(key), ids }) as number
   }
 
   /** XTRIM: trims by length or minimum ID; returns the number of entries removed. */
   xtrim(this: StoreCore, key: Key, options: StreamTrimOptions): number {
-    this.beforeWrite()
     return XTRIM.run(this.s, { key: keyOf(key), trim: trimSpec(this, options, false)! }) as number
   }
 
@@ -486,7 +484,6 @@ export class StreamsApi {
     streams: StreamOffsets,
     options?: XReadGroupOptions,
   ): StreamGroupRead[] | null | Promise<StreamGroupRead[] | null> {
-    this.beforeWrite()
     const r = XREADGROUP.run(this.s, readArgs(streams, options, [keyOf(group), keyOf(consumer)]))
     if (r instanceof Promise) return r.then((x) => readResult(x, pendingEntryOf))
     return readResult(r, pendingEntryOf)
@@ -510,14 +507,12 @@ export class StreamsApi {
 
   /** XGROUP SETID: moves the group's last delivered ID (`$` = the stream's last ID). */
   xgroupSetid(this: StoreCore, key: Key, group: Key, id: string, options?: { entriesRead?: number }): 'OK' {
-    this.beforeWrite()
     XGROUP_SETID.run(this.s, { key: keyOf(key), group: keyOf(group), id, mkStream: false, entriesRead: entriesReadArg(options?.entriesRead) })
     return 'OK'
   }
 
   /** XGROUP DESTROY: removes a group; true when it existed. Clients blocked reading it get NOGROUP. */
   xgroupDestroy(this: StoreCore, key: Key, group: Key): boolean {
-    this.beforeWrite()
     const r = XGROUP_DESTROY.run(this.s, [keyOf(key), keyOf(group)]) === 1
     serveReady(this, this.s)
     return r
@@ -531,13 +526,11 @@ export class StreamsApi {
 
   /** XGROUP DELCONSUMER: removes a consumer and its pending entries; returns how many it had pending. */
   xgroupDelconsumer(this: StoreCore, key: Key, group: Key, consumer: Key): number {
-    this.beforeWrite()
     return XGROUP_DELCONSUMER.run(this.s, [keyOf(key), keyOf(group), keyOf(consumer)]) as number
   }
 
   /** XACK: acknowledges entries (removes them from the pending lists); returns how many were pending. */
   xack(this: StoreCore, key: Key, group: Key, ...ids: string[]): number {
-    this.beforeWrite()
     if (ids.length === 0) fail("wrong number of arguments for 'xack' command")
     return XACK.run(this.s, { key: keyOf(key), group: keyOf(group), ids }) as number
   }
@@ -708,7 +701,6 @@ function claim(
   o: XClaimOptions | undefined,
   justId: boolean,
 ): Reply {
-  store.beforeWrite()
   if (ids.length === 0) fail("wrong number of arguments for 'xclaim' command")
   // The command reads these as it reads its arguments, after finding the group, so the errors come
   // in Redis's order (an ID that does not parse ends the IDs and is read as an option, as in Redis).
@@ -732,7 +724,6 @@ function autoclaim(
   o: { count?: number } | undefined,
   justId: boolean,
 ): Reply[] {
-  store.beforeWrite()
   // XAUTOCLAIM's order: min-idle, start, COUNT.
   const idle = Math.max(0, intArg(minIdle, 'Invalid min-idle-time argument for XAUTOCLAIM'))
   const from = rangeBounds(start, '+').start

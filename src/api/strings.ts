@@ -220,15 +220,17 @@ export class StringsApi {
 
   /** MSET: sets several keys, from an object, a Map or [key, value] pairs. */
   mset(this: StoreCore, entries: Record<string, Value> | Map<Key, Value> | Array<[Key, Value]>): 'OK' {
+    const a = pairsOf(entries, 'mset')
     this.beforeWrite()
-    MSET.run(this.s, pairsOf(entries, 'mset'))
+    MSET.run(this.s, a)
     return 'OK'
   }
 
   /** MSETNX: sets several keys only if none exists. True when set. */
   msetnx(this: StoreCore, entries: Record<string, Value> | Map<Key, Value> | Array<[Key, Value]>): boolean {
+    const a = pairsOf(entries, 'msetnx')
     this.beforeWrite()
-    return MSETNX.run(this.s, pairsOf(entries, 'msetnx')) === 1
+    return MSETNX.run(this.s, a) === 1
   }
 
   /** INCR. Returns the new value (a bigint past ±2^53). */
