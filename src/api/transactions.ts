@@ -22,7 +22,7 @@ type TransactionOwnKey = 'exec' | 'discard' | 'length'
  * runs them all at once (time frozen, no other client in between) and returns
  * their results in order; an error of one command is returned in its place
  * (as a `ReplyError`) while the others apply, as with EXEC. Calls are checked
- * as they run, so an error MULTI would give at queue time (a bad argument, an
+ * as they run, so an error MULTI would give at queue time (an arity error, an
  * OOM refusal) is returned in place too, rather than discarding the whole
  * transaction. `exec()` returns null when a key WATCHed with `store.watch()`
  * changed since.
