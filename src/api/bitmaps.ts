@@ -39,7 +39,6 @@ export type BitfieldOperation =
   | { incrby: [BitfieldType, BitfieldOffset, number | bigint] }
   | { overflow: 'WRAP' | 'SAT' | 'FAIL' }
 
-
 function rangeOf(r: BitRangeOptions | undefined, needEnd: boolean): BitRange | undefined {
   if (r === undefined) return undefined
   if (needEnd && r.end === undefined) fail('syntax error')

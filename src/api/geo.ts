@@ -19,7 +19,7 @@ import { geoCheckLonLat, geoEncode } from '../types/geohash.js'
 import { T } from '../keyspace/database.js'
 import type { StoreCore } from '../store-core.js'
 import type { SortedSet } from '../types/sorted-set.js'
-import type { Key } from './strings.js'
+import { isInt64, type Key } from './strings.js'
 
 /** A distance unit: metres, kilometres, feet or miles. */
 export type GeoUnit = 'm' | 'km' | 'ft' | 'mi' | 'M' | 'KM' | 'FT' | 'MI'
@@ -96,7 +96,7 @@ function query(from: GeoSearchFrom | undefined, by: GeoSearchBy | undefined, o: 
     q.sort = sort === 'DESC' ? 'DESC' : sort === 'ASC' ? 'ASC' : fail('syntax error')
   }
   if (o?.count !== undefined) {
-    if (!Number.isInteger(o.count)) fail('value is not an integer or out of range')
+    if (!isInt64(o.count)) fail('value is not an integer or out of range')
     if (o.count <= 0) fail('COUNT must be > 0')
     q.count = o.count
   }

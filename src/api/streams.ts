@@ -2,8 +2,8 @@ import { keyOf, ownValue, type StrValue } from '../core/bytes.js'
 import { fail, ReplyError } from '../core/errors.js'
 import { MapReply, NULL_ARRAY, type Reply } from '../core/reply.js'
 import {
-  XACK,
   MAX_AUTOCLAIM_COUNT,
+  XACK,
   XAUTOCLAIM,
   XCLAIM,
   XDEL,
@@ -392,8 +392,9 @@ export class StreamsApi {
    * ```
    */
   xadd(this: StoreCore, key: Key, id: string, fields: StreamFields, options?: XAddOptions): string | null {
-    this.beforeWrite()
     const a: XAddArgs = { key: keyOf(key), fields: fieldList(fields), noMkStream: options?.noMkStream === true }
+    // After the arity error (no fields), as Redis refuses a denyoom command.
+    this.beforeWrite()
     // XADD's order: the trim values, the ID, the trim checks, then the 0-0 check.
     const values = options === undefined ? undefined : trimValues(options)
     if (id !== '*') {
