@@ -19,7 +19,10 @@
  * - lex ranges and negative LIMIT offsets stop once a sorted set may be a skiplist, numeric SORTs
  *   once errno may hold ERANGE (see `skiplistMaker` and `erange`);
  * - inside MULTI, a command whose reply is not compared exactly would be compared exactly inside
- *   EXEC's reply: another command is drawn instead.
+ *   EXEC's reply: another command is drawn instead;
+ * - the `encodings` family's first command, a CONFIG SET of the encoding limits, may come mid-run:
+ *   any sorted set may then be a skiplist, and the effects are not replayed (they would meet the
+ *   new limits).
  * The run starts with FUNCTION FLUSH and SCRIPT FLUSH: the server's libraries and script cache
  * outlive FLUSHALL, the Store's do not.
  */
