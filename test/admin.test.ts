@@ -396,7 +396,8 @@ describe('SLOWLOG', () => {
     expect(errorOf(s, 'SLOWLOG', 'GET', '-2')).toBe('ERR count should be greater than or equal to -1')
     expect(errorOf(s, 'SLOWLOG', 'GET', 'x')).toBe('ERR count should be greater than or equal to -1')
     expect(errorOf(s, 'SLOWLOG', 'GET', '1', '2')).toBe("ERR unknown subcommand or wrong number of arguments for 'GET'. Try SLOWLOG HELP.")
-    expect(() => slow.get(s.store, -2)).toThrow(RangeError)
+    expect(() => slow.get(s.store, -2)).toThrow('count should be greater than or equal to -1')
+    expect(() => slow.get(s.store, -2)).toThrow(ReplyError)
   })
 })
 

@@ -908,6 +908,22 @@ describe('typed methods agree with call(): regressions', () => {
       ],
     ],
     [
+      'server methods: arity errors, C-int database indexes, SLOWLOG GET count',
+      [
+        mk('configSet', [{}], ['CONFIG', 'SET']),
+        mk('configSet', ['hz'], ['CONFIG', 'SET', 'hz']),
+        mk('configGet', [], ['CONFIG', 'GET']),
+        mk('select', [1.5], ['SELECT', 1.5]),
+        mk('select', [2 ** 40], ['SELECT', 2 ** 40]),
+        mk('select', [16], ['SELECT', 16]),
+        mk('swapdb', [1.5, 0], ['SWAPDB', 1.5, 0]),
+        mk('swapdb', [0, 2 ** 40], ['SWAPDB', 0, 2 ** 40]),
+        mk('swapdb', [0, 16], ['SWAPDB', 0, 16]),
+        mk('slowlogGet', [1.5], ['SLOWLOG', 'GET', 1.5]),
+        mk('slowlogGet', [-2], ['SLOWLOG', 'GET', -2]),
+      ],
+    ],
+    [
       'streams: errors in the order the commands parse their arguments',
       [
         mk('xtrim', ['s', { minid: 'x', limit: 0 }], ['XTRIM', 's', 'MINID', 'x', 'LIMIT', 0]),

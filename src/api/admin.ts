@@ -1,6 +1,8 @@
 import { shutdownStore, slowlogClear, slowlogEntries, slowlogLength, type SlowlogEntry } from '../commands/admin.js'
 import { addMonitorListener, type MonitorListener } from '../keyspace/monitor.js'
+import { fail } from '../core/errors.js'
 import type { StoreCore } from '../store-core.js'
+import { isInt64 } from './strings.js'
 
 export type { SlowlogEntry } from '../commands/admin.js'
 export type { MonitorEvent, MonitorListener } from '../keyspace/monitor.js'
@@ -26,7 +28,7 @@ export class AdminApi {
    * log keeps `slowlog-max-len` entries (default 128).
    */
   slowlogGet(this: StoreCore, count = 10): SlowlogEntry[] {
-    if (!Number.isInteger(count) || count < -1) throw new RangeError('count should be an integer greater than or equal to -1')
+    if (!isInt64(count) || count < -1) fail('count should be greater than or equal to -1')
     return slowlogEntries(this, count)
   }
 

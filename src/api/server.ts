@@ -1,4 +1,7 @@
 import { fail } from '../core/errors.js'
+
+/** A value Redis's getIntFromObject takes: an integer that fits a C int. */
+const isInt32 = (n: number): boolean => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647
 import type { MapReply, Verbatim } from '../core/reply.js'
 import { CONFIG_GET, CONFIG_SET, DBSIZE, FLUSHALL, FLUSHDB, INFO, SWAPDB, TIME } from '../commands/server.js'
 import type { StoreCore } from '../store-core.js'
@@ -24,7 +27,9 @@ export class ServerApi {
 
   /** SELECT: changes the database the typed methods and `call()` use. */
   select(this: StoreCore, db: number): 'OK' {
-    if (!Number.isInteger(db) || db < 0 || db >= this.ks.dbs.length) fail('DB index is out of range')
+    // A C int first, then the range, with SELECT's two errors.
+    if (!isInt32(db)) fail('value is not an integer or out of range')
+    if (db < 0 || db >= this.ks.dbs.length) fail('DB index is out of range')
     this.s.select(db)
     return 'OK'
   }
@@ -32,7 +37,9 @@ export class ServerApi {
   /** SWAPDB: exchanges the contents of two databases. */
   swapdb(this: StoreCore, a: number, b: number): 'OK' {
     const n = this.ks.dbs.length
-    if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0 || a >= n || b >= n) fail('DB index is out of range')
+    if (!isInt32(a)) fail('invalid first DB index')
+    if (!isInt32(b)) fail('invalid second DB index')
+    if (a < 0 || b < 0 || a >= n || b >= n) fail('DB index is out of range')
     SWAPDB.run(this.s, [a, b])
     return 'OK'
   }
@@ -50,6 +57,7 @@ export class ServerApi {
 
   /** CONFIG GET: parameters matching the glob-style patterns, as an object. */
   configGet(this: StoreCore, ...patterns: string[]): Record<string, string> {
+    if (patterns.length === 0) fail("wrong number of arguments for 'config|get' command")
     const r = CONFIG_GET.run(this.s, patterns) as MapReply
     const out: Record<string, string> = {}
     for (let i = 0; i < r.entries.length; i += 2) out[r.entries[i] as string] = r.entries[i + 1] as string
@@ -59,7 +67,12 @@ export class ServerApi {
   /** CONFIG SET: one parameter, or several at once (all or nothing). */
   configSet(this: StoreCore, name: string | Record<string, string | number>, value?: string | number): 'OK' {
     const pairs: Array<[string, string]> =
-      typeof name === 'string' ? [[name.toLowerCase(), String(value)]] : Object.entries(name).map(([k, v]) => [k.toLowerCase(), String(v)])
+      typeof name === 'string'
+        ? value === undefined
+          ? []
+          : [[name.toLowerCase(), String(value)]]
+        : Object.entries(name).map(([k, v]) => [k.toLowerCase(), String(v)])
+    if (pairs.length === 0) fail("wrong number of arguments for 'config|set' command")
     CONFIG_SET.run(this.s, pairs)
     return 'OK'
   }
