@@ -908,7 +908,7 @@ describe('typed methods agree with call(): regressions', () => {
       ],
     ],
     [
-      'server methods: arity errors, C-int database indexes, SLOWLOG GET count',
+      'server and script methods: arity errors, C-int database indexes, SLOWLOG GET count',
       [
         mk('configSet', [{}], ['CONFIG', 'SET']),
         mk('configSet', ['hz'], ['CONFIG', 'SET', 'hz']),
@@ -921,6 +921,7 @@ describe('typed methods agree with call(): regressions', () => {
         mk('swapdb', [0, 16], ['SWAPDB', 0, 16]),
         mk('slowlogGet', [1.5], ['SLOWLOG', 'GET', 1.5]),
         mk('slowlogGet', [-2], ['SLOWLOG', 'GET', -2]),
+        mk('scriptExists', [], ['SCRIPT', 'EXISTS']),
       ],
     ],
     [

@@ -1,5 +1,5 @@
 import type { Bytes } from '../core/bytes.js'
-import { ReplyError } from '../core/errors.js'
+import { fail, ReplyError } from '../core/errors.js'
 import {
   EVAL,
   EVAL_RO,
@@ -103,6 +103,7 @@ export class ScriptingApi {
 
   /** SCRIPT EXISTS: whether each SHA1 is in the script cache. */
   scriptExists(this: StoreCore, ...shas: string[]): boolean[] {
+    if (shas.length === 0) fail("wrong number of arguments for 'script|exists' command")
     return (SCRIPT_EXISTS.run(this.s, shas) as number[]).map((n) => n === 1)
   }
 
