@@ -112,7 +112,8 @@ function sourceOf(store: StoreCore, key: string): SortedSet | undefined {
 }
 
 const text = (r: Reply): string => (typeof r === 'string' ? r : Buffer.isBuffer(r) ? r.toString('utf8') : String(r))
-const coord = (r: Reply): number => (r instanceof Double ? r.value : Number(text(r)))
+/** A coordinate as Redis prints it (RESP2's text, which a RESP3 Double carries too): the same whatever the session speaks. */
+const coord = (r: Reply): number => (r instanceof Double ? Number(r.text ?? r.value) : Number(text(r)))
 
 function search(store: StoreCore, key: Key, from: GeoSearchFrom, by: GeoSearchBy, o: GeoSearchOptions | undefined, withAll: boolean, name: string): Reply {
   const src = keyOf(key)
