@@ -663,8 +663,8 @@ defineCommand('acl|help', {
 
 // ---------------------------------------------------------------- COMMAND GETKEYSANDFLAGS
 
-/** Key-spec flags in the order Redis prints them (addReplyFlagsForKeyArgs). */
-const KEY_FLAG_ORDER: Array<[string, string]> = [
+/** Key-spec flags in the order Redis prints them (addReplyFlagsForKeyArgs), with the names it prints. */
+export const KEY_FLAG_ORDER: Array<[string, string]> = [
   ['RO', 'RO'],
   ['RW', 'RW'],
   ['OW', 'OW'],

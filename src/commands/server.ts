@@ -8,7 +8,7 @@ import { docsTable } from './docs.generated.js'
 import type { CommandMeta } from './meta.js'
 import { CF, defineCommand, helpReply, lower, TABLE, type Arg, type Command } from './table.js'
 import { memoryInfo } from './memory.js'
-import { commandKeysAndFlags } from './admin.js'
+import { commandKeysAndFlags, KEY_FLAG_ORDER } from './admin.js'
 
 /** The Redis version INFO and HELLO report (libraries check it). */
 export const REDIS_VERSION = '7.2.4'
@@ -403,13 +403,11 @@ function flagReplies(m: CommandMeta, cmd: Command | undefined): Reply[] {
   return flags
 }
 
-/** Key-spec flags as COMMAND INFO names them: the access kinds upper-case, the rest lower-case. */
-const KEY_FLAG_UPPER = new Set(['RO', 'RW', 'OW', 'RM'])
-
 /** One key spec in COMMAND INFO's shape (Redis's addReplyCommandKeySpecs): the metadata's field names differ. */
 function keySpecReply(spec: any): Reply {
   const out: Reply[] = spec.notes !== undefined ? ['notes', String(spec.notes)] : []
-  const flags = (spec.flags as string[]).map((f) => new Status(KEY_FLAG_UPPER.has(f) ? f : f.toLowerCase()))
+  // In Redis's order, not the metadata's (BITFIELD's is RW UPDATE ACCESS; Redis prints RW access update).
+  const flags = KEY_FLAG_ORDER.filter(([f]) => (spec.flags as string[]).includes(f)).map(([, name]) => new Status(name))
   out.push('flags', new SetReply(flags))
   const bs = spec.begin_search
   const bsSpec =
