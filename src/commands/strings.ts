@@ -138,8 +138,6 @@ export function setGeneric(ctx: Session, k: string, value: StrValue, flags: numb
   }
   if (((flags & SF.NX) !== 0 && e !== undefined) || ((flags & SF.XX) !== 0 && e === undefined)) return get ? old : null
   const ks = ctx.ks
-  // A missing key given a time in the past is not written at all (no event, WATCH untouched), as Redis does.
-  if (e === undefined && expireAt !== 0 && expireAt <= ks.now()) return get ? old : OK
   const keepTtl = (flags & SF.KEEPTTL) !== 0
   let ent
   if (e === undefined) ent = db.add(k, T.STRING, value)
@@ -153,13 +151,8 @@ export function setGeneric(ctx: Session, k: string, value: StrValue, flags: numb
   }
   ctx.signal(k, N.STRING, 'set')
   if (expireAt !== 0) {
-    if (expireAt <= ks.now()) {
-      // An absolute time in the past: the key is set and expires at once, as Redis does.
-      db.delete(k)
-      ctx.signal(k, N.GENERIC, 'del')
-      if (ks.fx) ctx.effect('DEL', k)
-      return get ? old : OK
-    }
+    // A time already past is set as any other, as Redis 7.2 does: the key is written (WATCH sees
+    // it), then expires at its next access or expiry cycle. (Valkey 8 skips or deletes it instead.)
     db.setExpire(k, ent, expireAt)
     ctx.signal(k, N.GENERIC, 'expire')
     if (ks.fx) ctx.effect('SET', k, value, 'PXAT', timeArg(expireAt))

@@ -5,6 +5,9 @@ const key = (r: Rng): string => r.pick(KEYS)
 const val = (r: Rng): string => r.pick(VALUES)
 
 /** SET's options in a random order and mix (including invalid mixes). */
+/** EXAT/PXAT arguments that are not a time SET accepts (or the far future): no valid past time. */
+const NOT_A_TIME = INTS.filter((x) => !/^[1-9]\d*$/.test(x) || x === '9223372036854775807' || x === '9223372036854775808')
+
 function setOptions(r: Rng): string[] {
   const out: string[] = []
   const n = r.int(0, 3)
@@ -12,8 +15,10 @@ function setOptions(r: Rng): string[] {
     const o = r.pick(['NX', 'XX', 'GET', 'KEEPTTL', 'EX', 'PX', 'EXAT', 'PXAT'])
     out.push(kw(r, o))
     if (o === 'EX' || o === 'PX') out.push(ttl(r, o === 'EX' ? 's' : 'ms'))
-    if (o === 'EXAT') out.push(r.chance(0.9) ? String(4000000000 + r.int(0, 9)) : r.pick(INTS))
-    if (o === 'PXAT') out.push(r.chance(0.9) ? String(4000000000000 + r.int(0, 9)) : r.pick(INTS))
+    // No time in the past that is valid: SET then keeps the key until it expires in Redis 7.2, where
+    // Valkey 8 skips or deletes it (WATCH, DBSIZE and events differ); recorded scenarios cover it.
+    if (o === 'EXAT') out.push(r.chance(0.9) ? String(4000000000 + r.int(0, 9)) : r.pick(NOT_A_TIME))
+    if (o === 'PXAT') out.push(r.chance(0.9) ? String(4000000000000 + r.int(0, 9)) : r.pick(NOT_A_TIME))
   }
   return out
 }
