@@ -8,11 +8,9 @@
  *   refused with Redis's OOM error. Reads never evict.
  * - Victims are chosen as Redis chooses them: `maxmemory-samples` keys are
  *   sampled into a pool of the 16 best candidates kept across evictions, and
- *   the best candidate still valid is evicted. Under allkeys policies the
- *   samples are a run of consecutive keys from a uniformly random one, as
- *   Redis's dictGetSomeKeys takes a run of its table; volatile policies sample
- *   keys with a TTL. A sample reads only the per-key tables of the accounting
- *   layer (src/keyspace/memory.ts).
+ *   the best candidate still valid is evicted. Sampling is uniform over every
+ *   key of every database and reads only the per-key tables of the accounting
+ *   layer (src/keyspace/memory.ts), so it costs a few array reads per sample.
  * - Access data depend on the policy, as in Redis: LFU policies keep Redis's
  *   24-bit word (16-bit minutes, 8-bit logarithmic counter with
  *   `lfu-log-factor` and `lfu-decay-time`); LRU policies keep an access
@@ -312,19 +310,13 @@ export class MemoryLayer {
   private populate(): boolean {
     const samples = this.samples
     if (this.bits & P_ALLKEYS) {
-      // A run of consecutive positions from a random one (over every key of every database), as
-      // Redis's dictGetSomeKeys takes a run of its table from a random bucket: the run's access
-      // data share a cache line or two, where scattered positions would cost a miss per sample.
-      // The pool, kept across evictions, holds the best of many runs.
-      this.pick()
-      const db = this.picked!
-      const len = db.keys.length
-      const n = Math.min(samples, len)
-      const access = db.access!
-      let c = this.pickedAt
-      for (let i = 0; i < n; i++, c++) {
-        if (c === len) c = 0
-        this.consider(db, c, access[c]!)
+      // Uniform over all keys: key order follows insertion order, so neighbouring
+      // keys would be biased samples. Only the compact access array is read.
+      for (let i = 0; i < samples; i++) {
+        this.pick()
+        const db = this.picked!
+        const at = this.pickedAt
+        this.consider(db, at, db.access![at]!)
       }
       return true
     }
