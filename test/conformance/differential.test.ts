@@ -12,7 +12,7 @@ import { Store } from '../../src/index.js'
 import { lua } from '../../src/scripting/index.js'
 import { createServer, type RespServer } from '../../src/server/index.js'
 import { isValkeyAvailable, RespClient, startValkey, type ValkeyServer } from '../helpers/valkey.js'
-import { FAMILIES, formatDivergence, REDIS72_DEFAULTS, runSeed, type SeedOptions } from './differential.js'
+import { FAMILIES, formatDivergence, NotifyTap, REDIS72_DEFAULTS, runSeed, type SeedOptions } from './differential.js'
 
 const enabled = isValkeyAvailable() && process.env.EMBEDIS_LIVE !== '0'
 const SEEDS = 60
@@ -23,14 +23,19 @@ describe.runIf(enabled)('differential: random command sequences against a live v
   let client: RespClient
   let embedis: RespServer
   let overTcp: RespClient
+  let notify: NotifyTap
   beforeAll(async () => {
     server = await startValkey(REDIS72_DEFAULTS)
     client = await server.connect()
+    // Keyspace notifications on for every run; only the notification run compares them.
+    await client.send(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA'])
+    notify = await NotifyTap.open(server)
     embedis = createServer({ store: new Store({ scripting: lua() }), port: 0 })
     await embedis.listen()
     overTcp = await RespClient.open(embedis.port)
   }, 20_000)
   afterAll(async () => {
+    notify?.close()
     client?.close()
     overTcp?.close()
     await embedis?.close()
@@ -42,6 +47,7 @@ describe.runIf(enabled)('differential: random command sequences against a live v
     { name: 'RESP2', from: 1, seeds: SEEDS, opts: (): SeedOptions => ({ resp: 2, dumps: true }) },
     { name: 'RESP3', from: 1001, seeds: SEEDS / 2, opts: (): SeedOptions => ({ resp: 3 }) },
     { name: 'over the RESP server', from: 2001, seeds: SEEDS / 3, opts: (): SeedOptions => ({ resp: 2, server: overTcp }) },
+    { name: 'keyspace notifications', from: 3001, seeds: SEEDS / 3, opts: (): SeedOptions => ({ resp: 2, notify }) },
   ]
   for (const family of Object.keys(FAMILIES)) {
     for (const run of RUNS) {

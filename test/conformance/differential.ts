@@ -3,7 +3,9 @@
  * command family (`fuzz/<family>.ts`), run on a fresh valkey-server database and on a fresh Store
  * session side by side; every reply must match (error text included).
  *
- *   npx tsx test/conformance/differential.ts <family|all> [--seeds 200] [--from 1] [--steps 80] [--resp 3] [--dump | --server]
+ *   npx tsx test/conformance/differential.ts <family|all> [--seeds 200] [--from 1] [--steps 80] [--resp 3] [--dump | --server] [--notify]
+ *
+ * `--notify` also compares, command by command, the keyspace notifications (KEA) of the two sides.
  *
  * Prints, per failing seed, the command sequence up to the first differing reply. A difference
  * found this way becomes a scenario in `scenarios/<family>.txt`, so the replay keeps covering it.
@@ -75,6 +77,56 @@ export interface SeedOptions {
    * the protocol layer is compared too. Its Store is reset between seeds as valkey is.
    */
   server?: RespClient
+  /** Compare the keyspace notifications (KEA) of every command too (not with `server`). */
+  notify?: NotifyTap
+}
+
+/**
+ * Valkey's keyspace notifications, command by command: a connection subscribed to every keyspace
+ * and keyevent channel, and another that publishes a marker after each command. Valkey writes a
+ * command's notifications before it replies, so what the subscriber receives before the marker is
+ * that command's.
+ */
+export class NotifyTap {
+  private inbox: string[] = []
+  private marks = 0
+  private wake: (() => void) | undefined
+
+  private constructor(
+    private readonly sub: RespClient,
+    private readonly marker: RespClient,
+  ) {}
+
+  static async open(server: ValkeyServer): Promise<NotifyTap> {
+    const sub = await server.connect()
+    const marker = await server.connect()
+    await sub.send(['PSUBSCRIBE', '__key*__:*'])
+    await sub.send(['SUBSCRIBE', '__mark__'])
+    const tap = new NotifyTap(sub, marker)
+    sub.onPush = (t) => {
+      if (t.t !== 'array') return
+      const parts = t.v.map((x) => (x.t === 'bulk' ? x.v : ''))
+      tap.inbox.push(parts[0] === 'pmessage' ? `${parts[2]} ${parts[3]}` : `${parts[1]} ${parts[2]}`)
+      tap.wake?.()
+    }
+    return tap
+  }
+
+  /** The notifications since the last call. */
+  async next(): Promise<string[]> {
+    const mark = `__mark__ ${++this.marks}`
+    await this.marker.send(['PUBLISH', '__mark__', String(this.marks)])
+    while (!this.inbox.includes(mark)) await new Promise<void>((r) => (this.wake = r))
+    const at = this.inbox.indexOf(mark)
+    const got = this.inbox.slice(0, at)
+    this.inbox = this.inbox.slice(at + 1)
+    return got
+  }
+
+  close(): void {
+    this.sub.close()
+    this.marker.close()
+  }
 }
 
 /** Runs one seed of `family` on both sides; the first divergence, or null. */
@@ -97,6 +149,13 @@ export async function runSeed(client: RespClient, family: string, seed: number, 
   const effects: Effect[] = []
   if (dumps) store.onEffect((e) => effects.push(e))
   const session = store.session()
+  const tap = server === undefined ? opts.notify : undefined
+  const notes: string[] = []
+  if (tap !== undefined) {
+    session.execute(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA'])
+    store.psubscribe('__key*__:*', (message, channel) => notes.push(`${channel} ${message}`))
+    await tap.next()
+  }
   const ours = async (argv: string[]): Promise<Tagged | string> => {
     if (server !== undefined) return server.send(argv)
     try {
@@ -129,6 +188,14 @@ export async function runSeed(client: RespClient, family: string, seed: number, 
           commands: done,
           expected: showReply(expected),
           actual: typeof actual === 'string' ? actual : showReply(actual),
+        }
+      }
+      if (tap !== undefined) {
+        const want = await tap.next()
+        await new Promise((r) => setImmediate(r))
+        const got = notes.splice(0)
+        if (want.join('\n') !== got.join('\n')) {
+          return { family, seed, commands: done, expected: want.join(' | '), actual: got.join(' | '), labels: ['valkey notifications', 'embedis notifications'] }
         }
       }
     }
@@ -515,6 +582,11 @@ async function main(): Promise<void> {
   const overTcp = args.includes('--server')
   const server: ValkeyServer = await startValkey(REDIS72_DEFAULTS)
   const client = await server.connect()
+  let notify: NotifyTap | undefined
+  if (args.includes('--notify')) {
+    await client.send(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA'])
+    notify = await NotifyTap.open(server)
+  }
   const { createServer } = await import('../../src/server/index.js')
   const embedis = overTcp ? createServer({ store: new Store({ scripting: lua() }), port: 0 }) : undefined
   if (embedis !== undefined) await embedis.listen()
@@ -524,7 +596,7 @@ async function main(): Promise<void> {
     for (const family of families) {
       const seen = new Set<string>()
       for (let seed = from; seed < from + seeds; seed++) {
-        const d = await runSeed(client, family, seed, steps, { resp, dumps, server: ours })
+        const d = await runSeed(client, family, seed, steps, { resp, dumps, server: ours, notify })
         if (d === null) continue
         failures++
         // One report per distinct last command name, so one bug does not flood the output.
@@ -536,6 +608,7 @@ async function main(): Promise<void> {
       console.log(`${family}: ${seeds} seeds × ${steps} steps, RESP${resp}`)
     }
   } finally {
+    notify?.close()
     client.close()
     ours?.close()
     await embedis?.close()

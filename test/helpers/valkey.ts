@@ -56,6 +56,8 @@ export class RespClient {
   private readonly parser = new ReplyParser()
   private readonly waiting: { resolve: (t: Tagged) => void; reject: (e: Error) => void }[] = []
   private closed: Error | null = null
+  /** Receives what arrives with no request waiting (pub/sub messages); without it such data is an error. */
+  onPush: ((t: Tagged) => void) | undefined
 
   private constructor(private readonly socket: Socket) {
     socket.setNoDelay(true)
@@ -64,8 +66,9 @@ export class RespClient {
       try {
         for (let r; (r = this.parser.next()) !== undefined; ) {
           const w = this.waiting.shift()
-          if (w === undefined) throw new Error(`unexpected reply ${JSON.stringify(r)}`)
-          w.resolve(r)
+          if (w !== undefined) w.resolve(r)
+          else if (this.onPush !== undefined) this.onPush(r)
+          else throw new Error(`unexpected reply ${JSON.stringify(r)}`)
         }
       } catch (e) {
         this.abort(e as Error)
