@@ -1,6 +1,6 @@
 import { describe, expect, it, vi, afterEach } from 'vitest'
 import { ManualClock, ReplyError, Store, type Effect } from '../src/index.js'
-import { MapReply, SetReply } from '../src/core/reply.js'
+import { MapReply, NULL_ARRAY, SetReply } from '../src/core/reply.js'
 
 const fresh = (opts: ConstructorParameters<typeof Store>[0] = {}) => new Store({ activeExpiry: false, ...opts })
 
@@ -443,6 +443,32 @@ describe('keyspace notifications', () => {
     expect(channels).toContain('__keyspace@0__:k\xff')
     expect(channels).toContain('__keyevent@0__:new')
     expect(seen.find(([, c]) => c.toString('latin1') === '__keyevent@0__:set')![0]).toEqual(key)
+  })
+})
+
+describe('SET with a time already past (Redis 7.2)', () => {
+  it('writes the key with that time: set and expire events, WATCH dirtied, expired at its next access', async () => {
+    const clock = new ManualClock(1_000_000)
+    const s = fresh({ clock, config: { 'notify-keyspace-events': 'KEA' } })
+    const events: string[] = []
+    s.psubscribe('__keyevent@0__:*', (message, channel) => events.push(`${channel.slice(15)} ${message}`))
+    const effects: string[] = []
+    s.onEffect((e) => effects.push(e.argv.map(String).join(' ')))
+    const other = s.session()
+    other.execute(['WATCH', 'k'])
+    expect(s.set('k', 'v', { pxat: 1 })).toBe('OK')
+    other.execute(['MULTI'])
+    other.execute(['PING'])
+    expect(other.execute(['EXEC'])).toBe(NULL_ARRAY)
+    expect(s.dbsize()).toBe(1)
+    expect(s.get('k')).toBeNull()
+    expect(s.dbsize()).toBe(0)
+    s.set('j', 'v')
+    s.call('SET', 'j', 'w', 'EXAT', 1)
+    expect(s.exists('j')).toBe(0)
+    await new Promise((r) => setTimeout(r, 0))
+    expect(events).toEqual(['set k', 'expire k', 'expired k', 'set j', 'set j', 'expire j', 'expired j'])
+    expect(effects).toEqual(['SET k v PXAT 1', 'DEL k', 'SET j v', 'SET j w PXAT 1000', 'DEL j'])
   })
 })
 
