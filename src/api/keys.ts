@@ -27,7 +27,7 @@ import {
 import { expireTime } from '../commands/util.js'
 import type { StoreCore } from '../store-core.js'
 import { memberText, membersText, scanOptionArgs } from './sets.js'
-import { int64Of, needArgs, valueOf, type Key } from './strings.js'
+import { int64Of, isInt32, needArgs, valueOf, type Key } from './strings.js'
 
 /** A key's type as TYPE names it. */
 export type KeyType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream' | 'none'
@@ -54,9 +54,9 @@ function scanArgs(cursor: number | string, o: ScanOptions | undefined): ScanArgs
   return parseScanOptions(a, 1, true)
 }
 
-/** A database index as MOVE and COPY read it: a 32-bit integer, then a database that exists. */
-function dbIndex(store: StoreCore, n: number): number {
-  if (!Number.isInteger(n) || n < -2147483648 || n > 2147483647) fail('value is not an integer or out of range')
+/** A database index as MOVE, COPY and SELECT read it: a 32-bit integer, then a database that exists. */
+export function dbIndex(store: StoreCore, n: number): number {
+  if (!isInt32(n)) fail('value is not an integer or out of range')
   if (n < 0 || n >= store.ks.dbs.length) fail('DB index is out of range')
   return n
 }

@@ -1,10 +1,9 @@
 import { fail } from '../core/errors.js'
-
-/** A value Redis's getIntFromObject takes: an integer that fits a C int. */
-const isInt32 = (n: number): boolean => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647
 import type { MapReply, Verbatim } from '../core/reply.js'
 import { CONFIG_GET, CONFIG_SET, DBSIZE, FLUSHALL, FLUSHDB, INFO, SWAPDB, TIME } from '../commands/server.js'
 import type { StoreCore } from '../store-core.js'
+import { dbIndex } from './keys.js'
+import { isInt32 } from './strings.js'
 
 /** Server and connection commands on the typed Store. */
 export class ServerApi {
@@ -27,10 +26,7 @@ export class ServerApi {
 
   /** SELECT: changes the database the typed methods and `call()` use. */
   select(this: StoreCore, db: number): 'OK' {
-    // A C int first, then the range, with SELECT's two errors.
-    if (!isInt32(db)) fail('value is not an integer or out of range')
-    if (db < 0 || db >= this.ks.dbs.length) fail('DB index is out of range')
-    this.s.select(db)
+    this.s.select(dbIndex(this, db))
     return 'OK'
   }
 

@@ -104,6 +104,9 @@ function ttlOption(store: StoreCore, o: { ex?: number; px?: number; exat?: numbe
   return at
 }
 
+/** Whether a number is an integer that fits a C int (what Redis's getIntFromObject takes). */
+export const isInt32 = (n: number): boolean => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647
+
 /** Whether a number is an integer in the signed 64-bit range (its decimal form is one string2ll takes). */
 export const isInt64 = (n: number): boolean => Number.isInteger(n) && n >= -9223372036854775808 && n < 9223372036854775808
 
