@@ -193,6 +193,14 @@ class Parser {
     return this.lexError(msg, this.tok())
   }
 
+  /** The current character as a token, or `withEq` when '=' follows it. */
+  private orWithEq(single: number, withEq: number): number {
+    this.next()
+    if (this.cur() !== 61) return single
+    this.next()
+    return withEq
+  }
+
   private skipSep(): number {
     let count = 0
     const s = this.cur()
@@ -340,26 +348,14 @@ class Parser {
           if (sep === -1) return 91
           return this.lexError('invalid long string delimiter', TK_STRING)
         }
-        case 61: // '='
-          this.next()
-          if (this.cur() !== 61) return 61
-          this.next()
-          return TK_EQ
-        case 60: // '<'
-          this.next()
-          if (this.cur() !== 61) return 60
-          this.next()
-          return TK_LE
-        case 62: // '>'
-          this.next()
-          if (this.cur() !== 61) return 62
-          this.next()
-          return TK_GE
-        case 126: // '~'
-          this.next()
-          if (this.cur() !== 61) return 126
-          this.next()
-          return TK_NE
+        case 61: // '=' or '=='
+          return this.orWithEq(61, TK_EQ)
+        case 60: // '<' or '<='
+          return this.orWithEq(60, TK_LE)
+        case 62: // '>' or '>='
+          return this.orWithEq(62, TK_GE)
+        case 126: // '~' or '~='
+          return this.orWithEq(126, TK_NE)
         case 34:
         case 39:
           this.readString(c)
