@@ -15,6 +15,7 @@
  */
 import { createRequire } from 'node:module'
 import { dirname, sep } from 'node:path'
+import { installTableLayout } from './table51.js'
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 /** fengari has no type declarations; its API is used through these loose types. */
@@ -81,6 +82,7 @@ function load(): Fengari {
       lstate: req(dir + 'lstate.js'),
       ltm: req(dir + 'ltm.js'),
       lvm: req(dir + 'lvm.js'),
+      lopcodes: req(dir + 'lopcodes.js'),
     }
     const bypass = { on: false }
     patch(core, mods, bypass)
@@ -302,7 +304,11 @@ function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void
     return ci
   }
 
-  // 3. Read-only tables: a flag on the table, checked by the two functions every
+  // 3. Lua 5.1's table layout: `next` order and `#` as in Redis (src/scripting/table51.ts). Installed
+  // before the read-only check below wraps the setters, so a refused write changes nothing.
+  installTableLayout(m, () => currentL)
+
+  // 4. Read-only tables: a flag on the table, checked by the two functions every
   // table write goes through (VM assignment, rawset, lua_seti, lua_rawseti).
   const probe = m.ltable.luaH_new({ l_G: { id_counter: 0 } })
   Object.getPrototypeOf(probe).readonly = false

@@ -136,15 +136,56 @@ function callArgs(r: Rng, k: string, a: string): string {
 }
 
 /**
- * HGETALL of a hashtable has no order: its reply is sorted before the script returns it. Under
- * RESP3 it is a `{map = ...}` table, which would come out in Lua's table order (`lua_next`), which
- * fengari does not share with Lua 5.1: it is turned into a sorted list too. (For the same reason no
- * generated table has two or more string keys.)
+ * HGETALL of a hashtable has no order: its reply is sorted before the script returns it (under
+ * RESP3, a `{map = ...}` table, turned into a sorted list).
  */
 const unordered = (call: string): string =>
   call.includes("('HGETALL'")
     ? `(function(t) if type(t) == 'table' then if t.map then local a = {} for k, v in pairs(t.map) do a[#a + 1] = k .. '=' .. v end t = a end table.sort(t) end return t end)(${call})`
     : call
+
+/** A table key: strings short and long (5.1 hashes every byte), integers in and past the array part, floats, booleans. */
+function tableKey(r: Rng): string {
+  return r.weighted<() => string>([
+    [4, () => `'${r.pick(['a', 'b', 'c', 'id', 'name', 'x', 'foo', 'bar', 'k1', 'k2', 'k10', 'status', 'data'])}'`],
+    [1, () => `'${'long'.repeat(r.int(5, 12))}${r.int(0, 99)}'`],
+    [4, () => String(r.int(1, 20))],
+    [1, () => String(r.int(-500000, 500000))],
+    [1, () => String(r.int(-800, 800) / 8)],
+    [1, () => r.pick(['true', 'false', '2^31', '2^40', '2^53', '-0.5', '1e300'])],
+  ])()
+}
+
+/**
+ * A table built by a constructor and assignments (nil ones included: in Lua 5.1 they still take a
+ * node), returned as its keys and values in `pairs` order and its length: Lua 5.1's table layout.
+ */
+function tableProgram(r: Rng): string {
+  const fields = Array.from({ length: r.int(0, 6) }, (_, i) =>
+    r.weighted<() => string>([
+      [3, () => String(r.int(0, 99))],
+      [3, () => `[${tableKey(r)}] = ${i}`],
+      [2, () => `${r.pick(['a', 'b', 'foo', 'name', 'z'])} = ${i}`],
+      [1, () => 'unpack({7, 8, 9})'],
+    ])(),
+  )
+  const body = Array.from({ length: r.int(0, 25) }, (_, i) =>
+    r.weighted<() => string>([
+      [6, () => `t[${tableKey(r)}] = ${i}`],
+      [2, () => `t[${tableKey(r)}] = nil`],
+      [1, () => `table.insert(t, ${i})`],
+      [1, () => `t[#t + 1] = ${i}`],
+      [1, () => "for k in pairs(t) do if type(k) == 'number' and k > 10 then t[k] = nil end end"],
+    ])(),
+  )
+  return `(function() local t = {${fields.join(', ')}} ${body.join(' ')} local o = {#t} for k, v in pairs(t) do o[#o + 1] = tostring(k) o[#o + 1] = v end return o end)()`
+}
+
+/** A table with several string keys, for the encoders that walk tables in `lua_next` order. */
+const STRING_KEYED = [
+  '{alpha = 1, beta = 2, gamma = 3, delta = 4}', '{id = 7, name = "x", tags = {"a", "b"}, meta = {k = 1, v = 2}}',
+  '{b = 1, a = 2, c = 3, [1] = "one", [10] = "ten"}', '{x = true, y = false, z = 0.5, w = "s"}',
+]
 
 /** An expression worth returning (k/a name the keys and args tables). */
 function expr(r: Rng, k: string, a: string, depth = 0): string {
@@ -165,6 +206,11 @@ function expr(r: Rng, k: string, a: string, depth = 0): string {
     [1, () => `tostring(tonumber(${r.pick(["'ff', 16", "'-1', 16", "'7fffffffffffffff', 16", "'ffffffffffffffffff', 16", "' 0x1F ', 16", "'z', 36", "'102', 2", "'1e1', 10", "15, 16", "'1', 99", "'1', 1", "{}, 16", "'-', 16", "'', 8"])}))`],
     [2, () => `tonumber(${r.pick(["'0x10'", "'  12  '", "'1e2'", "'abc'", "'10', 2", "'ff', 16", "'1.5'", "''", "'-0'", "'0x'", "'1e'", "' 0x1p4 '", "'inf'", "'nan'"])})`],
     [3, () => `string.format(${r.pick(["'%.17g', 0.1", "'%d', 3.7", "'%5.2f', math.pi", "'%g', 1e20", "'%x', 255", "'%q', 'a\\nb\\0'", "'%s %s', 1, 1.5", "'%e', 12345.678", "'%.3f', 2.0005", "'%g', 0.0001", "'%g', 1e-5", "'%i', -3", "'%c', 65", "'%o', 8", "'%X', 3054", "'%5s|%-5s|', 'a', 'b'", "'%.0f', 0.5", "'%.14g', 2^53", "'%g', 100000", "'%g', 1000000", "'%%'", "'%s', 1e15", "'%s', 1/0"])})`],
+    [4, () => tableProgram(r)],
+    [2, () => `cjson.encode(${r.pick(STRING_KEYED)})`],
+    [1, () => `cmsgpack.pack(${r.pick(STRING_KEYED)})`],
+    [1, () => `{map = ${r.pick(STRING_KEYED.slice(0, 2))}}`],
+    [1, () => `{set = {${r.pick(['a', 'b', 'c', 'foo', 'bar'])} = true, ${r.pick(['x', 'id', 'name', 'k1'])} = true, status = true}}`],
     [3, () => `cjson.encode(${r.pick(['{}', '{1, 2, 3}', '{1, 2, nil, 4}', '{a = 1}', '{a = {b = {1, "x"}}}', '"a/b\\n"', '2^53', '3.14159265358979', '0.1', 'true', 'cjson.null', '{[1] = 1, [5] = 5}', '{[1] = 1, [20] = 2}', '1/0', '1e300', '{"é", "\\1"}', '123456789012'])})`],
     [3, () => `cjson.decode(${r.pick(["'[1, 2, 3]'", "'{\"a\": 1}'", "'\"x\"'", "'1.5'", "'[1, null, 3]'", "'[true, false]'", "'[1e2, -0, 0.5]'", "'{'", "'[1,]'", "'\"\\\\u00e9\"'", "'nan'", "'[[[]]]'", "'12345678901234567890'", "' 7 '"])})`],
     [2, () => `{cmsgpack.unpack(cmsgpack.pack(${r.pick(['1, -1, 1.5, "ab", true', '{1, 2, 3}', '{a = 1}', '2^40', '-2^40', '0.1', '"x"', '{}', '-33', '65535', '-129', '2^32'])}))}`],
