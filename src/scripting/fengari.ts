@@ -188,7 +188,8 @@ function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void
     if (sameBytes(fmt, TYPEERROR)) {
       const info = Buffer.from(argp[2] as Uint8Array).toString('latin1')
       const m51 = /^ \((\w+) '(.*)'\)$/s.exec(info)
-      if (m51 === null) return origV(L, TYPEERROR51_ANON, [argp[0], argp[1]])
+      // 5.1 names no constants (`('x')()` is "attempt to call a string value").
+      if (m51 === null || m51[1] === 'constant') return origV(L, TYPEERROR51_ANON, [argp[0], argp[1]])
       return origV(L, TYPEERROR51, [argp[0], to_luastring(m51[1]!), Buffer.from(m51[2]!, 'latin1'), argp[1]])
     }
     if (sameBytes(fmt, NEAR) && argp[1] instanceof Uint8Array && sameBytes(argp[1], EOF)) {
