@@ -7,6 +7,7 @@
 import { asciiBytes, formatG, formatLuaNumber, NEG_NAN, strtodSpecial, toExponentialC, toFixedC, type LuaState } from './fengari.js'
 import { chunkId, checkLua51 } from './lua51.js'
 import { argError, checkBytes, lauxlib, latin1, fromLatin1, lua, luaError, to_luastring } from './libs/util.js'
+import { strFind, strGmatch, strGsub, strMatch } from './libs/patterns.js'
 
 const { LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_TNIL, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS } = lua
 
@@ -50,6 +51,18 @@ function pad(body: string, width: number, left: boolean, zero: boolean): string 
 function toLong(n: number): bigint {
   if (!(n > -9223372036854775808 && n < 9223372036854775808)) return -9223372036854775808n
   return BigInt(Math.trunc(n))
+}
+
+/** A double converted to an unsigned 64-bit integer as GCC does on x86-64 (past 2^63 through a subtraction). */
+function toULong(n: number): bigint {
+  if (!(n >= 9223372036854775808)) return BigInt.asUintN(64, toLong(n))
+  return BigInt.asUintN(64, toLong(n - 9223372036854775808) ^ -9223372036854775808n)
+}
+
+/** Text up to its first NUL, as C's strlen sees what sprintf wrote. */
+const untilNul = (t: string): string => {
+  const z = t.indexOf('\0')
+  return z < 0 ? t : t.slice(0, z)
 }
 
 function fixed(n: number, prec: number): string {
@@ -148,8 +161,10 @@ function stringFormat(L: LuaState): number {
     const zero = flags.includes('0') && !left
     switch (conv) {
       case 'c': {
-        const c = Number(toLong(lauxlib.luaL_checknumber(L, arg)) & 0xffn)
-        out += pad(String.fromCharCode(c), width, left, false)
+        const n = lauxlib.luaL_checknumber(L, arg)
+        // C's (int) cast (out of range: INT_MIN), then sprintf's output up to its first NUL.
+        const c = n > -2147483649 && n < 2147483648 ? Math.trunc(n) & 0xff : 0
+        out += untilNul(pad(String.fromCharCode(c), width, left, false))
         break
       }
       case 'd':
@@ -172,7 +187,7 @@ function stringFormat(L: LuaState): number {
       case 'u':
       case 'x':
       case 'X': {
-        const v = BigInt.asUintN(64, toLong(lauxlib.luaL_checknumber(L, arg)))
+        const v = toULong(lauxlib.luaL_checknumber(L, arg))
         let body = conv === 'o' ? v.toString(8) : conv === 'u' ? v.toString() : v.toString(16)
         if (conv === 'X') body = body.toUpperCase()
         if (prec !== undefined) body = prec === 0 && v === 0n ? '' : body.padStart(prec, '0')
@@ -201,9 +216,10 @@ function stringFormat(L: LuaState): number {
         if (t !== LUA_TSTRING && t !== LUA_TNUMBER) {
           argError(L, arg, `string expected, got ${t === -1 ? 'no value' : Buffer.from(lua.lua_typename(L, t)).toString()}`)
         }
-        let v = latin1(lauxlib.luaL_checklstring(L, arg))
-        if (prec !== undefined) v = v.slice(0, prec)
-        out += prec === undefined && v.length >= 100 ? v : pad(v, width, left, false)
+        const v = latin1(lauxlib.luaL_checklstring(L, arg))
+        // A long string without a precision is kept whole; otherwise sprintf reads a C string.
+        if (prec === undefined && v.length >= 100) out += v
+        else out += pad(untilNul(v).slice(0, prec), width, left, false)
         break
       }
       default:
@@ -687,11 +703,14 @@ export function installCompat(L: LuaState): void {
   setField(L, -1, 'setn', (L) => luaError(L, "'setn' is obsolete"))
   lua.lua_pop(L, 1)
 
-  // string: 5.1's set, 5.1's format, rep without a separator.
+  // string: 5.1's set, 5.1's pattern functions and format, rep without a separator.
   lua.lua_getfield(L, G, s('string'))
   for (const name of ['pack', 'packsize', 'unpack']) setField(L, -1, name, null)
-  lua.lua_getfield(L, -1, s('gmatch'))
-  lua.lua_setfield(L, -2, s('gfind'))
+  setField(L, -1, 'find', strFind)
+  setField(L, -1, 'match', strMatch)
+  setField(L, -1, 'gmatch', strGmatch)
+  setField(L, -1, 'gfind', strGmatch)
+  setField(L, -1, 'gsub', strGsub)
   setField(L, -1, 'format', stringFormat)
   setField(L, -1, 'char', stringChar)
   lua.lua_getfield(L, -1, s('rep'))

@@ -193,3 +193,16 @@ describe('Lua 5.1 metamethods and raw access', () => {
     expect(err(() => s.call('EVAL', 'return string.rep()', '0'))).toMatch(/bad argument #1 to 'rep' \(string expected, got no value\)/)
   })
 })
+
+describe('Lua 5.1 patterns', () => {
+  it('splits on empty matches as 5.1 does, and refuses a pattern too deep to match instead of overflowing', () => {
+    const s = newStore()
+    expect(s.call('EVAL', "local o = {} for w in string.gmatch('a,b', '([^,]*)') do o[#o + 1] = '<' .. w .. '>' end return table.concat(o)", '0')).toBe('<a><><b><>')
+    expect(s.call('EVAL', "return (string.gsub('hello', 'l', '%x'))", '0')).toBe('hexxo')
+    expect(err(() => s.call('EVAL', "local n = 200000 return string.find(string.rep('a', n), string.rep('a?', n) .. string.rep('a', n))", '0'))).toMatch(
+      /pattern too complex/,
+    )
+    // The state is still usable afterwards.
+    expect(s.call('EVAL', "return string.match('k12', '%d+')", '0')).toBe('12')
+  })
+})

@@ -181,6 +181,21 @@ function tableProgram(r: Rng): string {
   return `(function() local t = {${fields.join(', ')}} ${body.join(' ')} local o = {#t} for k, v in pairs(t) do o[#o + 1] = tostring(k) o[#o + 1] = v end return o end)()`
 }
 
+/** Lua 5.1's pattern functions and format on assorted subjects, patterns and replacements. */
+function patternExpr(r: Rng): string {
+  const subject = r.pick(["'hello world'", "'a1b2c3'", "'  trim  '", "'key:123:field'", "''", "'aaa'", "'x.y.z'", "'a,b,,c'", "'\\0ab\\0'", "'(nested (parens))'", "'THE Quick'"])
+  const pat = r.pick(["'%a+'", "'%d'", "'(%w+)'", "'^%s*(.-)%s*$'", "'%f[%w]%w+'", "'(.)%1'", "'%b()'", "'.-'", "'[^:]+'", "'([^,]*)'", "'x*'", "'%.'", "'[a-c]+'", "'()'", "'%'", "'[a'", "'(()'", "'%g'", "'%z'", "'[%]]'", "'a?b?c?'", "'%u%l+'", "'$'", "'^'", "'%1'", "'(a)(b)'", "'[%a_][%w_]*'"])
+  const repl = r.pick(["'<%1>'", "'%0%0'", "'%%'", "'%2'", "'%x'", "'X'", "'%'", "{a = 'A', hello = 'HI'}", 'function(c) return c:upper() end', 'function() return false end', 'function() return {} end', '7'])
+  const at = (): string => (r.chance(0.3) ? ', ' + r.pick(['1', '-3', '0', '100', '2.5']) : '')
+  return r.weighted<() => string>([
+    [2, () => `{string.find(${subject}, ${pat}${at()}${r.chance(0.2) ? ', true' : ''})}`],
+    [2, () => `{string.match(${subject}, ${pat}${at()})}`],
+    [3, () => `{string.gsub(${subject}, ${pat}, ${repl}${r.chance(0.3) ? ', ' + r.pick(['1', '0', '-1', '2.5']) : ''})}`],
+    [3, () => `(function() local o = {} for a, b in string.gmatch(${subject}, ${pat}) do o[#o + 1] = tostring(a) .. '|' .. tostring(b) if #o > 20 then break end end return o end)()`],
+    [2, () => `string.format(${r.pick(["'%5.2s|'", "'%c'", "'%5c|'", "'%s|'", "'%u'", "'%x'", "'%o'", "'%.1s|'"])}, ${r.pick(['0', '65', '2^40 + 65', '1e100', '0/0', '-1', "'a\\0b'", "'str'", '2^63'])})`],
+  ])()
+}
+
 /** A table with several string keys, for the encoders that walk tables in `lua_next` order. */
 const STRING_KEYED = [
   '{alpha = 1, beta = 2, gamma = 3, delta = 4}', '{id = 7, name = "x", tags = {"a", "b"}, meta = {k = 1, v = 2}}',
@@ -207,6 +222,7 @@ function expr(r: Rng, k: string, a: string, depth = 0): string {
     [2, () => `tonumber(${r.pick(["'0x10'", "'  12  '", "'1e2'", "'abc'", "'10', 2", "'ff', 16", "'1.5'", "''", "'-0'", "'0x'", "'1e'", "' 0x1p4 '", "'inf'", "'nan'"])})`],
     [3, () => `string.format(${r.pick(["'%.17g', 0.1", "'%d', 3.7", "'%5.2f', math.pi", "'%g', 1e20", "'%x', 255", "'%q', 'a\\nb\\0'", "'%s %s', 1, 1.5", "'%e', 12345.678", "'%.3f', 2.0005", "'%g', 0.0001", "'%g', 1e-5", "'%i', -3", "'%c', 65", "'%o', 8", "'%X', 3054", "'%5s|%-5s|', 'a', 'b'", "'%.0f', 0.5", "'%.14g', 2^53", "'%g', 100000", "'%g', 1000000", "'%%'", "'%s', 1e15", "'%s', 1/0"])})`],
     [4, () => tableProgram(r)],
+    [4, () => patternExpr(r)],
     [2, () => `cjson.encode(${r.pick(STRING_KEYED)})`],
     [1, () => `cmsgpack.pack(${r.pick(STRING_KEYED)})`],
     [1, () => `{map = ${r.pick(STRING_KEYED.slice(0, 2))}}`],
