@@ -8,6 +8,7 @@ import { asciiBytes, formatG, formatLuaNumber, NEG_NAN, strtodSpecial, toExponen
 import { chunkId, checkLua51 } from './lua51.js'
 import { argError, checkBytes, lauxlib, latin1, fromLatin1, lua, luaError, to_luastring } from './libs/util.js'
 import { strFind, strGmatch, strGsub, strMatch } from './libs/patterns.js'
+import { crAsin, crCos, crSin } from '../types/geohash.js'
 
 const { LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_TNIL, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS } = lua
 
@@ -51,6 +52,16 @@ function pad(body: string, width: number, left: boolean, zero: boolean): string 
 function toLong(n: number): bigint {
   if (!(n > -9223372036854775808 && n < 9223372036854775808)) return -9223372036854775808n
   return BigInt(Math.trunc(n))
+}
+
+/** luaL_checkint: C's (int) of the (long) of a double, so 2^32 + 1 is 1 and NaN or 1e100 is 0. */
+function checkInt(L: LuaState, arg: number): number {
+  return Number(BigInt.asIntN(32, toLong(lauxlib.luaL_checknumber(L, arg))))
+}
+
+/** luaL_optint. */
+function optInt(L: LuaState, arg: number, def: number): number {
+  return lua.lua_isnoneornil(L, arg) ? def : checkInt(L, arg)
 }
 
 /** A double converted to an unsigned 64-bit integer as GCC does on x86-64 (past 2^63 through a subtraction). */
@@ -261,7 +272,7 @@ function tableInsert(L: LuaState): number {
       pos = e
       break
     case 3:
-      pos = lauxlib.luaL_checkinteger(L, 2)
+      pos = checkInt(L, 2)
       if (pos > e) e = pos
       for (let i = e; i > pos; i--) {
         lua.lua_rawgeti(L, 1, i - 1)
@@ -279,7 +290,7 @@ function tableInsert(L: LuaState): number {
 function tableRemove(L: LuaState): number {
   lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
   const e = lua.lua_rawlen(L, 1)
-  let pos = lauxlib.luaL_optinteger(L, 2, e)
+  let pos = optInt(L, 2, e)
   if (!(1 <= pos && pos <= e)) return 0
   lua.lua_rawgeti(L, 1, pos)
   for (; pos < e; pos++) {
@@ -294,8 +305,8 @@ function tableRemove(L: LuaState): number {
 /** Lua 5.1's unpack: raw reads. */
 function unpack51(L: LuaState): number {
   lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
-  let i = lauxlib.luaL_optinteger(L, 2, 1)
-  const e = lua.lua_isnoneornil(L, 3) ? lua.lua_rawlen(L, 1) : lauxlib.luaL_checkinteger(L, 3)
+  let i = optInt(L, 2, 1)
+  const e = lua.lua_isnoneornil(L, 3) ? lua.lua_rawlen(L, 1) : checkInt(L, 3)
   if (i > e) return 0
   const n = e - i + 1
   if (n <= 0 || n >= 8000000 || !lua.lua_checkstack(L, n)) return luaError(L, 'too many results to unpack')
@@ -307,8 +318,8 @@ function unpack51(L: LuaState): number {
 function tableConcat(L: LuaState): number {
   const sep = lua.lua_isnoneornil(L, 2) ? new Uint8Array(0) : lauxlib.luaL_checklstring(L, 2)
   lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
-  let i = lauxlib.luaL_optinteger(L, 3, 1)
-  const last = lua.lua_isnoneornil(L, 4) ? lua.lua_rawlen(L, 1) : lauxlib.luaL_checkinteger(L, 4)
+  let i = optInt(L, 3, 1)
+  const last = lua.lua_isnoneornil(L, 4) ? lua.lua_rawlen(L, 1) : checkInt(L, 4)
   const parts: Uint8Array[] = []
   for (; i <= last; i++) {
     lua.lua_rawgeti(L, 1, i)
@@ -327,7 +338,7 @@ function tableConcat(L: LuaState): number {
 
 /** ipairs' iterator in Lua 5.1: raw reads. */
 function ipairsAux(L: LuaState): number {
-  const i = lauxlib.luaL_checkinteger(L, 2) + 1
+  const i = checkInt(L, 2) + 1
   lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
   lua.lua_pushnumber(L, i)
   lua.lua_rawgeti(L, 1, i)
@@ -339,12 +350,113 @@ function stringChar(L: LuaState): number {
   const n = lua.lua_gettop(L)
   const out = new Uint8Array(n)
   for (let i = 1; i <= n; i++) {
-    const c = lauxlib.luaL_checkinteger(L, i)
+    const c = checkInt(L, i)
     if ((c & 0xff) !== c) argError(L, i, 'invalid value')
     out[i - 1] = c
   }
   lua.lua_pushlstring(L, out, n)
   return 1
+}
+
+/** table.sort of 5.1: its quicksort (middle pivot, no randomisation), raw reads and writes. */
+function tableSort(L: LuaState): number {
+  lauxlib.luaL_checktype(L, 1, LUA_TTABLE)
+  const n = lua.lua_rawlen(L, 1)
+  lauxlib.luaL_checkstack(L, 40, s(''))
+  if (!lua.lua_isnoneornil(L, 2)) lauxlib.luaL_checktype(L, 2, LUA_TFUNCTION)
+  lua.lua_settop(L, 2)
+  auxSort(L, 1, n)
+  return 0
+}
+
+/** sort_comp: the order function's verdict on the values at stack indexes a and b, or a < b. */
+function sortComp(L: LuaState, a: number, b: number): boolean {
+  if (lua.lua_isnil(L, 2)) return lua.lua_compare(L, a, b, lua.LUA_OPLT)
+  lua.lua_pushvalue(L, 2)
+  lua.lua_pushvalue(L, a - 1)
+  lua.lua_pushvalue(L, b - 2)
+  lua.lua_call(L, 2, 1)
+  const r = lua.lua_toboolean(L, -1)
+  lua.lua_pop(L, 1)
+  return r
+}
+
+function set2(L: LuaState, i: number, j: number): void {
+  lua.lua_rawseti(L, 1, i)
+  lua.lua_rawseti(L, 1, j)
+}
+
+function auxSort(L: LuaState, l: number, u: number): void {
+  while (l < u) {
+    lua.lua_rawgeti(L, 1, l)
+    lua.lua_rawgeti(L, 1, u)
+    if (sortComp(L, -1, -2)) set2(L, l, u)
+    else lua.lua_pop(L, 2)
+    if (u - l === 1) break
+    let i = Math.floor((l + u) / 2)
+    lua.lua_rawgeti(L, 1, i)
+    lua.lua_rawgeti(L, 1, l)
+    if (sortComp(L, -2, -1)) set2(L, i, l)
+    else {
+      lua.lua_pop(L, 1)
+      lua.lua_rawgeti(L, 1, u)
+      if (sortComp(L, -1, -2)) set2(L, i, u)
+      else lua.lua_pop(L, 2)
+    }
+    if (u - l === 2) break
+    lua.lua_rawgeti(L, 1, i) // pivot
+    lua.lua_pushvalue(L, -1)
+    lua.lua_rawgeti(L, 1, u - 1)
+    set2(L, i, u - 1)
+    i = l
+    let j = u - 1
+    for (;;) {
+      for (;;) {
+        lua.lua_rawgeti(L, 1, ++i)
+        if (!sortComp(L, -1, -2)) break
+        if (i > u) luaError(L, 'invalid order function for sorting')
+        lua.lua_pop(L, 1)
+      }
+      for (;;) {
+        lua.lua_rawgeti(L, 1, --j)
+        if (!sortComp(L, -3, -1)) break
+        if (j < l) luaError(L, 'invalid order function for sorting')
+        lua.lua_pop(L, 1)
+      }
+      if (j < i) {
+        lua.lua_pop(L, 3)
+        break
+      }
+      set2(L, i, j)
+    }
+    lua.lua_rawgeti(L, 1, u - 1)
+    lua.lua_rawgeti(L, 1, i)
+    set2(L, u - 1, i)
+    if (i - l < u - i) {
+      j = l
+      i = i - 1
+      l = i + 2
+    } else {
+      j = i + 1
+      i = u
+      u = j - 2
+    }
+    auxSort(L, j, i)
+  }
+}
+
+/** select of 5.1: a C-int index (select(2^32 + 1, ...) is select(1, ...)). */
+function luaSelect(L: LuaState): number {
+  const n = lua.lua_gettop(L)
+  if (lua.lua_type(L, 1) === LUA_TSTRING && (lua.lua_tolstring(L, 1) as Uint8Array)[0] === 35) {
+    lua.lua_pushnumber(L, n - 1)
+    return 1
+  }
+  let i = checkInt(L, 1)
+  if (i < 0) i = n + i
+  else if (i > n) i = n
+  if (i < 1) argError(L, 1, 'index out of range')
+  return n - i
 }
 
 function tableForeachi(L: LuaState): number {
@@ -419,7 +531,7 @@ function fenvFunction(L: LuaState, name: string): boolean {
     lua.lua_pushvalue(L, 1)
     return true
   }
-  const level = lua.lua_isnone(L, 1) ? 1 : lauxlib.luaL_checkinteger(L, 1)
+  const level = lua.lua_isnone(L, 1) ? 1 : checkInt(L, 1)
   if (level < 0) argError(L, 1, 'level must be non-negative')
   if (level === 0) return false
   const ar = new lua.lua_Debug()
@@ -531,6 +643,29 @@ function glibcNaN(r: number, a: number, b: number, negative: boolean): number {
   return negative ? NEG_NAN : NaN
 }
 
+const NAN_BITS = new Float64Array(1)
+const NAN_HI = new Uint32Array(NAN_BITS.buffer)
+
+/**
+ * glibc's pow where the result is NaN: a NaN y gives x + y (x's NaN if both are), a NaN x comes
+ * back as x·x, its sign flipped for a negative NaN to an odd power; a negative x to a fractional
+ * power is invalid (the default NaN).
+ */
+function glibcPow(x: number, y: number): number {
+  const r = Math.pow(x, y)
+  if (r === r) return r
+  if (y !== y) return x !== x ? x : y
+  if (x !== x) {
+    NAN_BITS[0] = x
+    if (NAN_HI[1]! >>> 31 === 1 && Number.isInteger(y) && Math.abs(y) < 9007199254740992 && y % 2 !== 0) {
+      NAN_HI[1] = NAN_HI[1]! ^ 0x80000000
+      return NAN_BITS[0]!
+    }
+    return x
+  }
+  return NEG_NAN
+}
+
 /**
  * Applies the Lua 5.1 shape to the libraries loaded in `L` (base, table,
  * string, math, coroutine already open).
@@ -594,7 +729,7 @@ export function installCompat(L: LuaState): void {
   })
   // Lua 5.1's error: numbers get the position prefix too.
   setField(L, G, 'error', (L) => {
-    const level = lauxlib.luaL_optinteger(L, 2, 1)
+    const level = optInt(L, 2, 1)
     lua.lua_settop(L, 1)
     const t = lua.lua_type(L, 1)
     if ((t === LUA_TSTRING || t === LUA_TNUMBER) && level > 0) {
@@ -621,7 +756,7 @@ export function installCompat(L: LuaState): void {
   const tonum = lua.lua_tocfunction(L, -1)
   lua.lua_pop(L, 1)
   setField(L, G, 'tonumber', (L) => {
-    const base = lauxlib.luaL_optinteger(L, 2, 10)
+    const base = optInt(L, 2, 10)
     if (base !== 10) {
       const str = latin1(checkBytes(L, 1))
       if (base < 2 || base > 36) argError(L, 2, 'base out of range')
@@ -683,6 +818,7 @@ export function installCompat(L: LuaState): void {
   )
   lua.lua_setfield(L, G, s('ipairs'))
   setField(L, G, 'unpack', unpack51)
+  setField(L, G, 'select', luaSelect)
 
   setField(L, G, 'getfenv', getfenv)
   setField(L, G, 'setfenv', setfenv)
@@ -694,6 +830,7 @@ export function installCompat(L: LuaState): void {
   lua.lua_getfield(L, G, s('table'))
   for (const name of ['move', 'pack', 'unpack']) setField(L, -1, name, null)
   setField(L, -1, 'getn', tableGetn)
+  setField(L, -1, 'sort', tableSort)
   setField(L, -1, 'insert', tableInsert)
   setField(L, -1, 'concat', tableConcat)
   setField(L, -1, 'remove', tableRemove)
@@ -718,8 +855,9 @@ export function installCompat(L: LuaState): void {
   lua.lua_pop(L, 1)
   setField(L, -1, 'rep', (L) => {
     lauxlib.luaL_checklstring(L, 1)
-    lauxlib.luaL_checkinteger(L, 2)
-    lua.lua_settop(L, 2)
+    const n = checkInt(L, 2)
+    lua.lua_settop(L, 1)
+    lua.lua_pushnumber(L, Math.max(n, 0))
     return rep(L)
   })
   lua.lua_pop(L, 1)
@@ -727,11 +865,61 @@ export function installCompat(L: LuaState): void {
   // math: 5.1's set.
   lua.lua_getfield(L, G, s('math'))
   for (const name of ['tointeger', 'type', 'ult', 'maxinteger', 'mininteger']) setField(L, -1, name, null)
-  setField(L, -1, 'atan2', (L) => num(L, Math.atan2(lauxlib.luaL_checknumber(L, 1), lauxlib.luaL_checknumber(L, 2))))
-  setField(L, -1, 'atan', (L) => num(L, Math.atan(lauxlib.luaL_checknumber(L, 1))))
-  setField(L, -1, 'cosh', (L) => num(L, Math.cosh(lauxlib.luaL_checknumber(L, 1))))
-  setField(L, -1, 'sinh', (L) => num(L, Math.sinh(lauxlib.luaL_checknumber(L, 1))))
-  setField(L, -1, 'tanh', (L) => num(L, Math.tanh(lauxlib.luaL_checknumber(L, 1))))
+  // Two-argument functions check their second argument first: 5.1 passes both checks as the
+  // arguments of one C call, which GCC evaluates right to left.
+  const checkBoth = (L: LuaState): [number, number] => {
+    const y = lauxlib.luaL_checknumber(L, 2)
+    return [lauxlib.luaL_checknumber(L, 1), y]
+  }
+  setField(L, -1, 'atan2', (L) => {
+    const [y, x] = checkBoth(L)
+    return num(L, glibcNaN(Math.atan2(y, x), y, x, true))
+  })
+  // One-argument functions as libm computes them: a NaN argument comes back as it is, a domain
+  // error gives the default NaN.
+  // (asin and acos out of their domain give a positive NaN in glibc.) sin, cos and asin are
+  // correctly rounded, as glibc's nearly always are.
+  const unary = (name: string, f: (x: number) => number, negativeNaN = true): void =>
+    setField(L, -1, name, (L) => {
+      const x = lauxlib.luaL_checknumber(L, 1)
+      return num(L, glibcNaN(f(x), x, 0, negativeNaN))
+    })
+  unary('atan', Math.atan)
+  unary('cosh', Math.cosh)
+  unary('sinh', Math.sinh)
+  unary('tanh', Math.tanh)
+  unary('asin', crAsin, false)
+  unary('acos', Math.acos, false)
+  unary('sin', crSin)
+  unary('cos', crCos)
+  unary('tan', Math.tan)
+  unary('sqrt', Math.sqrt)
+  unary('exp', Math.exp)
+  unary('floor', Math.floor)
+  unary('ceil', Math.ceil)
+  unary('deg', (x) => x / (Math.PI / 180))
+  unary('rad', (x) => x * (Math.PI / 180))
+  setField(L, -1, 'modf', (L) => {
+    const x = lauxlib.luaL_checknumber(L, 1)
+    const ip = x === x ? Math.trunc(x) : x
+    // The fraction keeps the sign of x (modf(-3) is -3, -0; modf(-inf) is -inf, -0).
+    const fp = x !== x ? x : !Number.isFinite(x) || x === ip ? (x < 0 || Object.is(x, -0) ? -0 : 0) : x - ip
+    lua.lua_pushnumber(L, ip)
+    lua.lua_pushnumber(L, fp)
+    return 2
+  })
+  // min and max take numbers only (strings converted), keeping the first of equals and of NaNs.
+  const extreme = (max: boolean) => (L: LuaState): number => {
+    const n = lua.lua_gettop(L)
+    let d = lauxlib.luaL_checknumber(L, 1)
+    for (let i = 2; i <= n; i++) {
+      const v = lauxlib.luaL_checknumber(L, i)
+      if (max ? v > d : v < d) d = v
+    }
+    return num(L, d)
+  }
+  setField(L, -1, 'max', extreme(true))
+  setField(L, -1, 'min', extreme(false))
   setField(L, -1, 'log10', (L) => {
     const x = lauxlib.luaL_checknumber(L, 1)
     return num(L, glibcNaN(Math.log10(x), x, 0, false))
@@ -741,11 +929,13 @@ export function installCompat(L: LuaState): void {
     return num(L, glibcNaN(Math.log(x), x, 0, true))
   })
   setField(L, -1, 'pow', (L) => {
-    const x = lauxlib.luaL_checknumber(L, 1)
-    const y = lauxlib.luaL_checknumber(L, 2)
-    return num(L, glibcNaN(Math.pow(x, y), x, y, true))
+    const [x, y] = checkBoth(L)
+    return num(L, glibcPow(x, y))
   })
-  setField(L, -1, 'ldexp', (L) => num(L, ldexp(lauxlib.luaL_checknumber(L, 1), lauxlib.luaL_checkinteger(L, 2))))
+  setField(L, -1, 'ldexp', (L) => {
+    const e = checkInt(L, 2)
+    return num(L, ldexp(lauxlib.luaL_checknumber(L, 1), e))
+  })
   setField(L, -1, 'frexp', (L) => {
     const [m, e] = frexp(lauxlib.luaL_checknumber(L, 1))
     lua.lua_pushnumber(L, m)
@@ -753,8 +943,7 @@ export function installCompat(L: LuaState): void {
     return 2
   })
   setField(L, -1, 'fmod', (L) => {
-    const a = lauxlib.luaL_checknumber(L, 1)
-    const b = lauxlib.luaL_checknumber(L, 2)
+    const [a, b] = checkBoth(L)
     return num(L, glibcNaN(a % b, a, b, true))
   })
   lua.lua_getfield(L, -1, s('fmod'))

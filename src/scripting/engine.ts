@@ -1106,7 +1106,13 @@ function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
 /** Redis's pcall: an error table with a string `err` is returned as that string. */
 function redisPcall(L: LuaState): number {
   const argc = lua.lua_gettop(L)
-  lauxlib.luaL_checkany(L, 1)
+  if (argc === 0) {
+    // Redis's pcall does not check for a function: with none, the value it calls is its own
+    // result placeholder, a boolean.
+    lua.lua_pushboolean(L, false)
+    lua.lua_pushstring(L, to_luastring('attempt to call a boolean value'))
+    return 2
+  }
   lua.lua_pushboolean(L, true)
   lua.lua_insert(L, 1)
   if (lua.lua_pcall(L, argc - 1, lua.LUA_MULTRET, 0) !== LUA_OK) {

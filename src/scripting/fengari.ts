@@ -145,8 +145,9 @@ function preload(req: NodeJS.Require, dir: string): void {
     const n = tonumberx(L, idx)
     if (n === false) return false
     if (n >= -2147483648 && n <= 2147483647) return Math.trunc(n)
-    // (long) of NaN or of an out-of-range double is LONG_MIN on x86-64.
-    return n > 0 ? 2147483647 : -2147483648
+    // Past the 32 bits a position still lies beyond any string, so the (long) value is clamped;
+    // (long) of NaN or of a double past ±2^63 is LONG_MIN on x86-64.
+    return n > 0 && n < 9223372036854775808 ? 2147483647 : -2147483648
   }
 }
 

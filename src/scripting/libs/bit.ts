@@ -25,11 +25,11 @@ function ret(L: LuaState, v: number): number {
   return 1
 }
 
+/** LuaBitOp's BIT_OP: the first argument, then the others from the last down (errors name the last bad one). */
 function fold(op: (a: number, b: number) => number) {
   return (L: LuaState): number => {
     let r = arg(L, 1)
-    const n = lua.lua_gettop(L)
-    for (let i = 2; i <= n; i++) r = op(r, arg(L, i))
+    for (let i = lua.lua_gettop(L); i > 1; i--) r = op(r, arg(L, i))
     return ret(L, r)
   }
 }

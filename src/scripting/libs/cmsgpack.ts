@@ -84,7 +84,8 @@ function encodeNumber(buf: Buf, n: number): void {
     return
   }
   F32[0] = n
-  if (F32[0] === n || (n !== n && F32[0] !== F32[0])) {
+  // As lua_cmsgpack: a float when the double survives the round trip (never for NaN).
+  if (F32[0] === n) {
     buf.u8(0xca)
     DV.setFloat32(0, n)
     for (let i = 0; i < 4; i++) buf.u8(DV.getUint8(i))

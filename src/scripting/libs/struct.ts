@@ -102,6 +102,8 @@ function pack(L: LuaState): number {
   const h: Header = { endian: LITTLE, align: 1 }
   let arg = 2
   let total = 0
+  // lua_struct's marker between the arguments and its buffer: the first missing argument is a nil.
+  lua.lua_pushnil(L)
   const out: number[] = []
   const dv = new DataView(new ArrayBuffer(8))
   while (f.i < f.fmt.length) {
