@@ -819,6 +819,12 @@ export function installCompat(L: LuaState): void {
   lua.lua_setfield(L, G, s('ipairs'))
   setField(L, G, 'unpack', unpack51)
   setField(L, G, 'select', luaSelect)
+  // 5.1's assert: the message must be a string (or number), and a nil one is the default.
+  setField(L, G, 'assert', (L) => {
+    lauxlib.luaL_checkany(L, 1)
+    if (!lua.lua_toboolean(L, 1)) lauxlib.luaL_error(L, s('%s'), lauxlib.luaL_optlstring(L, 2, s('assertion failed!')))
+    return lua.lua_gettop(L)
+  })
 
   setField(L, G, 'getfenv', getfenv)
   setField(L, G, 'setfenv', setfenv)

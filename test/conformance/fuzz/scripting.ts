@@ -196,6 +196,27 @@ function patternExpr(r: Rng): string {
   ])()
 }
 
+/**
+ * A library function called through pcall with assorted arguments, its results made comparable:
+ * numbers as `%.17g`, other non-strings as their type. (No `-0` literal, see above; no functions
+ * whose last bit comes from libm; no unpack, whose huge ranges crash valkey-server.)
+ */
+function libraryCall(r: Rng): string {
+  const f = r.pick([
+    'tostring', 'tonumber', 'type', 'select', 'rawequal', 'rawget', 'string.byte', 'string.char', 'string.sub', 'string.rep',
+    'string.upper', 'string.len', 'string.reverse', 'string.format', 'table.concat', 'table.insert', 'table.remove', 'table.getn',
+    'table.maxn', 'table.sort', 'math.floor', 'math.ceil', 'math.abs', 'math.fmod', 'math.modf', 'math.frexp', 'math.ldexp', 'math.max',
+    'math.min', 'math.sqrt', 'math.log', 'math.log10', 'math.pow', 'math.sin', 'math.cos', 'math.asin', 'math.acos', 'math.deg', 'math.rad',
+    'bit.band', 'bit.bor', 'bit.bxor', 'bit.bnot', 'bit.lshift', 'bit.rshift', 'bit.arshift', 'bit.rol', 'bit.tobit', 'bit.tohex', 'bit.bswap',
+    'struct.pack', 'cjson.encode', 'cmsgpack.pack', 'redis.sha1hex', 'assert', 'error', 'pcall', 'next', 'ipairs',
+  ])
+  const value = (): string =>
+    r.pick(['1', '-1', '0', '3.7', '-3.7', '255', "'str'", "'12'", "' 12 '", "'0x1A'", "'1e2'", "''", '1e100', '-1e100', '0/0', '1/0', 'nil',
+      'true', 'false', '{}', '{1, 2, 3}', '{1, nil, 3}', '{a = 1}', '2^31', '2^32 + 1', '2^53', '2^63', '0.5', "'abc'", "'a\\0b'", "'inf'", "'nan'", '36', '16', '37'])
+  const args = Array.from({ length: r.int(0, 3) }, value)
+  return `(function() local r = {pcall(${[f, ...args].join(', ')})} for i = 1, 5 do local v = r[i] if type(v) == 'number' then r[i] = string.format('%.17g', v) elseif type(v) ~= 'string' and type(v) ~= 'nil' then r[i] = type(v) end end return {tostring(r[1]), r[2], r[3], r[4]} end)()`
+}
+
 /** A table with several string keys, for the encoders that walk tables in `lua_next` order. */
 const STRING_KEYED = [
   '{alpha = 1, beta = 2, gamma = 3, delta = 4}', '{id = 7, name = "x", tags = {"a", "b"}, meta = {k = 1, v = 2}}',
@@ -223,6 +244,7 @@ function expr(r: Rng, k: string, a: string, depth = 0): string {
     [3, () => `string.format(${r.pick(["'%.17g', 0.1", "'%d', 3.7", "'%5.2f', math.pi", "'%g', 1e20", "'%x', 255", "'%q', 'a\\nb\\0'", "'%s %s', 1, 1.5", "'%e', 12345.678", "'%.3f', 2.0005", "'%g', 0.0001", "'%g', 1e-5", "'%i', -3", "'%c', 65", "'%o', 8", "'%X', 3054", "'%5s|%-5s|', 'a', 'b'", "'%.0f', 0.5", "'%.14g', 2^53", "'%g', 100000", "'%g', 1000000", "'%%'", "'%s', 1e15", "'%s', 1/0"])})`],
     [4, () => tableProgram(r)],
     [4, () => patternExpr(r)],
+    [4, () => libraryCall(r)],
     [2, () => `cjson.encode(${r.pick(STRING_KEYED)})`],
     [1, () => `cmsgpack.pack(${r.pick(STRING_KEYED)})`],
     [1, () => `{map = ${r.pick(STRING_KEYED.slice(0, 2))}}`],
