@@ -199,11 +199,12 @@ function patternExpr(r: Rng): string {
 /**
  * A library function called through pcall with assorted arguments, its results made comparable:
  * numbers as `%.17g`, other non-strings as their type. (No `-0` literal, see above; no functions
- * whose last bit comes from libm; no unpack, whose huge ranges crash valkey-server.)
+ * whose last bit comes from libm; no unpack, whose huge ranges crash valkey-server; no tostring,
+ * which prints tables' addresses.)
  */
 function libraryCall(r: Rng): string {
   const f = r.pick([
-    'tostring', 'tonumber', 'type', 'select', 'rawequal', 'rawget', 'string.byte', 'string.char', 'string.sub', 'string.rep',
+    'tonumber', 'type', 'select', 'rawequal', 'rawget', 'string.byte', 'string.char', 'string.sub', 'string.rep',
     'string.upper', 'string.len', 'string.reverse', 'string.format', 'table.concat', 'table.insert', 'table.remove', 'table.getn',
     'table.maxn', 'table.sort', 'math.floor', 'math.ceil', 'math.abs', 'math.fmod', 'math.modf', 'math.frexp', 'math.ldexp', 'math.max',
     'math.min', 'math.sqrt', 'math.log', 'math.log10', 'math.pow', 'math.sin', 'math.cos', 'math.asin', 'math.acos', 'math.deg', 'math.rad',
