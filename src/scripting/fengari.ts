@@ -183,6 +183,9 @@ function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void
   const TYPEERROR51_ANON = to_luastring('attempt to %s a %s value')
   const NEAR = to_luastring('%s near %s')
   const EOF = to_luastring('<eof>')
+  const YIELD_OUTSIDE = to_luastring('attempt to yield from outside a coroutine')
+  const YIELD_ACROSS = to_luastring('attempt to yield across a JS-call boundary')
+  const YIELD51 = to_luastring('attempt to yield across metamethod/C-call boundary')
   const pushv = function (L: any, fmt: Uint8Array, argp: any[]): any {
     // Lua 5.1's wording where 5.3 changed it: "attempt to index local 'x' (a nil value)"
     // instead of "attempt to index a nil value (local 'x')", and "near '<eof>'".
@@ -193,6 +196,8 @@ function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void
       if (m51 === null || m51[1] === 'constant') return origV(L, TYPEERROR51_ANON, [argp[0], argp[1]])
       return origV(L, TYPEERROR51, [argp[0], to_luastring(m51[1]!), Buffer.from(m51[2]!, 'latin1'), argp[1]])
     }
+    // 5.1 has one message for any yield it cannot make.
+    if (sameBytes(fmt, YIELD_OUTSIDE) || sameBytes(fmt, YIELD_ACROSS)) return origV(L, YIELD51, [])
     if (sameBytes(fmt, NEAR) && argp[1] instanceof Uint8Array && sameBytes(argp[1], EOF)) {
       return origV(L, fmt, [argp[0], to_luastring("'<eof>'")])
     }
