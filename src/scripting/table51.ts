@@ -209,6 +209,21 @@ export function installTableLayout(m: Record<string, any>, current: () => any): 
   /** Lua 5.1's newkey. */
   function newKey(t: Layout, e: Entry, pk: unknown): void {
     const size = t.nsize
+    if (size === 0 && t.asize === 0 && t.strong.size === (e.value === undefined ? 0 : 1)) {
+      // The first key of an empty table ({ok = ...} replies, decoded objects): the rehash would
+      // size the hash part to one node, or the array part to one slot for the key 1.
+      const ai = arrayIndex(e.key)
+      if (ai === 1) t.asize = 1
+      else if (!(ai > 0 && ai <= MAXASIZE)) {
+        setNodeVector(t, 1)
+        t.nodes[0] = e
+        t.nodes[PKEY] = pk
+      } else {
+        rehash(t, e.key)
+        place(t, e)
+      }
+      return
+    }
     if (size !== 0) {
       const nodes = t.nodes
       const mp = mainPosition(e.key, size)
