@@ -882,9 +882,8 @@ export function installCompat(L: LuaState): void {
     return num(L, glibcNaN(Math.atan2(y, x), y, x, true))
   })
   // One-argument functions as libm computes them: a NaN argument comes back as it is, a domain
-  // error gives the default NaN.
-  // (asin and acos out of their domain give a positive NaN in glibc.) sin, cos and asin are
-  // correctly rounded, as glibc's nearly always are.
+  // error gives the default NaN (a positive one from glibc's asin and acos). sin, cos and asin
+  // are correctly rounded, as glibc's nearly always are.
   const unary = (name: string, f: (x: number) => number, negativeNaN = true): void =>
     setField(L, -1, name, (L) => {
       const x = lauxlib.luaL_checknumber(L, 1)

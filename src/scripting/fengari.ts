@@ -6,6 +6,8 @@
  * cannot tell the difference where it matters:
  *  - every number is a float (no integer subtype, so no 32-bit wraparound);
  *  - numbers print as Lua 5.1's `%.14g` (`tostring(10/2)` is `5`, `1e+15`, `inf`, `-nan`);
+ *  - tables are laid out as Lua 5.1 lays them out (src/scripting/table51.ts), so
+ *    `next` visits keys in Redis's order and `#` finds 5.1's border;
  *  - tables can be made read-only, as Redis's patched Lua does for the globals
  *    and library tables (`Attempt to modify a readonly table`).
  *
