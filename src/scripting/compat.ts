@@ -6,7 +6,7 @@
  */
 import { asciiBytes, formatG, formatLuaNumber, NEG_NAN, strtodSpecial, toExponentialC, toFixedC, type LuaState } from './fengari.js'
 import { chunkId, checkLua51 } from './lua51.js'
-import { argError, checkBytes, lauxlib, latin1, fromLatin1, lua, luaError, to_luastring } from './libs/util.js'
+import { argError, checkBytes, checkInt, lauxlib, latin1, fromLatin1, lua, luaError, optInt, toLong, to_luastring } from './libs/util.js'
 import { strFind, strGmatch, strGsub, strMatch } from './libs/patterns.js'
 import { crAsin, crCos, crSin } from '../types/geohash.js'
 
@@ -46,22 +46,6 @@ function pad(body: string, width: number, left: boolean, zero: boolean): string 
     return sign + pre + '0'.repeat(width - body.length) + rest.slice(pre.length)
   }
   return ' '.repeat(width - body.length) + body
-}
-
-/** A double truncated to a 64-bit integer, as C's (long) cast on x86-64 does. */
-function toLong(n: number): bigint {
-  if (!(n > -9223372036854775808 && n < 9223372036854775808)) return -9223372036854775808n
-  return BigInt(Math.trunc(n))
-}
-
-/** luaL_checkint: C's (int) of the (long) of a double, so 2^32 + 1 is 1 and NaN or 1e100 is 0. */
-function checkInt(L: LuaState, arg: number): number {
-  return Number(BigInt.asIntN(32, toLong(lauxlib.luaL_checknumber(L, arg))))
-}
-
-/** luaL_optint. */
-function optInt(L: LuaState, arg: number, def: number): number {
-  return lua.lua_isnoneornil(L, arg) ? def : checkInt(L, arg)
 }
 
 /** A double converted to an unsigned 64-bit integer as GCC does on x86-64 (past 2^63 through a subtraction). */

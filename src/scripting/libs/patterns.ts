@@ -13,7 +13,7 @@
  * @module
  */
 import type { LuaState } from '../fengari.js'
-import { argError, lauxlib, lua, luaError, to_luastring } from './util.js'
+import { argError, lauxlib, lua, luaError, optInt, to_luastring } from './util.js'
 
 const L_ESC = 37 // '%'
 const MAXCAPTURES = 32
@@ -395,7 +395,7 @@ export function strGsub(L: LuaState): number {
   const src = lauxlib.luaL_checklstring(L, 1) as Uint8Array
   const pFull = lauxlib.luaL_checklstring(L, 2) as Uint8Array
   const tr = lua.lua_type(L, 3)
-  const maxS = lauxlib.luaL_optinteger(L, 4, src.length + 1) as number
+  const maxS = optInt(L, 4, src.length + 1)
   if (tr !== lua.LUA_TNUMBER && tr !== lua.LUA_TSTRING && tr !== lua.LUA_TFUNCTION && tr !== lua.LUA_TTABLE) {
     argError(L, 3, 'string/function/table expected')
   }

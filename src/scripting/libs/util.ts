@@ -25,6 +25,22 @@ export function newLib(L: LuaState, fns: Record<string, LuaFn>, values?: Record<
   }
 }
 
+/** A double truncated to a 64-bit integer, as C's (long) cast on x86-64 does. */
+export function toLong(n: number): bigint {
+  if (!(n > -9223372036854775808 && n < 9223372036854775808)) return -9223372036854775808n
+  return BigInt(Math.trunc(n))
+}
+
+/** luaL_checkint: C's (int) of the (long) of a double, so 2^32 + 1 is 1 and NaN or 1e100 is 0. */
+export function checkInt(L: LuaState, arg: number): number {
+  return Number(BigInt.asIntN(32, toLong(lauxlib.luaL_checknumber(L, arg))))
+}
+
+/** luaL_optint. */
+export function optInt(L: LuaState, arg: number, def: number): number {
+  return lua.lua_isnoneornil(L, arg) ? def : checkInt(L, arg)
+}
+
 /** Raises a Lua error with a message (luaL_error: position prefix of the calling Lua code). */
 export function luaError(L: LuaState, msg: string): never {
   lauxlib.luaL_error(L, to_luastring(msg.replace(/%/g, '%%')))
