@@ -6,11 +6,12 @@
  * fengari holds a table's entries in a Map and walks them in insertion order. Lua 5.1 holds an
  * array part and a hash part of 2^k nodes: a key goes to its main position (its hash modulo the
  * size) or, when that node is taken, to the highest free node, and a full hash part triggers a
- * rehash that resizes both parts. `next` walks the array part, then the nodes by index. The layout
- * here replays exactly that — sizes from table constructors, the string hash of Redis's Lua and 5.1's
- * hash of a double's two words, collision moves, the free-node search, the rehash sizing — so each key lands
- * in the node Lua 5.1 would give it. Only where a key lives is tracked; values stay in fengari's
- * entries (a node holds the entry; an entry whose value fengari cleared is a key set to nil).
+ * rehash that resizes both parts. `next` walks the array part, then the nodes by index. The
+ * layout here replays exactly that — sizes from table constructors, the string hash of Redis's Lua
+ * and 5.1's hash of a double's two words, collision moves, the free-node search, the rehash sizing
+ * — so each key lands in the node Lua 5.1 would give it. Only where a key lives is tracked; values
+ * stay in fengari's entries (a node holds the entry; an entry whose value fengari cleared is a key
+ * set to nil).
  *
  * Where Lua hashes an address (tables, functions as keys), a creation counter stands in: Redis's
  * order for such keys depends on memory addresses and is not reproducible anyway.
