@@ -7,8 +7,9 @@
  * `u{48}`, and any other unknown escape is the character itself, where 5.3 refuses it). This
  * module is a syntax-only copy of Lua 5.1.5's lexer and parser (llex.c, lparser.c): it raises the
  * first error 5.1 would, with 5.1's message and line number, and otherwise returns the chunk with
- * every escape 5.3 would read differently replaced by the character 5.1 reads, so that fengari
- * compiles the same program. A name `goto` needs no rewrite: the patched fengari does not reserve it.
+ * every escape 5.3 would read differently replaced by the character 5.1 reads, and with the `arg`
+ * local 5.1 gives vararg functions declared after their parameters, so that fengari compiles the
+ * same program. A name `goto` needs no rewrite: the patched fengari does not reserve it.
  *
  * One linear pass, no tree: the cost is a small fraction of fengari's own compile, paid once per
  * script (scripts are cached by SHA1).
@@ -90,6 +91,8 @@ interface Block {
 interface Func {
   previous: Func | null
   vararg: boolean
+  /** Whether the body reads `...` (if not, 5.1 fills the `arg` local with the varargs). */
+  usesDots: boolean
   block: Block | null
   /** Active local variables (LUAI_MAXVARS = 200 per function). */
   nactvar: number
@@ -119,6 +122,8 @@ class Parser {
   private level = 0
   /** Start and end offsets of escapes to rewrite (`\x` → `x`), in source order. */
   readonly edits: number[] = []
+  /** Text to insert at an offset (the `arg` local of vararg functions), in order of their functions' ends. */
+  readonly inserts: Array<[number, Uint8Array]> = []
 
   constructor(src: Uint8Array) {
     this.src = src
@@ -458,7 +463,7 @@ class Parser {
   }
 
   private openFunc(vararg: boolean, linedefined: number): void {
-    this.fs = { previous: this.fs, vararg, block: null, nactvar: 0, linedefined }
+    this.fs = { previous: this.fs, vararg, usesDots: false, block: null, nactvar: 0, linedefined }
   }
 
   /** lparser.c's errorlimit. */
@@ -567,12 +572,18 @@ class Parser {
 
   private body(line: number, method: boolean): void {
     this.openFunc(false, line)
-    if (method) this.fs!.nactvar = 1 // self
+    const fs = this.fs!
+    if (method) fs.nactvar = 1 // self
     this.checkNextTok(40)
     this.parlist()
-    this.checkNextTok(41)
+    this.check(41)
+    const afterParams = this.p
+    this.luaXNext()
     this.chunk()
     this.checkMatch(TK_END, TK_FUNCTION, line)
+    // LUA_COMPAT_VARARG: the `arg` local holds the varargs and their count `n`, unless the body
+    // reads `...` (then it is nil). Declared on the parameters' line, so line numbers hold.
+    if (fs.vararg) this.inserts.push([afterParams, fs.usesDots ? ARG_NIL : ARG_TABLE])
     this.closeFunc()
   }
 
@@ -658,6 +669,7 @@ class Parser {
         break
       case TK_DOTS:
         if (!this.fs!.vararg) this.syntaxError("cannot use '...' outside a vararg function")
+        this.fs!.usesDots = true
         break
       case 123:
         this.constructor_()
@@ -909,19 +921,25 @@ export function checkLua51(src: Uint8Array, chunk: string): Lua51Result {
     return { ok: false, error: out }
   }
   const ed = p.edits
-  if (ed.length === 0) return { ok: true, code: src }
-  // Drop each rewritten escape's backslash.
-  const out = new Uint8Array(src.length - ed.length / 2)
+  if (ed.length === 0 && p.inserts.length === 0) return { ok: true, code: src }
+  // Drop each rewritten escape's backslash; insert the `arg` locals.
+  const cuts: Array<[number, number, Uint8Array | null]> = []
+  for (let i = 0; i < ed.length; i += 2) cuts.push([ed[i]!, ed[i + 1]!, null])
+  for (const [at, text] of p.inserts) cuts.push([at, at, text])
+  cuts.sort((a, b) => a[0] - b[0])
+  const parts: Uint8Array[] = []
   let from = 0
-  let o = 0
-  for (let i = 0; i < ed.length; i += 2) {
-    out.set(src.subarray(from, ed[i]!), o)
-    o += ed[i]! - from
-    from = ed[i + 1]!
+  for (const [at, to, text] of cuts) {
+    parts.push(src.subarray(from, at))
+    if (text !== null) parts.push(text)
+    from = to
   }
-  out.set(src.subarray(from), o)
-  return { ok: true, code: out }
+  parts.push(src.subarray(from))
+  return { ok: true, code: Buffer.concat(parts) }
 }
+
+const ARG_TABLE = ASCII(" local arg = {n = select('#', ...), ...};")
+const ARG_NIL = ASCII(' local arg;')
 
 /** luaO_chunkid of Lua 5.1 as its lexer calls it (MAXSRC = 80), for a chunk name given as bytes. */
 export function chunkId(name: Uint8Array): string {

@@ -206,3 +206,12 @@ describe('Lua 5.1 patterns', () => {
     expect(s.call('EVAL', "return string.match('k12', '%d+')", '0')).toBe('12')
   })
 })
+
+describe('LUA_COMPAT_VARARG', () => {
+  it('declares arg after a vararg parameter list, on the same line, filled only when the body does not read ...', () => {
+    expect(check('local function f(...)\nreturn arg.n end')).toBe("ok: local function f(...) local arg = {n = select('#', ...), ...};\nreturn arg.n end")
+    expect(check('local function f(a, ...) return ... end')).toBe('ok: local function f(a, ...) local arg; return ... end')
+    expect(check('return function(...) return "\\q" end')).toBe("ok: return function(...) local arg = {n = select('#', ...), ...}; return \"q\" end")
+    expect(check('local function f(a) return a end')).toBe('ok: local function f(a) return a end')
+  })
+})
