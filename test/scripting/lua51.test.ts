@@ -205,6 +205,13 @@ describe('Lua 5.1 patterns', () => {
     // The state is still usable afterwards.
     expect(s.call('EVAL', "return string.match('k12', '%d+')", '0')).toBe('12')
   })
+
+  it('stops a backtracking pattern at the busy-script limit, like a runaway loop', () => {
+    const s = newStore()
+    s.call('CONFIG', 'SET', 'busy-reply-threshold', '200')
+    expect(err(() => s.call('EVAL', "return string.find(string.rep('a', 40), string.rep('a*', 40) .. 'b')", '0'))).toMatch(/Script killed/)
+    expect(s.call('EVAL', "return string.find('aab', 'a*b')", '0')).toBe(1)
+  })
 })
 
 describe('LUA_COMPAT_VARARG', () => {

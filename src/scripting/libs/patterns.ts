@@ -30,8 +30,12 @@ const iscntrl = (c: number): boolean => c < 32 || c === 127
 const ispunct = (c: number): boolean => (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126)
 const isxdigit = (c: number): boolean => isdigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
 
+/** Match steps between two calls of the state's hook (the busy-script limit), so a runaway pattern can be stopped. */
+const HOOK_EVERY = 1 << 17
+
 class MatchState {
   level = 0
+  steps = 0
   readonly init = new Int32Array(MAXCAPTURES)
   readonly len = new Int32Array(MAXCAPTURES)
   constructor(
@@ -195,6 +199,13 @@ function matchCapture(ms: MatchState, s: number, l: number): number {
 
 /** 5.1's match: the end of a match of pattern[p..] at subject[s..], or -1. */
 function match(ms: MatchState, s: number, p: number): number {
+  if (++ms.steps === HOOK_EVERY) {
+    // A backtracking pattern can run for very long inside this one library call: the count hook
+    // that limits scripts (lua_sethook) runs from here too, and may raise its error.
+    ms.steps = 0
+    const L = ms.L
+    if (typeof L.hook === 'function') L.hook(L, null)
+  }
   for (;;) {
     const pc = ms.pc(p)
     switch (pc) {
