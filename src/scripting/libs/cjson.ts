@@ -551,7 +551,10 @@ export function openCjson(L: LuaState): void {
     decode: (L) => {
       if (lua.lua_gettop(L) !== 1) argError(L, 1, 'expected 1 argument')
       const s = checkBytes(L, 1)
-      const p = new Parser(L, cfg, s)
+      // lua_cjson reads a C string: a NUL in the first two bytes means UTF-16/32, and any NUL ends the text.
+      if (s.length >= 2 && (s[0] === 0 || s[1] === 0)) luaError(L, 'JSON parser does not support UTF-16 or UTF-32')
+      const z = s.indexOf(0)
+      const p = new Parser(L, cfg, z < 0 ? s : s.subarray(0, z))
       p.value(p.next())
       const end = p.next()
       if (end.type !== T_END) p.fail('the end', end)
