@@ -273,13 +273,45 @@ function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void
   // order comparison (__lt, __le) needs two values of one type sharing the same metamethod.
   const ltm = m.ltm
   const TM_LEN = ltm.TMS.TM_LEN
+  const TM_EQ = ltm.TMS.TM_EQ
   const fasttm = ltm.fasttm
+  // `==` of two tables (or userdata) calls __eq only when both share it, as 5.1's get_compTM.
+  // fengari's luaV_equalobj asks for the first one's __eq, then, if it has none, the second's, then
+  // calls it: the second lookup is refused here, and the call checks the second operand's.
+  let eqSecond = false
+  let eqTm: any = null
   ltm.fasttm = function (l: any, et: any, e: number) {
-    return e === TM_LEN ? null : fasttm(l, et, e)
+    if (e === TM_LEN) return null
+    if (e !== TM_EQ) return fasttm(l, et, e)
+    if (eqSecond) {
+      eqSecond = false
+      return null
+    }
+    const tm = fasttm(l, et, e)
+    if (tm === null) eqSecond = true
+    eqTm = tm
+    return tm
+  }
+  const callTM = ltm.luaT_callTM
+  const rawEqualObj = m.lvm.luaV_rawequalobj
+  ltm.luaT_callTM = function (L: any, f: any, p1: any, p2: any, p3: any, hasres: number) {
+    if (eqTm !== null && f === eqTm) {
+      eqTm = null
+      const mt1 = p1.value.metatable
+      const mt2 = p2.value.metatable
+      if (mt1 !== mt2) {
+        const tm2 = fasttm(L, mt2, TM_EQ)
+        if (tm2 === null || !rawEqualObj(f, tm2)) {
+          p3.setbvalue(false)
+          return
+        }
+      }
+    }
+    return callTM(L, f, p1, p2, p3, hasres)
   }
   const callorder = ltm.luaT_callorderTM
   const gettmbyobj = ltm.luaT_gettmbyobj
-  const rawequal = m.lvm.luaV_rawequalobj
+  const rawequal = rawEqualObj
   ltm.luaT_callorderTM = function (L: any, p1: any, p2: any, event: number) {
     if (p1.ttnov() !== p2.ttnov()) return null
     const tm1 = gettmbyobj(L, p1, event)
