@@ -309,7 +309,7 @@ function pushCaptures(ms: MatchState, s: number, e: number, whole: boolean): num
   return n
 }
 
-/** `*p` of the SPECIALS a plain find checks for (strpbrk, up to the pattern's NUL). */
+/** Whether the pattern (up to its NUL) holds one of 5.1's SPECIALS `^$*+?.([%-`; without any, find searches plainly. */
 function hasSpecials(p: Uint8Array): boolean {
   for (const c of p) if (c === 94 || c === 36 || c === 42 || c === 43 || c === 63 || c === 46 || c === 40 || c === 91 || c === 37 || c === 45) return true
   return false
