@@ -292,6 +292,20 @@ function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void
     eqTm = tm
     return tm
   }
+  // A metamethod runs as a C-level call in 5.1, so a coroutine cannot yield inside one ("attempt to
+  // yield across metamethod/C-call boundary"); 5.3 lets it. Each way in marks the call unyieldable.
+  const noYield = <T>(L: any, run: () => T): T => {
+    L.nny++
+    try {
+      return run()
+    } finally {
+      L.nny--
+    }
+  }
+  const trybin = ltm.luaT_trybinTM
+  ltm.luaT_trybinTM = function (L: any, p1: any, p2: any, res: any, event: number) {
+    return noYield(L, () => trybin(L, p1, p2, res, event))
+  }
   const callTM = ltm.luaT_callTM
   const rawEqualObj = m.lvm.luaV_rawequalobj
   ltm.luaT_callTM = function (L: any, f: any, p1: any, p2: any, p3: any, hasres: number) {
@@ -307,7 +321,7 @@ function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void
         }
       }
     }
-    return callTM(L, f, p1, p2, p3, hasres)
+    return noYield(L, () => callTM(L, f, p1, p2, p3, hasres))
   }
   const callorder = ltm.luaT_callorderTM
   const gettmbyobj = ltm.luaT_gettmbyobj
@@ -316,7 +330,7 @@ function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void
     if (p1.ttnov() !== p2.ttnov()) return null
     const tm1 = gettmbyobj(L, p1, event)
     if (tm1.ttisnil() || !rawequal(tm1, gettmbyobj(L, p2, event))) return null
-    return callorder(L, p1, p2, event)
+    return noYield(L, () => callorder(L, p1, p2, event))
   }
 
   // Call depth as Lua 5.1 limits it (LUAI_MAXCALLS, 20000 CallInfos): Lua 5.3 only bounds the stack's
