@@ -218,6 +218,36 @@ function libraryCall(r: Rng): string {
   return `(function() local r = {pcall(${[f, ...args].join(', ')})} for i = 1, 5 do local v = r[i] if type(v) == 'number' then r[i] = string.format('%.17g', v) elseif type(v) ~= 'string' and type(v) ~= 'nil' then r[i] = type(v) end end return {tostring(r[1]), r[2], r[3], r[4]} end)()`
 }
 
+/** Bytes as a Lua string literal (decimal escapes for anything but plain printable ASCII). */
+function luaBytes(b: number[]): string {
+  let out = '"'
+  for (const c of b) out += c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c ? String.fromCharCode(c) : `\\${String(c).padStart(3, '0')}`
+  return out + '"'
+}
+
+/** A random JSON document, sometimes with a few bytes changed (NULs, brackets, quotes) to reach the decoder's errors. */
+function jsonDoc(r: Rng, depth = 0): string {
+  const num = (): string => r.pick(['0', '-0', '1.5', '1e2', '1E-2', '123456789012345678', '0.1', '1e308', '2e308', '5e-324', '12.0'])
+  if (depth > 3 || r.chance(0.35)) return num()
+  return r.weighted<() => string>([
+    [2, () => r.pick(['"a"', '""', '"\\u00e9"', '"\\ud83d\\ude00"', '"t\\tb"', '"q\\"q"', '"s\\/"', '"é"'])],
+    [1, () => r.pick(['true', 'false', 'null'])],
+    [2, () => `[${Array.from({ length: r.int(0, 3) }, () => jsonDoc(r, depth + 1)).join(',')}]`],
+    [2, () => `{${Array.from({ length: r.int(0, 4) }, () => `${r.pick(['"a"', '"b"', '"name"', '"id"', '"1"', '"10"'])}:${jsonDoc(r, depth + 1)}`).join(',')}}`],
+  ])()
+}
+
+/** cjson.decode of a (maybe damaged) document, encoded back, and the result of cmsgpack.unpack on its bytes. */
+function codecExpr(r: Rng): string {
+  const b = [...Buffer.from(jsonDoc(r), 'utf8')]
+  if (r.chance(0.4) && b.length > 0) {
+    for (let k = r.int(1, 3); k > 0; k--) b[r.int(0, b.length - 1)] = r.pick([0x22, 0x5b, 0x5d, 0x7b, 0x7d, 0x2c, 0x3a, 0x00, 0x5c, 0xff, 0x93, 0xc1])
+  }
+  return r.chance(0.7)
+    ? `{pcall(function() return cjson.encode(cjson.decode(${luaBytes(b)})) end)}`
+    : `(function() local ok, v = pcall(cmsgpack.unpack, ${luaBytes(b)}) return {tostring(ok), type(v) == 'table' and cjson.encode(v) or tostring(v)} end)()`
+}
+
 /** A table with several string keys, for the encoders that walk tables in `lua_next` order. */
 const STRING_KEYED = [
   '{alpha = 1, beta = 2, gamma = 3, delta = 4}', '{id = 7, name = "x", tags = {"a", "b"}, meta = {k = 1, v = 2}}',
@@ -246,6 +276,7 @@ function expr(r: Rng, k: string, a: string, depth = 0): string {
     [4, () => tableProgram(r)],
     [4, () => patternExpr(r)],
     [4, () => libraryCall(r)],
+    [3, () => codecExpr(r)],
     [2, () => `cjson.encode(${r.pick(STRING_KEYED)})`],
     [1, () => `cmsgpack.pack(${r.pick(STRING_KEYED)})`],
     [1, () => `{map = ${r.pick(STRING_KEYED.slice(0, 2))}}`],
