@@ -492,6 +492,9 @@ function frexp(x: number): [number, number] {
 }
 
 function ldexp(m: number, e: number): number {
+  // Zero, infinities and NaN come back as they are; past ±2200 any other value has saturated.
+  if (m === 0 || !Number.isFinite(m)) return m
+  e = Math.max(-2200, Math.min(2200, e))
   // Split the power so intermediate results neither overflow nor underflow early.
   const steps = Math.min(3, Math.ceil(Math.abs(e) / 1023))
   let r = m

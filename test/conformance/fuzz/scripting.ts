@@ -218,6 +218,24 @@ function libraryCall(r: Rng): string {
   return `(function() local r = {pcall(${[f, ...args].join(', ')})} for i = 1, 5 do local v = r[i] if type(v) == 'number' then r[i] = string.format('%.17g', v) elseif type(v) ~= 'string' and type(v) ~= 'nil' then r[i] = type(v) end end return {tostring(r[1]), r[2], r[3], r[4]} end)()`
 }
 
+/**
+ * A block that applies an operation to an operand of some kind (a global, a local, a field, an
+ * upvalue, a constant...): most raise a runtime error, whose wording (5.1's variable kinds and names)
+ * ends the script.
+ */
+function runtimeErrorBlock(r: Rng): string {
+  const [pre, a] = r.pick<[string, string]>([
+    ['', 'nosuchglobal'], ['local x', 'x'], ['local t = {}', 't.fld'], ['local t = {}', 't[1]'], ['local t = {}', 't["a b"]'],
+    ['local u; local function g() return u end', 'u'], ['', "('str')"], ['', '(5)'], ['', '(true)'], ['', '({})'],
+    ['local t = {}', 't.a.b'], ['local k = "z"; local t = {}', 't[k]'], ['', 'KEYS[5]'], ['', 'redis.nosuch'], ['local t = {}', 't:meth()'],
+  ])
+  const op = r.pick([
+    `return ${a}()`, `return ${a}.y`, `return ${a} + 1`, `return 1 - ${a}`, `return ${a} .. 'x'`, `return #${a}`, `return ${a} < 1`,
+    `return -${a}`, `${a}.y = 1`, `return ${a}:m()`, `for i = 1, ${a} do end`, `for k in ${a} do end`, `return ${a} % 2`,
+  ])
+  return `do ${pre} ${op} end`
+}
+
 /** Bytes as a Lua string literal (decimal escapes for anything but plain printable ASCII). */
 function luaBytes(b: number[]): string {
   let out = '"'
@@ -311,6 +329,7 @@ function stmt(r: Rng, k: string, a: string): string {
     [4, () => `redis.call(${callArgs(r, k, a)})`],
     [3, () => `redis.pcall(${callArgs(r, k, a)})`],
     [1, () => `redis.setresp(${r.pick(['2', '3'])})`],
+    [1, () => runtimeErrorBlock(r)],
     [1, () => `local ok, e = pcall(redis.call, ${callArgs(r, k, a)}) if not ok then return {'caught', e} end`],
     [1, () => `local ok, e = pcall(error, ${r.pick(["{err = 'X boom'}", "'plain'", '{}', '{err = 5}', "redis.error_reply('Y no')"])}) if not ok then return {'caught', type(e), type(e) == 'table' and tostring(e.err) or e} end`],
     [1, () => `local r = redis.pcall(${callArgs(r, k, a)}) if type(r) == 'table' and r.err then return {'err', r.err} end`],
