@@ -30,7 +30,7 @@ import {
 import { serveReady } from '../keyspace/blocking.js'
 import { parseId, U64_MAX, nextId, prevId, type StreamId, type TrimSpec } from '../types/stream.js'
 import type { StoreCore } from '../store-core.js'
-import { isInt64, valueOf, type Key, type Value } from './strings.js'
+import { int64Of, isInt64, valueOf, type Key, type Value } from './strings.js'
 
 /** A stream entry: its ID and its fields (a field given twice keeps its last value). */
 export interface StreamEntry {
@@ -256,12 +256,6 @@ function fieldList(f: StreamFields): StrValue[] {
   return out
 }
 
-/** An integer argument: refused as Redis's string2ll would refuse its decimal form (fractions, past 64 bits). */
-function intArg(n: number, msg = 'value is not an integer or out of range'): number {
-  if (!isInt64(n)) fail(msg)
-  return n
-}
-
 function idArg(id: string): StreamId {
   const p = parseId(id, 0, true)
   if (p === undefined) fail('Invalid stream ID specified as stream command argument')
@@ -276,11 +270,11 @@ function trimValues(o: StreamTrimOptions): { id?: StreamId; maxlen?: number; lim
   if (o.maxlen !== undefined && o.minid !== undefined) fail('syntax error, MAXLEN and MINID options at the same time are not compatible')
   const v: { id?: StreamId; maxlen?: number; limit?: number } = {}
   if (o.maxlen !== undefined) {
-    v.maxlen = intArg(o.maxlen)
+    v.maxlen = int64Of(o.maxlen)
     if (v.maxlen < 0) fail('The MAXLEN argument must be >= 0.')
   } else if (o.minid !== undefined) v.id = idArg(o.minid)
   if (o.limit !== undefined) {
-    v.limit = intArg(o.limit)
+    v.limit = int64Of(o.limit)
     if (v.limit < 0) fail('The LIMIT argument must be >= 0.')
   }
   return v
@@ -325,10 +319,10 @@ function offsets(streams: StreamOffsets): { keys: string[]; ids: string[] } {
 
 function readArgs(streams: StreamOffsets, o: XReadGroupOptions | undefined, group?: [string, string]): XReadArgs {
   const { keys, ids } = offsets(streams)
-  const count = o?.count === undefined ? 0 : Math.max(0, intArg(o.count))
+  const count = o?.count === undefined ? 0 : Math.max(0, int64Of(o.count))
   let block = -1
   if (o?.block !== undefined) {
-    block = intArg(o.block, 'timeout is not an integer or out of range')
+    block = int64Of(o.block, 'timeout is not an integer or out of range')
     if (block < 0) fail('timeout is negative')
   }
   const a: XReadArgs = { count, block, noAck: o?.noAck === true, keys, ids, signal: o?.signal }
@@ -423,7 +417,7 @@ export class StreamsApi {
    */
   xrange(this: StoreCore, key: Key, start = '-', end = '+', options?: { count?: number }): StreamEntry[] {
     const b = rangeBounds(start, end)
-    const count = options?.count === undefined ? -1 : Math.max(0, intArg(options.count))
+    const count = options?.count === undefined ? -1 : Math.max(0, int64Of(options.count))
     const r = XRANGE.run(this.s, { key: keyOf(key), start: b.start, end: b.end, count })
     return r === NULL_ARRAY ? [] : (r as Reply[]).map(entryOf)
   }
@@ -431,7 +425,7 @@ export class StreamsApi {
   /** XREVRANGE: as `xrange`, newest first; note the bounds are given end first. */
   xrevrange(this: StoreCore, key: Key, end = '+', start = '-', options?: { count?: number }): StreamEntry[] {
     const b = rangeBounds(start, end)
-    const count = options?.count === undefined ? -1 : Math.max(0, intArg(options.count))
+    const count = options?.count === undefined ? -1 : Math.max(0, int64Of(options.count))
     const r = XREVRANGE.run(this.s, { key: keyOf(key), start: b.start, end: b.end, count })
     return r === NULL_ARRAY ? [] : (r as Reply[]).map(entryOf)
   }
@@ -562,8 +556,8 @@ export class StreamsApi {
     const range: { start: StreamId; end: StreamId; count: number; idle: number; consumer?: string } = {
       start: b.start,
       end: b.end,
-      count: Math.max(0, intArg(count)),
-      idle: options?.idle === undefined ? 0 : intArg(options.idle),
+      count: Math.max(0, int64Of(count)),
+      idle: options?.idle === undefined ? 0 : int64Of(options.idle),
     }
     if (options?.consumer !== undefined) range.consumer = keyOf(options.consumer)
     const r = XPENDING.run(this.s, { key: keyOf(key), group: keyOf(group), range }) as Reply[][]
@@ -614,7 +608,7 @@ export class StreamsApi {
 
   /** XINFO STREAM FULL: everything, with at most `count` (default 10, 0 = all) entries and pending entries per list. */
   xinfoStreamFull(this: StoreCore, key: Key, options?: { count?: number }): StreamInfoFull {
-    const opts = options?.count === undefined ? ['FULL'] : ['FULL', 'COUNT', String(intArg(options.count))]
+    const opts = options?.count === undefined ? ['FULL'] : ['FULL', 'COUNT', String(int64Of(options.count))]
     const m = mapOf(XINFO_STREAM.run(this.s, { key: keyOf(key), opts }) as Reply)
     return {
       ...streamInfoBase(m),
@@ -671,7 +665,7 @@ export class StreamsApi {
     this.beforeWrite()
     const a: { key: string; id: StreamId; entriesAdded: number | bigint; maxDeleted?: StreamId } = { key: keyOf(key), id: idArg(id), entriesAdded: -1 }
     if (options?.entriesAdded !== undefined) {
-      const n = intArg(options.entriesAdded)
+      const n = int64Of(options.entriesAdded)
       if (n < 0) fail('entries_added must be positive')
       a.entriesAdded = n
     }
@@ -687,7 +681,7 @@ export class StreamsApi {
 
 function entriesReadArg(n: number | undefined): number {
   if (n === undefined) return -1
-  intArg(n)
+  int64Of(n)
   if (n < 0 && n !== -1) fail('value for ENTRIESREAD must be positive or -1')
   return n
 }
@@ -726,7 +720,7 @@ function autoclaim(
   justId: boolean,
 ): Reply[] {
   // XAUTOCLAIM's order: min-idle, start, COUNT.
-  const idle = Math.max(0, intArg(minIdle, 'Invalid min-idle-time argument for XAUTOCLAIM'))
+  const idle = Math.max(0, int64Of(minIdle, 'Invalid min-idle-time argument for XAUTOCLAIM'))
   const from = rangeBounds(start, '+').start
   const count = o?.count === undefined ? 100 : o.count
   if (!isInt64(count) || count < 1 || count > MAX_AUTOCLAIM_COUNT) fail('COUNT must be > 0')
