@@ -15,6 +15,8 @@
  * script (scripts are cached by SHA1).
  */
 
+import { isAlnum, isAlpha, isDigit, isSpace } from './ctype.js'
+
 // Tokens: single characters are their byte; the rest follow 5.1's order (llex.h).
 const FIRST = 257
 const TK_AND = FIRST
@@ -59,11 +61,6 @@ for (let i = 0; i <= TK_WHILE - FIRST; i++) RESERVED.set(TOKENS[i]!, FIRST + i)
 
 const EOZ = -1
 
-// C's ctype in the "C" locale.
-const isDigit = (c: number): boolean => c >= 48 && c <= 57
-const isAlpha = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
-const isAlnum = (c: number): boolean => isDigit(c) || isAlpha(c)
-const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13)
 const isNewline = (c: number): boolean => c === 10 || c === 13
 
 /** A numeral that glibc's strtod reads to its end (all luaO_str2d accepts for a lexed numeral). */

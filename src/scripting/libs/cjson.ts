@@ -5,7 +5,7 @@
  */
 import { formatG } from '../fengari.js'
 import type { LuaState } from '../fengari.js'
-import { argError, checkBytes, lauxlib, lua, luaError, to_luastring } from './util.js'
+import { argError, checkBytes, cString, lauxlib, lua, luaError, to_luastring } from './util.js'
 
 const {
   LUA_TNIL,
@@ -553,8 +553,7 @@ export function openCjson(L: LuaState): void {
       const s = checkBytes(L, 1)
       // lua_cjson reads a C string: a NUL in the first two bytes means UTF-16/32, and any NUL ends the text.
       if (s.length >= 2 && (s[0] === 0 || s[1] === 0)) luaError(L, 'JSON parser does not support UTF-16 or UTF-32')
-      const z = s.indexOf(0)
-      const p = new Parser(L, cfg, z < 0 ? s : s.subarray(0, z))
+      const p = new Parser(L, cfg, cString(s))
       p.value(p.next())
       const end = p.next()
       if (end.type !== T_END) p.fail('the end', end)

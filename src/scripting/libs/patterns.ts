@@ -13,22 +13,13 @@
  * @module
  */
 import type { LuaState } from '../fengari.js'
-import { argError, lauxlib, lua, luaError, optInt, to_luastring } from './util.js'
+import { isAlpha, isCntrl, isDigit, isLower, isPunct, isSpace, isUpper, isXdigit } from '../ctype.js'
+import { argError, cString, lauxlib, lua, luaError, optInt, to_luastring } from './util.js'
 
 const L_ESC = 37 // '%'
 const MAXCAPTURES = 32
 const CAP_UNFINISHED = -1
 const CAP_POSITION = -2
-
-/** ctype in the C locale. */
-const isalpha = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
-const isdigit = (c: number): boolean => c >= 48 && c <= 57
-const islower = (c: number): boolean => c >= 97 && c <= 122
-const isupper = (c: number): boolean => c >= 65 && c <= 90
-const isspace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13)
-const iscntrl = (c: number): boolean => c < 32 || c === 127
-const ispunct = (c: number): boolean => (c >= 33 && c <= 47) || (c >= 58 && c <= 64) || (c >= 91 && c <= 96) || (c >= 123 && c <= 126)
-const isxdigit = (c: number): boolean => isdigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
 
 /** Match steps between two calls of the state's hook (the busy-script limit), so a runaway pattern can be stopped. */
 const HOOK_EVERY = 1 << 17
@@ -51,28 +42,22 @@ class MatchState {
   }
 }
 
-/** The pattern as 5.1 reads it: up to the first NUL. */
-function cString(p: Uint8Array): Uint8Array {
-  const z = p.indexOf(0)
-  return z < 0 ? p : p.subarray(0, z)
-}
-
 function matchClass(c: number, cl: number): boolean {
   let res: boolean
   switch (cl | 0x20) {
-    case 97: res = isalpha(c); break // a
-    case 99: res = iscntrl(c); break // c
-    case 100: res = isdigit(c); break // d
-    case 108: res = islower(c); break // l
-    case 112: res = ispunct(c); break // p
-    case 115: res = isspace(c); break // s
-    case 117: res = isupper(c); break // u
-    case 119: res = isalpha(c) || isdigit(c); break // w
-    case 120: res = isxdigit(c); break // x
+    case 97: res = isAlpha(c); break // a
+    case 99: res = isCntrl(c); break // c
+    case 100: res = isDigit(c); break // d
+    case 108: res = isLower(c); break // l
+    case 112: res = isPunct(c); break // p
+    case 115: res = isSpace(c); break // s
+    case 117: res = isUpper(c); break // u
+    case 119: res = isAlpha(c) || isDigit(c); break // w
+    case 120: res = isXdigit(c); break // x
     case 122: res = c === 0; break // z
     default: return cl === c
   }
-  return islower(cl) ? res : !res
+  return isLower(cl) ? res : !res
 }
 
 /** Index just past the single-character class at p. */
@@ -239,7 +224,7 @@ function match(ms: MatchState, s: number, p: number): number {
           p = ep
           continue
         }
-        if (isdigit(n)) {
+        if (isDigit(n)) {
           s = matchCapture(ms, s, n)
           if (s === -1) return -1
           p += 2
@@ -465,7 +450,7 @@ function addString(ms: MatchState, out: Uint8Array[], s: number, e: number): voi
     i++
     // Past the end: the string's terminating NUL, as C reads it.
     const d = i < news.length ? news[i]! : 0
-    if (!isdigit(d)) bytes.push(d)
+    if (!isDigit(d)) bytes.push(d)
     else if (d === 48) {
       flush()
       out.push(ms.s.subarray(s, e))

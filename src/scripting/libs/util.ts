@@ -25,6 +25,12 @@ export function newLib(L: LuaState, fns: Record<string, LuaFn>, values?: Record<
   }
 }
 
+/** The bytes C reads as a string: up to the first NUL. */
+export function cString(u: Uint8Array): Uint8Array {
+  const z = u.indexOf(0)
+  return z < 0 ? u : u.subarray(0, z)
+}
+
 /** A double truncated to a 64-bit integer, as C's (long) cast on x86-64 does. */
 export function toLong(n: number): bigint {
   if (!(n > -9223372036854775808 && n < 9223372036854775808)) return -9223372036854775808n
