@@ -869,7 +869,7 @@ export function installCompat(L: LuaState): void {
     return num(L, glibcNaN(Math.atan2(y, x), y, x, true))
   })
   // One-argument functions as libm computes them: a NaN argument comes back as it is, a domain
-  // error gives the default NaN (a positive one from glibc's asin and acos). sin, cos and asin
+  // error gives the default NaN (a positive one from glibc's asin, acos and log10). sin, cos and asin
   // are correctly rounded, as glibc's nearly always are.
   const unary = (name: string, f: (x: number) => number, negativeNaN = true): void =>
     setField(L, -1, name, (L) => {
@@ -912,14 +912,8 @@ export function installCompat(L: LuaState): void {
   }
   setField(L, -1, 'max', extreme(true))
   setField(L, -1, 'min', extreme(false))
-  setField(L, -1, 'log10', (L) => {
-    const x = lauxlib.luaL_checknumber(L, 1)
-    return num(L, glibcNaN(Math.log10(x), x, 0, false))
-  })
-  setField(L, -1, 'log', (L) => {
-    const x = lauxlib.luaL_checknumber(L, 1)
-    return num(L, glibcNaN(Math.log(x), x, 0, true))
-  })
+  unary('log10', Math.log10, false)
+  unary('log', Math.log)
   setField(L, -1, 'pow', (L) => {
     const [x, y] = checkBoth(L)
     return num(L, glibcPow(x, y))

@@ -325,11 +325,10 @@ function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void
   }
   const callorder = ltm.luaT_callorderTM
   const gettmbyobj = ltm.luaT_gettmbyobj
-  const rawequal = rawEqualObj
   ltm.luaT_callorderTM = function (L: any, p1: any, p2: any, event: number) {
     if (p1.ttnov() !== p2.ttnov()) return null
     const tm1 = gettmbyobj(L, p1, event)
-    if (tm1.ttisnil() || !rawequal(tm1, gettmbyobj(L, p2, event))) return null
+    if (tm1.ttisnil() || !rawEqualObj(tm1, gettmbyobj(L, p2, event))) return null
     return noYield(L, () => callorder(L, p1, p2, event))
   }
 

@@ -175,13 +175,6 @@ export function installTableLayout(m: Record<string, any>, current: () => any): 
     if (nhash > 0) setNodeVector(t, nhash)
   }
 
-  /** A table made before the layout was installed: replays its keys, in fengari's order, into an empty one. */
-  function ensure(t: Layout): void {
-    if (t.asize !== undefined) return
-    init(t, 0, 0)
-    for (const e of t.strong.values()) place(t, e)
-  }
-
   /** luaH_set for a key that has no live entry: where its (new) entry goes. */
   function place(t: Layout, e: Entry): void {
     const k = e.key
@@ -363,6 +356,8 @@ export function installTableLayout(m: Record<string, any>, current: () => any): 
     return i !== undefined && i.opcode === OP_EXTRAARG ? ci.l_code[ci.l_savedpc - 2] : i
   }
 
+  // Every table gets its layout here: fengari makes tables only through luaH_new, and the layout is
+  // installed before the instance creates any state.
   const newTable = ltable.luaH_new
   ltable.luaH_new = function (L: any) {
     const t = newTable(L)
@@ -388,7 +383,6 @@ export function installTableLayout(m: Record<string, any>, current: () => any): 
 
   const setfrom = ltable.luaH_setfrom
   ltable.luaH_setfrom = function (L: any, t: any, key: any, value: any) {
-    ensure(t)
     if (value.type === T.LUA_TNIL) {
       // Checked first: fengari raises the errors for a nil or NaN key.
       setfrom(L, t, key, value)
@@ -402,7 +396,6 @@ export function installTableLayout(m: Record<string, any>, current: () => any): 
 
   const setint = ltable.luaH_setint
   ltable.luaH_setint = function (t: any, key: number, value: any) {
-    ensure(t)
     // OP_SETLIST first grows the array part to the constructor's last index (luaH_resizearray).
     if (key > t.asize) {
       const i = instruction(current())
@@ -419,7 +412,6 @@ export function installTableLayout(m: Record<string, any>, current: () => any): 
   }
 
   ltable.luaH_next = function (L: any, t: any, keyI: number): boolean {
-    ensure(t)
     const k = L.stack[keyI]
     let i: number
     if (k.type === T.LUA_TNIL) i = 0
@@ -451,38 +443,34 @@ export function installTableLayout(m: Record<string, any>, current: () => any): 
     return true
   }
 
-  // luaH_getn: a border found as 5.1 finds it, from the array part's size.
-  ltable.luaH_getn = function (t: any): number {
-    ensure(t)
-    const strong = t.strong as Map<unknown, Entry>
-    let j = t.asize as number
-    if (j > 0 && !strong.has(j)) {
-      let i = 0
-      while (j - i > 1) {
-        const mid = Math.floor((i + j) / 2)
-        if (!strong.has(mid)) j = mid
-        else i = mid
-      }
-      return i
-    }
-    if (t.nsize === 0) return j
-    // unbound_search
-    let i = j
-    j++
-    while (strong.has(j)) {
-      i = j
-      j *= 2
-      if (j > 2147483647) {
-        i = 1
-        while (strong.has(i)) i++
-        return i - 1
-      }
-    }
+  /** A border between i (present, or 0) and j (absent), by bisection. */
+  function bisect(strong: Map<unknown, Entry>, i: number, j: number): number {
     while (j - i > 1) {
       const mid = Math.floor((i + j) / 2)
       if (!strong.has(mid)) j = mid
       else i = mid
     }
     return i
+  }
+
+  // luaH_getn: a border found as 5.1 finds it, from the array part's size.
+  ltable.luaH_getn = function (t: any): number {
+    const strong = t.strong as Map<unknown, Entry>
+    const j = t.asize as number
+    if (j > 0 && !strong.has(j)) return bisect(strong, 0, j)
+    if (t.nsize === 0) return j
+    // unbound_search
+    let i = j
+    let k = j + 1
+    while (strong.has(k)) {
+      i = k
+      k *= 2
+      if (k > 2147483647) {
+        i = 1
+        while (strong.has(i)) i++
+        return i - 1
+      }
+    }
+    return bisect(strong, i, k)
   }
 }
