@@ -473,11 +473,8 @@ function tableForeach(L: LuaState): number {
   return 0
 }
 
-const LOG_CACHE = { frexp: new Float64Array(1) }
-void LOG_CACHE
-
+/** frexp of a finite, non-zero x (the caller hands back 0, infinities and NaN as they are). */
 function frexp(x: number): [number, number] {
-  if (x === 0 || !Number.isFinite(x)) return [x, 0]
   let e = Math.max(-1073, Math.floor(Math.log2(Math.abs(x))) + 1)
   let m = x * 2 ** -e
   while (Math.abs(m) < 0.5) {
@@ -860,13 +857,14 @@ export function installCompat(L: LuaState): void {
   for (const name of ['tointeger', 'type', 'ult', 'maxinteger', 'mininteger']) setField(L, -1, name, null)
   // Two-argument functions check their second argument first: 5.1 passes both checks as the
   // arguments of one C call, which GCC evaluates right to left.
-  const checkBoth = (L: LuaState): [number, number] => {
+  // The numbers reach `f` as arguments, not in an array: V8 may store them in a double array,
+  // which turns every NaN into its canonical one and loses the sign Lua prints ("-nan").
+  const twoArgs = (L: LuaState, f: (a: number, b: number) => number): number => {
     const y = lauxlib.luaL_checknumber(L, 2)
-    return [lauxlib.luaL_checknumber(L, 1), y]
+    return num(L, f(lauxlib.luaL_checknumber(L, 1), y))
   }
   setField(L, -1, 'atan2', (L) => {
-    const [y, x] = checkBoth(L)
-    return num(L, glibcNaN(Math.atan2(y, x), y, x, true))
+    return twoArgs(L, (y, x) => glibcNaN(Math.atan2(y, x), y, x, true))
   })
   // One-argument functions as libm computes them: a NaN argument comes back as it is, a domain
   // error gives the default NaN (a positive one from glibc's asin, acos and log10). sin, cos and asin
@@ -915,22 +913,27 @@ export function installCompat(L: LuaState): void {
   unary('log10', Math.log10, false)
   unary('log', Math.log)
   setField(L, -1, 'pow', (L) => {
-    const [x, y] = checkBoth(L)
-    return num(L, glibcPow(x, y))
+    return twoArgs(L, glibcPow)
   })
   setField(L, -1, 'ldexp', (L) => {
     const e = checkInt(L, 2)
     return num(L, ldexp(lauxlib.luaL_checknumber(L, 1), e))
   })
   setField(L, -1, 'frexp', (L) => {
-    const [m, e] = frexp(lauxlib.luaL_checknumber(L, 1))
+    const x = lauxlib.luaL_checknumber(L, 1)
+    // Not through frexp's array: a NaN must keep its sign (see twoArgs).
+    if (x === 0 || !Number.isFinite(x)) {
+      lua.lua_pushnumber(L, x)
+      lua.lua_pushnumber(L, 0)
+      return 2
+    }
+    const [m, e] = frexp(x)
     lua.lua_pushnumber(L, m)
     lua.lua_pushnumber(L, e)
     return 2
   })
   setField(L, -1, 'fmod', (L) => {
-    const [a, b] = checkBoth(L)
-    return num(L, glibcNaN(a % b, a, b, true))
+    return twoArgs(L, (a, b) => glibcNaN(a % b, a, b, true))
   })
   lua.lua_getfield(L, -1, s('fmod'))
   lua.lua_setfield(L, -2, s('mod'))

@@ -113,6 +113,17 @@ describe('scripts as Redis 7.2 runs them', () => {
     expect(s.call('EVAL', 'local t = {goto = 1} t["goto"] = t.goto + 1 return t.goto', '0')).toBe(2)
   })
 
+  it('keeps the sign of a NaN through the math functions that take two numbers, and frexp', () => {
+    const s = newStore()
+    const f = (e: string): unknown => s.call('EVAL', `local r = {pcall(${e})} return string.format('%.17g', r[2])`, '0')
+    expect(f('math.fmod, 0, 0/0, nil')).toBe('-nan')
+    expect(f('math.fmod, -(0/0), 1')).toBe('nan')
+    expect(f('math.atan2, 0/0, 1')).toBe('-nan')
+    expect(f('math.pow, -(0/0), 1')).toBe('nan')
+    expect(f('math.frexp, -(0/0)')).toBe('nan')
+    expect(f('math.frexp, 0/0')).toBe('-nan')
+  })
+
   it('computes % as 5.1 (a - floor(a/b)*b)', () => {
     const s = newStore()
     const t = (e: string): unknown => s.call('EVAL', `return tostring(${e})`, '0')
