@@ -857,8 +857,8 @@ export function installCompat(L: LuaState): void {
   for (const name of ['tointeger', 'type', 'ult', 'maxinteger', 'mininteger']) setField(L, -1, name, null)
   // Two-argument functions check their second argument first: 5.1 passes both checks as the
   // arguments of one C call, which GCC evaluates right to left.
-  // The numbers reach `f` as arguments, not in an array: V8 may store them in a double array,
-  // which turns every NaN into its canonical one and loses the sign Lua prints ("-nan").
+  // The numbers reach `f` as arguments, not in an array: returned in one, they came back from
+  // V8's optimized code as its canonical NaN, without the sign Lua prints ("-nan").
   const twoArgs = (L: LuaState, f: (a: number, b: number) => number): number => {
     const y = lauxlib.luaL_checknumber(L, 2)
     return num(L, f(lauxlib.luaL_checknumber(L, 1), y))
