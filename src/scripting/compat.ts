@@ -637,7 +637,14 @@ const NAN_HI = new Uint32Array(NAN_BITS.buffer)
  */
 function glibcPow(x: number, y: number): number {
   const r = Math.pow(x, y)
-  if (r === r) return r
+  if (r === r) {
+    // An integer to a positive integer power past 2^53: V8 can be a bit off where glibc rounds the
+    // exact value (37^12); the exact power has at most 1024 bits here, since r is finite.
+    if (Number.isFinite(r) && Math.abs(r) > 9007199254740992 && Number.isInteger(x) && Number.isInteger(y) && y > 0) {
+      return Number(BigInt(x) ** BigInt(y))
+    }
+    return r
+  }
   if (y !== y) return x !== x ? x : y
   if (x !== x) {
     NAN_BITS[0] = x

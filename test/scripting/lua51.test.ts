@@ -124,6 +124,18 @@ describe('scripts as Redis 7.2 runs them', () => {
     expect(f('math.frexp, 0/0')).toBe('-nan')
   })
 
+  it('rounds math.pow of integers past 2^53 once, as glibc does', () => {
+    const s = newStore()
+    const f = (e: string): unknown => s.call('EVAL', `return string.format('%.17g', ${e})`, '0')
+    // 37^12 = 6582952005840035281: the nearest double is ...034816, V8's own pow gives ...035840.
+    expect(f('math.pow(37, 12)')).toBe('6.5829520058400348e+18')
+    expect(f("math.pow(-37, '12')")).toBe('6.5829520058400348e+18')
+    expect(f('math.pow(-37, 13)')).toBe('-2.435692242160813e+20')
+    expect(f('math.pow(2, 1023)')).toBe('8.9884656743115795e+307')
+    expect(f('math.pow(10, 400)')).toBe('inf')
+    expect(f('math.pow(2, 0.5)')).toBe('1.4142135623730951')
+  })
+
   it('computes % as 5.1 (a - floor(a/b)*b)', () => {
     const s = newStore()
     const t = (e: string): unknown => s.call('EVAL', `return tostring(${e})`, '0')
