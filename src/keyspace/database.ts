@@ -247,15 +247,15 @@ export class Database {
 
   /**
    * Removes a key whose current entry the caller already holds (saves the hash lookup of `delete`).
-   * The last key of `keys` moves into its place.
+   * The last key of `keys` moves into its place. A caller that knows the key's position passes it
+   * as `i`: reading it off a cold entry would hold up the whole removal.
    */
-  unlink(key: string, e: Entry): void {
+  unlink(key: string, e: Entry, i: number = e.idx): void {
     const map = this.map
     map.delete(key)
     // The accounting hook reads the key's size before another key's moves over it.
-    if (this.ks.onKeyRemoved !== undefined) this.ks.onKeyRemoved(this, key, e)
+    if (this.ks.onKeyRemoved !== undefined) this.ks.onKeyRemoved(this, key, i)
     const keys = this.keys
-    const i = e.idx
     const last = keys.pop()!
     const n = keys.length
     const ents = this.ents

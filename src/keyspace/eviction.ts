@@ -229,7 +229,7 @@ export class MemoryLayer {
       else if (!this.randomVolatile()) return false
       const db = this.picked!
       const i = this.pickedAt
-      this.evict(db, db.keys[i]!, db.ents![i]!)
+      this.evict(db, db.keys[i]!, db.ents![i]!, i)
       return true
     }
     const dbs = this.ks.dbs
@@ -247,7 +247,7 @@ export class MemoryLayer {
         if (!(bits & P_TTL) && db.access![i] !== this.poolStamp[k]) continue
         const e = db.ents![i]!
         if (bits & P_TTL ? e.expire !== this.poolStamp[k] : !(bits & P_ALLKEYS) && e.expire === 0) continue
-        this.evict(db, db.keys[i]!, e)
+        this.evict(db, db.keys[i]!, e, i)
         return true
       }
     }
@@ -289,11 +289,12 @@ export class MemoryLayer {
 
   /**
    * Deletes a key as an eviction: statistics, WATCH, the `evicted` event and a DEL effect, as Redis does.
-   * `e` is the key's entry, which the database's tables hold: no lookup needed.
+   * `e` is the key's entry and `at` its position, which the database's tables hold: no lookup needed,
+   * and nothing waits on loading the entry to learn where the key is.
    */
-  evict(db: Database, key: string, e: Entry): void {
+  evict(db: Database, key: string, e: Entry, at: number): void {
     const ks = this.ks
-    db.unlink(key, e)
+    db.unlink(key, e, at)
     ks.stats.evictedKeys++
     // keyChanged for WATCH and client tracking (its accounting hook has nothing to do for a deleted key).
     if (db.watched !== undefined || ks.tracking !== undefined) ks.keyChanged(db, key)
@@ -310,13 +311,19 @@ export class MemoryLayer {
   private populate(): boolean {
     const samples = this.samples
     if (this.bits & P_ALLKEYS) {
-      // Uniform over all keys: key order follows insertion order, so neighbouring
-      // keys would be biased samples. Only the compact access array is read.
-      for (let i = 0; i < samples; i++) {
-        this.pick()
-        const db = this.picked!
-        const at = this.pickedAt
-        this.consider(db, at, db.access![at]!)
+      // A run of neighbours from a uniform start, as Redis's dictGetSomeKeys takes consecutive
+      // buckets: one or two cache lines of the access array, where independent positions cost a
+      // memory stall each. Neighbours follow insertion order until evictions mix them (each fills
+      // its hole with the newest key); the pool gathers runs from many places, and the hit rates
+      // in bench/ stay those of independent samples.
+      this.pick()
+      const db = this.picked!
+      const n = db.keys.length
+      let at = this.pickedAt
+      const access = db.access!
+      for (let i = 0; i < samples && i < n; i++) {
+        this.consider(db, at, access[at]!)
+        if (++at === n) at = 0
       }
       return true
     }

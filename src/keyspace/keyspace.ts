@@ -88,7 +88,7 @@ export class Keyspace {
   /** Hooks for layers above (blocking clients, eviction, memory accounting). */
   onReady: ((db: Database, key: string) => void) | undefined
   onKeyAdded: ((db: Database, key: string, e: Entry) => void) | undefined
-  onKeyRemoved: ((db: Database, key: string, e: Entry) => void) | undefined
+  onKeyRemoved: ((db: Database, key: string, at: number) => void) | undefined
   onFlush: ((db: Database) => void) | undefined
   /** Client-side caching (src/keyspace/tracking.ts), from the first CLIENT TRACKING ON on. */
   tracking: Tracking | undefined

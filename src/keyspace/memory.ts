@@ -228,8 +228,8 @@ export class Accounting {
       db.access![e.idx] = this.initAccess()
       db.sizes![e.idx] = m
     }
-    ks.onKeyRemoved = (db, _key, e) => {
-      this.used -= db.sizes![e.idx]!
+    ks.onKeyRemoved = (db, _key, i) => {
+      this.used -= db.sizes![i]!
       this.keys--
     }
     ks.onKeyWritten = (db, key) => {
