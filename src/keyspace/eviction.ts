@@ -322,7 +322,10 @@ export class MemoryLayer {
       let at = this.pickedAt
       const access = db.access!
       for (let i = 0; i < samples && i < n; i++) {
-        this.consider(db, at, access[at]!)
+        // consider() inlined: most samples are no better than a full pool's worst.
+        const a = access[at]!
+        const idle = this.idleOf(a)
+        if (this.poolSize < POOL_SIZE || this.poolIdle[this.poolHead]! < idle) this.insert(db, at, idle, a)
         if (++at === n) at = 0
       }
       return true
@@ -359,15 +362,28 @@ export class MemoryLayer {
    * volatile-ttl (for its TTL).
    */
   private consider(db: Database, at: number, access: number): void {
-    const bits = this.bits
-    let idle: number
     let stamp = access
-    if (bits & P_LRU) idle = this.mode === MODE_TICKS ? this.tick - access : this.ks.lruClock - access
-    else if (bits & P_LFU) idle = 255 - this.lfuDecr(access)
+    let idle: number
+    if (this.bits & (P_LRU | P_LFU)) idle = this.idleOf(access)
     else {
       stamp = db.ents![at]!.expire
       idle = Number.MAX_SAFE_INTEGER - stamp
     }
+    if (this.poolSize < POOL_SIZE || this.poolIdle[this.poolHead]! < idle) this.insert(db, at, idle, stamp)
+  }
+
+  /**
+   * The idle score of access data under an LRU or LFU policy (higher: a better victim). The access
+   * counter orders accesses by itself: scored without "now", candidates sampled at different
+   * evictions compare as they should (an older sample's idle time would have grown since).
+   */
+  private idleOf(access: number): number {
+    if (this.bits & P_LRU) return this.mode === MODE_TICKS ? -access : this.ks.lruClock - access
+    return 255 - this.lfuDecr(access)
+  }
+
+  /** Puts a candidate in its place in the pool; a full pool drops its worst (the caller checked the candidate beats it). */
+  private insert(db: Database, at: number, idle: number, stamp: number): void {
     const pd = this.poolDb
     const pn = this.poolSlot
     const pi = this.poolIdle
