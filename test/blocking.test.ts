@@ -7,13 +7,13 @@ import { blockingOf, STORE_CLOSED } from '../src/keyspace/blocking.js'
 import type { Effect } from '../src/keyspace/keyspace.js'
 import { encodeReply } from '../src/protocol/resp.js'
 import { useStores } from './helpers/store.js'
+import { sleep } from './helpers/wait.js'
 
 const newStore = useStores()
 afterEach(() => {
   vi.useRealTimers()
 })
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** Whether a promise has settled, without waiting for it. */
 async function settled(p: Promise<unknown>): Promise<boolean> {

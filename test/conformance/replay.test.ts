@@ -16,6 +16,7 @@ import {
   replyMatches,
   type Mismatch,
 } from './harness.js'
+import { sleep } from '../helpers/wait.js'
 
 interface SessionLike {
   execute(argv: (string | Buffer)[]): Reply | Promise<Reply>
@@ -39,7 +40,6 @@ const storeClass: Promise<StoreCtor | string> = import('../../src/index.js').the
   (e: unknown) => `cannot load src/index.ts: ${e instanceof Error ? e.message : String(e)}`,
 )
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** A reply as it would reach a RESP2 client, in tagged form. */
 function overTheWire(reply: Reply): Tagged {

@@ -2,8 +2,8 @@
 import type { Tagged } from '../../src/protocol/resp.js'
 import type { ValkeyServer } from '../helpers/valkey.js'
 import { commandArgv, parsePseudo, type Scenario } from './harness.js'
+import { sleep } from '../helpers/wait.js'
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** Longest wait for one reply; a scenario that blocks longer is broken. */
 const REPLY_TIMEOUT = 10_000

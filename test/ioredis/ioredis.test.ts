@@ -9,6 +9,7 @@ import * as dropIn from '../../src/ioredis/index.js'
 import { createRedisClass, getDefaultStore, resetDefaultStore, setRedisVersion } from '../../src/ioredis/index.js'
 import { Store } from '../../src/store.js'
 import { lua } from '../../src/scripting/index.js'
+import { sleep, until } from '../helpers/wait.js'
 
 type Client = InstanceType<typeof IORedis5>
 type Ctor = new (...args: any[]) => Client
@@ -17,12 +18,6 @@ const VERSIONS: Array<[string, Ctor]> = [
   ['ioredis 5', createRedisClass(IORedis5) as unknown as Ctor],
   ['ioredis 6', createRedisClass(IORedis6) as unknown as Ctor],
 ]
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-async function until(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond() && Date.now() < end) await sleep(2)
-}
 
 describe.each(VERSIONS)('%s in-process', (_name, Redis) => {
   const open: Client[] = []

@@ -6,16 +6,12 @@ import { lua } from '../../src/scripting/index.js'
 import { Store } from '../../src/index.js'
 import { Redis as RealRedis } from 'ioredis'
 import { isValkeyAvailable, startValkey } from '../helpers/valkey.js'
+import { until } from '../helpers/wait.js'
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
-
-async function until(cond: () => boolean, ms = 8000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 10))
-}
 
 describe('BullMQ on embedis/ioredis', () => {
   it('a worker completes jobs, retries a failing one, and the queue reports their states', async () => {

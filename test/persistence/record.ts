@@ -14,10 +14,10 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startValkey, type RespClient } from '../helpers/valkey.js'
 import { CONFIG_ARGS, contentsOf, datasetCommands, plain } from './dataset.js'
+import { sleep } from '../helpers/wait.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const FIX = join(HERE, 'fixtures')
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 async function build(c: RespClient, cmds = datasetCommands()): Promise<void> {
   for (const argv of cmds) {

@@ -18,6 +18,7 @@ import { ReplyParser, encodeCommand, type Tagged } from '../../src/protocol/resp
 import { showReply } from '../conformance/harness.js'
 import { quoteArg } from '../conformance/differential.js'
 import { Rng } from '../conformance/fuzz/gen.js'
+import { sleep } from '../helpers/wait.js'
 
 /** One step: a command from a connection (`$id:x` in an argument is connection x's CLIENT ID), or a pause. */
 export interface Step {
@@ -34,7 +35,6 @@ export interface Step {
 /** What each connection received during one step, in reply notation. */
 export type Frames = Record<string, string[]>
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 class Conn {
   readonly parser = new ReplyParser()

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createServer, type RespServer } from '../../src/server/index.js'
 import { Store } from '../../src/store.js'
 import { ReplyParser, encodeCommand, type Tagged } from '../../src/protocol/resp.js'
+import { sleep } from '../helpers/wait.js'
 
 interface Conn {
   socket: Socket
@@ -39,7 +40,6 @@ async function open(port: number): Promise<Conn> {
   return c
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** Valid commands on the fuzz keyspace (prefix f:), never on the control key and never admin ones. */
 const validCommand = fc

@@ -11,6 +11,7 @@
 import { connect, type Socket } from 'node:net'
 import { ReplyParser, encodeCommand, splitInlineArgs, type Tagged } from '../../src/protocol/resp.js'
 import { showReply, splitAnnotation } from '../conformance/harness.js'
+import { sleep } from '../helpers/wait.js'
 
 export interface ScriptStep {
   line: number
@@ -46,7 +47,6 @@ interface Conn {
   closed: boolean
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 function show(t: Tagged, types: boolean): string {
   return types ? `<${t.t}>` : showReply(t)

@@ -8,6 +8,7 @@ import { lua } from '../../src/scripting/index.js'
 import { createServer } from '../../src/server/index.js'
 import { Replies, type Session } from '../../src/session.js'
 import { useServerAndStore } from '../helpers/store.js'
+import { until } from '../helpers/wait.js'
 
 const live = useServerAndStore()
 
@@ -263,8 +264,7 @@ async function rawConn(port: number): Promise<{ socket: Socket; text: () => stri
     closed: () => closed,
     send: (...argv) => socket.write(`*${argv.length}\r\n` + argv.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')),
     until: async (re) => {
-      const end = Date.now() + 3000
-      while (!re.test(buf) && !closed && Date.now() < end) await new Promise((r) => setTimeout(r, 5))
+      await until(() => re.test(buf) || closed, 3000)
       expect(buf).toMatch(re)
     },
   }
@@ -321,8 +321,7 @@ describe('MONITOR through the ioredis drop-in', () => {
     await r.set('k', 'a "b"')
     await r.select(3)
     await r.get('k')
-    const end = Date.now() + 2000
-    while (got.length < 3 && Date.now() < end) await new Promise((res) => setTimeout(res, 5))
+    await until(() => got.length >= 3)
     const src = (got[0] as unknown[])[2]
     expect(src).toMatch(/^127\.0\.0\.1:\d+$/)
     expect(got).toEqual([
