@@ -1,0 +1,84 @@
+/**
+ * Same-process A/B of the bounded-cache workload: the Store of another revision against the
+ * working tree's, in alternating rounds, each timed run on a collected heap. The same code run in
+ * separate processes differs by 10-15% on a shared machine; alternating inside one process, the
+ * two sides of an A/A run agree within about 2%, so a change of a few percent shows.
+ *
+ *   npm run bench:ab -- <git-ref> [policy] [rounds]       e.g. npm run bench:ab -- HEAD~1 allkeys-lru 8
+ *
+ * The revision's `src/` is extracted into `.bench-ab-<sha>/` (inside the project, so its imports resolve to
+ * the same dependencies and it is compiled as the working tree is; under node_modules it would not
+ * be). Workload: as `npm run bench -- eviction` (EVICTION_KEYS keys).
+ */
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, rmSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { zipfTrace } from './eviction.js'
+
+type StoreCtor = new (o: object) => { get(k: string): unknown; set(k: string, v: string): unknown; close(): void }
+
+const [ref, policy = 'allkeys-lru', roundsArg = '6'] = process.argv.slice(2)
+if (!ref) {
+  console.error('usage: npm run bench:ab -- <git-ref> [policy] [rounds]')
+  process.exit(2)
+}
+const gc = (globalThis as { gc?: () => void }).gc
+if (!gc) throw new Error('run with node --expose-gc (npm run bench:ab does)')
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
+const sha = spawnSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: root, encoding: 'utf8' })
+if (sha.status !== 0) throw new Error(`unknown revision '${ref}'`)
+const dir = join(root, `.bench-ab-${sha.stdout.trim()}`)
+rmSync(dir, { recursive: true, force: true })
+mkdirSync(dir, { recursive: true })
+const archive = spawnSync('sh', ['-c', `git archive ${sha.stdout.trim()} src | tar -x -C '${dir}'`], { cwd: root })
+if (archive.status !== 0) throw new Error(`git archive failed: ${archive.stderr}`)
+
+const sides: Array<[string, StoreCtor]> = [
+  [ref, (await import(join(dir, 'src', 'index.ts'))).Store],
+  ['working tree', (await import(join(root, 'src', 'index.ts'))).Store],
+]
+
+const n = Number(process.env.EVICTION_KEYS ?? 1_000_000)
+const cap = Math.floor(n / 10)
+const requests = n * 3
+const trace = zipfTrace(n, n + requests, 0.99)
+const keys = Array.from({ length: n }, (_, i) => `key:${i}`)
+const value = 'v'.repeat(32)
+const speeds = new Map<string, number[]>()
+const hits = new Map<string, number>()
+const rounds = Number(roundsArg)
+for (let round = 0; round < rounds; round++) {
+  // Alternate which side goes first, so drift over the run falls on both alike.
+  for (const [name, Store] of round % 2 ? [...sides].reverse() : sides) {
+    const s = new Store({ maxkeys: cap, maxmemoryPolicy: policy })
+    for (let i = 0; i < n; i++) {
+      const k = keys[trace[i]!]!
+      if (s.get(k) === null) s.set(k, value)
+    }
+    gc()
+    let h = 0
+    const c0 = process.cpuUsage()
+    for (let i = n; i < n + requests; i++) {
+      const k = keys[trace[i]!]!
+      if (s.get(k) !== null) h++
+      else s.set(k, value)
+    }
+    const c = process.cpuUsage(c0)
+    speeds.set(name, [...(speeds.get(name) ?? []), requests / ((c.user + c.system) / 1e6)])
+    hits.set(name, h / requests)
+    s.close()
+  }
+}
+rmSync(dir, { recursive: true, force: true })
+
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!
+console.log(`\n${policy}, ${n.toLocaleString('en')} keys, room for ${cap.toLocaleString('en')}, ${rounds} alternating rounds (requests/s, CPU time)\n`)
+console.log('| side | runs | median | hit rate |')
+console.log('|---|---|---:|---:|')
+for (const [name] of sides) {
+  const a = speeds.get(name)!
+  console.log(`| ${name} | ${a.map((x) => (x / 1e6).toFixed(2)).join(' ')} | ${(median(a) / 1e6).toFixed(2)}M | ${(hits.get(name)! * 100).toFixed(2)}% |`)
+}
+console.log(`\nworking tree / ${ref}: ${(median(speeds.get('working tree')!) / median(speeds.get(ref)!)).toFixed(3)}×`)
