@@ -6,9 +6,9 @@
  *
  *   npm run bench:ab -- <git-ref> [policy] [rounds]       e.g. npm run bench:ab -- HEAD~1 allkeys-lru 8
  *
- * The revision's `src/` is extracted into `.bench-ab-<sha>/` (inside the project, so its imports resolve to
- * the same dependencies and it is compiled as the working tree is; under node_modules it would not
- * be). Workload: as `npm run bench -- eviction` (EVICTION_KEYS keys).
+ * The revision's `src/` is extracted into `.bench-ab-<sha>/`: inside the project, so its imports
+ * resolve to the same dependencies and it is compiled as the working tree is (under node_modules it
+ * would not be). Workload: as `npm run bench -- eviction` (EVICTION_KEYS keys).
  */
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
@@ -29,11 +29,20 @@ if (!gc) throw new Error('run with node --expose-gc (npm run bench:ab does)')
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)))
 const sha = spawnSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: root, encoding: 'utf8' })
 if (sha.status !== 0) throw new Error(`unknown revision '${ref}'`)
-const dir = join(root, `.bench-ab-${sha.stdout.trim()}`)
+const commit = sha.stdout.trim()
+const dir = join(root, `.bench-ab-${commit}`)
 rmSync(dir, { recursive: true, force: true })
 mkdirSync(dir, { recursive: true })
-const archive = spawnSync('sh', ['-c', `git archive ${sha.stdout.trim()} src | tar -x -C '${dir}'`], { cwd: root })
-if (archive.status !== 0) throw new Error(`git archive failed: ${archive.stderr}`)
+// Removed when the run ends, however it ends.
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
+const tar = join(dir, 'src.tar')
+for (const [cmd, args] of [
+  ['git', ['archive', '--format=tar', '-o', tar, commit, 'src']],
+  ['tar', ['-xf', tar, '-C', dir]],
+] as const) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`)
+}
 
 const sides: Array<[string, StoreCtor]> = [
   [ref, (await import(join(dir, 'src', 'index.ts'))).Store],
@@ -71,7 +80,6 @@ for (let round = 0; round < rounds; round++) {
     s.close()
   }
 }
-rmSync(dir, { recursive: true, force: true })
 
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!
 console.log(`\n${policy}, ${n.toLocaleString('en')} keys, room for ${cap.toLocaleString('en')}, ${rounds} alternating rounds (requests/s, CPU time)\n`)
