@@ -24,6 +24,7 @@
 import { E, replyError, ReplyError } from '../core/errors.js'
 import { parseMemory } from './config.js'
 import type { Database, Entry } from './database.js'
+import { EvictionPool } from './eviction-pool.js'
 import type { Keyspace } from './keyspace.js'
 import { Accounting } from './memory.js'
 import { N } from './notifications.js'
@@ -73,8 +74,6 @@ const MODE_LFU = 2
 
 /** Redis's initial LFU counter of a new key. */
 export const LFU_INIT_VAL = 5
-const POOL_SIZE = 16
-const POOL_MASK = POOL_SIZE - 1
 /** Checkpoints (access counter → second) kept for OBJECT IDLETIME before older ones are thinned out. */
 const MAX_CHECKPOINTS = 4096
 
@@ -117,17 +116,8 @@ export class MemoryLayer {
   private lfuSec = -1
   private lfuMin = 0
 
-  // ---- the eviction pool: candidates sorted by idle score, worst first, best last, in a ring
-  // (entry i at (poolHead + i) & POOL_MASK) so that dropping the worst, taking the best and
-  // inserting near either end move nothing, and an insertion moves at most half the pool.
-  private poolHead = 0
-  private poolSize = 0
-  /** Candidates' databases and positions in them. */
-  private readonly poolDb = new Int32Array(POOL_SIZE)
-  private readonly poolSlot = new Int32Array(POOL_SIZE)
-  private readonly poolIdle = new Float64Array(POOL_SIZE)
-  /** Access data (or expire time) when sampled: a candidate touched since is no longer a candidate. */
-  private readonly poolStamp = new Float64Array(POOL_SIZE)
+  /** Candidates kept across evictions, as Redis's eviction pool. */
+  private readonly pool = new EvictionPool()
   private nextDb = 0
   /** State of `random()` (never 0). */
   private seed = (Math.random() * 0xffffffff) | 1
@@ -236,17 +226,18 @@ export class MemoryLayer {
     for (;;) {
       if (!this.populate()) return false
       // Best candidates are at the end of the pool.
-      while (this.poolSize > 0) {
-        const k = (this.poolHead + --this.poolSize) & POOL_MASK
-        const db = dbs[this.poolDb[k]!]!
-        const i = this.poolSlot[k]!
+      const pool = this.pool
+      while (pool.size > 0) {
+        const k = pool.popBest()
+        const db = dbs[pool.db[k]!]!
+        const i = pool.slot[k]!
         if (i >= db.keys.length) continue
         // A candidate whose position now holds data other than when it was sampled (accessed since,
         // deleted, or another key moved in) is dropped. An access counter is unique per access;
         // an LFU word or TTL that happens to match belongs to an equally good candidate.
-        if (!(bits & P_TTL) && db.access![i] !== this.poolStamp[k]) continue
+        if (!(bits & P_TTL) && db.access![i] !== pool.stamp[k]) continue
         const e = db.ents![i]!
-        if (bits & P_TTL ? e.expire !== this.poolStamp[k] : !(bits & P_ALLKEYS) && e.expire === 0) continue
+        if (bits & P_TTL ? e.expire !== pool.stamp[k] : !(bits & P_ALLKEYS) && e.expire === 0) continue
         this.evict(db, db.keys[i]!, e, i)
         return true
       }
@@ -321,7 +312,7 @@ export class MemoryLayer {
         // consider() inlined: most samples are no better than a full pool's worst.
         const a = db.access![at]!
         const idle = this.idleOf(a)
-        if (this.poolSize < POOL_SIZE || this.poolIdle[this.poolHead]! < idle) this.insert(db, at, idle, a)
+        if (this.pool.admits(idle)) this.pool.insert(db.id, at, idle, a)
       }
       return true
     }
@@ -364,7 +355,7 @@ export class MemoryLayer {
       stamp = db.ents![at]!.expire
       idle = Number.MAX_SAFE_INTEGER - stamp
     }
-    if (this.poolSize < POOL_SIZE || this.poolIdle[this.poolHead]! < idle) this.insert(db, at, idle, stamp)
+    if (this.pool.admits(idle)) this.pool.insert(db.id, at, idle, stamp)
   }
 
   /**
@@ -377,82 +368,8 @@ export class MemoryLayer {
     return 255 - this.lfuDecr(access)
   }
 
-  /** Puts a candidate in its place in the pool; a full pool drops its worst (the caller checked the candidate beats it). */
-  private insert(db: Database, at: number, idle: number, stamp: number): void {
-    const pd = this.poolDb
-    const pn = this.poolSlot
-    const pi = this.poolIdle
-    const ps = this.poolStamp
-    let head = this.poolHead
-    const size = this.poolSize
-    // k: the candidate's rank, the number of pool entries worse than it (an equal one counts as
-    // better, so among equals the older candidate is taken first, as in Redis's sorted pool).
-    let k: number
-    if (size === 0 || pi[(head + size - 1) & POOL_MASK]! < idle) k = size
-    else {
-      k = 0
-      while (pi[(head + k) & POOL_MASK]! < idle) k++
-    }
-    let slot: number
-    if (size === POOL_SIZE) {
-      if (k === 0) return // worse than everything in a full pool
-      // The worst entry goes. Entries 1..k-1 move down a place (into its slot), or the rest up a
-      // place (into its slot, at the far end of the ring), whichever is fewer.
-      if (k - 1 <= POOL_SIZE - k) {
-        for (let i = 0; i < k - 1; i++) {
-          const to = (head + i) & POOL_MASK
-          const from = (to + 1) & POOL_MASK
-          pd[to] = pd[from]!
-          pn[to] = pn[from]!
-          pi[to] = pi[from]!
-          ps[to] = ps[from]!
-        }
-        slot = (head + k - 1) & POOL_MASK
-      } else {
-        for (let i = POOL_SIZE; i > k; i--) {
-          const to = (head + i) & POOL_MASK
-          const from = (to - 1) & POOL_MASK
-          pd[to] = pd[from]!
-          pn[to] = pn[from]!
-          pi[to] = pi[from]!
-          ps[to] = ps[from]!
-        }
-        this.poolHead = head = (head + 1) & POOL_MASK
-        slot = (head + k - 1) & POOL_MASK
-      }
-    } else {
-      // Room at both ends: move entries 0..k-1 down a place, or k..size-1 up a place, whichever is fewer.
-      if (k < size - k) {
-        this.poolHead = head = (head - 1) & POOL_MASK
-        for (let i = 0; i < k; i++) {
-          const to = (head + i) & POOL_MASK
-          const from = (to + 1) & POOL_MASK
-          pd[to] = pd[from]!
-          pn[to] = pn[from]!
-          pi[to] = pi[from]!
-          ps[to] = ps[from]!
-        }
-      } else {
-        for (let i = size; i > k; i--) {
-          const to = (head + i) & POOL_MASK
-          const from = (to - 1) & POOL_MASK
-          pd[to] = pd[from]!
-          pn[to] = pn[from]!
-          pi[to] = pi[from]!
-          ps[to] = ps[from]!
-        }
-      }
-      this.poolSize = size + 1
-      slot = (head + k) & POOL_MASK
-    }
-    pd[slot] = db.id
-    pn[slot] = at
-    pi[slot] = idle
-    ps[slot] = stamp
-  }
-
   private clearPool(): void {
-    this.poolSize = 0
+    this.pool.clear()
   }
 
   /** Picks a random key with a TTL (uniform when such keys are not rare); false when there is none. */
