@@ -194,7 +194,7 @@ describe('per-database eviction tables', () => {
       { weight: 1, arbitrary: fc.record({ c: fc.constantFrom('FLUSHDB', 'ADVANCE') }) },
     )
     fc.assert(
-      fc.property(fc.constantFrom<EvictionPolicy>('allkeys-lru', 'allkeys-lfu', 'volatile-ttl', 'allkeys-random'), fc.array(op, { minLength: 30, maxLength: 150 }), (policy, ops) => {
+      fc.property(fc.constantFrom<EvictionPolicy>('allkeys-lru', 'allkeys-lfu', 'volatile-ttl', 'allkeys-random'), fc.array(op, { minLength: 30, maxLength: 150, size: 'max' }), (policy, ops) => {
         const clock = new ManualClock(1_700_000_000_000)
         const s = store({ clock, maxkeys: 25, maxmemoryPolicy: policy })
         const sess = s.session()

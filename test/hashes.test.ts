@@ -308,7 +308,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.integer({ min: 0, max: 999 }), { maxLength: 300 }),
-        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 1999 })), { maxLength: 200 }),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 1999 })), { maxLength: 200, size: 'max' }),
         fc.integer({ min: 1, max: 20 }),
         (initial, ops, count) => {
           const s = newStore()
@@ -349,7 +349,7 @@ describe('properties', () => {
             fc.tuple(fc.constant('hincrby' as const), field, fc.integer({ min: -1000, max: 1000 }).map(String)),
             fc.tuple(fc.constant('hsetnx' as const), field, fc.string({ maxLength: 5 })),
           ),
-          { maxLength: 60 },
+          { maxLength: 60, size: 'max' },
         ),
         (ops) => {
           const s = newStore()

@@ -387,7 +387,7 @@ describe('properties', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.integer({ min: 0, max: 999 }), { minLength: 0, maxLength: 300 }),
-        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 1999 })), { maxLength: 200 }),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 1999 })), { maxLength: 200, size: 'max' }),
         fc.integer({ min: 1, max: 20 }),
         (initial, ops, count) => {
           const s = newStore()
@@ -425,7 +425,7 @@ describe('properties', () => {
       fc.property(
         fc.array(
           fc.tuple(fc.constantFrom('sadd', 'srem', 'smove', 'spop'), fc.constantFrom('a', 'b'), fc.array(fc.oneof(fc.integer({ min: -3, max: 600 }).map(String), fc.constantFrom('x', 'y', 'é', '')), { minLength: 1, maxLength: 30 })),
-          { maxLength: 40 },
+          { maxLength: 40, size: 'max' },
         ),
         (ops) => {
           const s = newStore()

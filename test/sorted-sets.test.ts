@@ -190,7 +190,7 @@ describe('typed API: reads', () => {
 describe('ZSCAN cursor safety', () => {
   it('sees every member present for the whole iteration while the set changes', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 399 })), { maxLength: 300 }), fc.integer({ min: 1, max: 20 }), (ops, count) => {
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 399 })), { maxLength: 300, size: 'max' }), fc.integer({ min: 1, max: 20 }), (ops, count) => {
         const s = newStore()
         const pairs: Array<[number, string]> = []
         for (let i = 0; i < 300; i++) pairs.push([i % 17, 'm' + i])
@@ -650,7 +650,7 @@ class Model {
 describe('command layer against a naive model', () => {
   it('random ZADD/ZREM/ZINCRBY/ZRANGE*/… sequences give the model replies', () => {
     fc.assert(
-      fc.property(fc.array(cmdArb, { maxLength: 60 }), fc.boolean(), fc.boolean(), (cmds, small, flat) => {
+      fc.property(fc.array(cmdArb, { maxLength: 60, size: 'max' }), fc.boolean(), fc.boolean(), (cmds, small, flat) => {
         // In a "flat" run every score is 0, so lex ranges are defined and get exercised.
         if (flat) {
           cmds = cmds.map((c) =>

@@ -104,7 +104,7 @@ describe('ranges, deletion and trimming', () => {
             fc.record({ op: fc.constant('trim' as const), n: fc.nat(30) }),
             fc.record({ op: fc.constant('range' as const), a: fc.nat(60), b: fc.nat(60), count: fc.nat(5), rev: fc.boolean() }),
           ),
-          { maxLength: 200 },
+          { maxLength: 200, size: 'max' },
         ),
         fc.constantFrom(1, 2, 3, 100),
         (ops, nodeSize) => {
@@ -324,7 +324,7 @@ describe('effects', () => {
 describe('IdMap', () => {
   it('keeps items ordered through inserts and deletes in any order', () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(400)), { maxLength: 600 }), (ops) => {
+      fc.property(fc.array(fc.tuple(fc.boolean(), fc.nat(400)), { maxLength: 600, size: 'max' }), (ops) => {
         const m = new IdMap<Nack>()
         const model = new Set<number>()
         for (const [ins, x] of ops) {

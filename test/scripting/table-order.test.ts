@@ -44,7 +44,7 @@ describe('Lua tables laid out as Lua 5.1 lays them out', () => {
   it('visits every live key exactly once, keeps its place across deletions, and gives a border for #', async () => {
     const store = newStore()
     await fc.assert(
-      fc.asyncProperty(ctorArb, fc.array(opArb, { maxLength: 30 }), async (ctor, ops) => {
+      fc.asyncProperty(ctorArb, fc.array(opArb, { maxLength: 30, size: 'max' }), async (ctor, ops) => {
         // The script checks the traversal against a reference count kept with rawget over a key log.
         const src = `local t = ${ctor} ${ops.join(' ')}
           local seen, n = {}, 0

@@ -298,12 +298,12 @@ type MutOp = { t: 'add' | 'del'; m: string }
 // Deletions outweigh additions so that holes pile up and compaction moves
 // members while an iteration is under way.
 const mutOp: fc.Arbitrary<MutOp> = fc.record({ t: fc.constantFrom('add' as const, 'del' as const, 'del' as const, 'del' as const), m: member })
-const scanSteps = fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.array(mutOp, { maxLength: 8 })), { maxLength: 40 })
+const scanSteps = fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), fc.array(mutOp, { maxLength: 8, size: 'max' })), { maxLength: 40, size: 'max' })
 
 describe('DenseSet / DenseMap against Set / Map models', () => {
   it('DenseSet matches a Set, including its insertion order', () => {
     fc.assert(
-      fc.property(fc.array(setOp, { maxLength: 150 }), fc.integer(), (ops, seed) => {
+      fc.property(fc.array(setOp, { maxLength: 150, size: 'max' }), fc.integer(), (ops, seed) => {
         const rng = seeded(seed)
         let s = new DenseSet()
         const model = new Set<string>()
@@ -360,6 +360,7 @@ describe('DenseSet / DenseMap against Set / Map models', () => {
       fc.property(
         fc.array(fc.record({ t: fc.constantFrom('set' as const, 'set' as const, 'del' as const, 'rand' as const), m: member, v: fc.nat(5) }), {
           maxLength: 150,
+          size: 'max',
         }),
         (ops) => {
           const h = new DenseMap<number>()

@@ -409,6 +409,7 @@ describe('search areas', () => {
         fc.double({ min: 1, max: 2e6, noNaN: true }),
         fc.array(fc.tuple(fc.double({ min: -1, max: 1, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true })), {
           maxLength: 30,
+          size: 'max',
         }),
         (lon, lat, radius, offsets) => {
           const shape: GeoShape = { type: 'radius', lon, lat, radius, unit: 1 }
@@ -462,7 +463,7 @@ describe('sorting by distance', () => {
 
   it('puts the smallest `count` first with the partial sort (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 120 }), fc.nat(), fc.boolean(), (ds, c, desc) => {
+      fc.property(fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 1, maxLength: 120, size: 'max' }), fc.nat(), fc.boolean(), (ds, c, desc) => {
         const count = 1 + (c % ds.length)
         const items = ds.map((_, i) => i)
         const dist = ds.slice()

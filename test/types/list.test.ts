@@ -201,7 +201,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 describe('Deque against an array model', () => {
   it('matches for random operation sequences', () => {
     fc.assert(
-      fc.property(fc.array(opArb, { maxLength: 120 }), fc.array(fc.tuple(idx, idx)), (ops, probes) => {
+      fc.property(fc.array(opArb, { maxLength: 120, size: 'max' }), fc.array(fc.tuple(idx, idx)), (ops, probes) => {
         let d = new Deque<string>()
         let m: string[] = []
         for (const op of ops) {

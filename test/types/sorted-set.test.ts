@@ -534,7 +534,7 @@ function runModel(ops: Op[], queries: Query[], lexQueries: boolean, nodeSize?: n
 describe('SortedSet against a sorted-array model', () => {
   it('matches for mixed scores (ranks, score ranges, removals, spans)', () => {
     fc.assert(
-      fc.property(fc.array(opArb(false), { maxLength: 60 }), fc.array(queryArb, { maxLength: 25 }), (ops, qs) =>
+      fc.property(fc.array(opArb(false), { maxLength: 60, size: 'max' }), fc.array(queryArb, { maxLength: 25, size: 'max' }), (ops, qs) =>
         runModel(ops, qs, false),
       ),
       { numRuns: 300 },
@@ -543,7 +543,7 @@ describe('SortedSet against a sorted-array model', () => {
 
   it('matches for equal scores (lex ranges)', () => {
     fc.assert(
-      fc.property(fc.array(opArb(true), { maxLength: 60 }), fc.array(queryArb, { maxLength: 25 }), (ops, qs) =>
+      fc.property(fc.array(opArb(true), { maxLength: 60, size: 'max' }), fc.array(queryArb, { maxLength: 25, size: 'max' }), (ops, qs) =>
         runModel(ops, qs, true),
       ),
       { numRuns: 300 },
@@ -552,7 +552,7 @@ describe('SortedSet against a sorted-array model', () => {
 
   it('with small nodes (splits, merges, several levels) matches for mixed scores', () => {
     fc.assert(
-      fc.property(fc.array(opArb(false, wideMemberArb), { maxLength: 250 }), fc.array(queryArb, { maxLength: 40 }), (ops, qs) =>
+      fc.property(fc.array(opArb(false, wideMemberArb), { maxLength: 250, size: 'max' }), fc.array(queryArb, { maxLength: 40, size: 'max' }), (ops, qs) =>
         runModel(ops, qs, false, 8),
       ),
       { numRuns: 120 },
@@ -561,7 +561,7 @@ describe('SortedSet against a sorted-array model', () => {
 
   it('with small nodes matches for equal scores (lex ranges routed by member)', () => {
     fc.assert(
-      fc.property(fc.array(opArb(true, wideMemberArb), { maxLength: 250 }), fc.array(queryArb, { maxLength: 40 }), (ops, qs) =>
+      fc.property(fc.array(opArb(true, wideMemberArb), { maxLength: 250, size: 'max' }), fc.array(queryArb, { maxLength: 40, size: 'max' }), (ops, qs) =>
         runModel(ops, qs, true, 8),
       ),
       { numRuns: 120 },
@@ -579,7 +579,7 @@ describe('SortedSet against a sorted-array model', () => {
             fc.record({ t: fc.constant('rem' as const), m: wide }),
             fc.record({ t: fc.constant('remRank' as const), a: fc.integer({ min: 0, max: 300 }), b: fc.integer({ min: 0, max: 300 }) }),
           ),
-          { minLength: 200, maxLength: 600 },
+          { minLength: 200, maxLength: 600, size: 'max' },
         ),
         fc.constantFrom(8, 9, 64),
         (ops, nodeSize) => {
