@@ -98,7 +98,7 @@ describe('BITCOUNT / BITPOS', () => {
     const s = fresh()
     fc.assert(
       fc.property(
-        fc.uint8Array({ maxLength: 40 }),
+        fc.uint8Array({ maxLength: 40, size: 'max' }),
         fc.integer({ min: -400, max: 400 }),
         fc.integer({ min: -400, max: 400 }),
         fc.boolean(),

@@ -344,7 +344,7 @@ describe('properties', () => {
       fc.property(
         fc.array(
           fc.oneof(
-            fc.tuple(fc.constant('hset' as const), field, fc.string({ maxLength: 70 })),
+            fc.tuple(fc.constant('hset' as const), field, fc.string({ maxLength: 70, size: 'max' })),
             fc.tuple(fc.constant('hdel' as const), field, fc.constant('')),
             fc.tuple(fc.constant('hincrby' as const), field, fc.integer({ min: -1000, max: 1000 }).map(String)),
             fc.tuple(fc.constant('hsetnx' as const), field, fc.string({ maxLength: 5 })),

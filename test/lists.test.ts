@@ -279,7 +279,7 @@ describe('encodings', () => {
   it('keeps contents and layout consistent under random operations (model test)', () => {
     const value = fc.oneof(
       fc.integer({ min: -100000, max: 100000 }).map(String),
-      fc.string({ maxLength: 20 }),
+      fc.string({ maxLength: 20, size: 'max' }),
       fc.nat({ max: 900 }).map((n) => 'v'.repeat(n)),
     )
     const op = fc.oneof(

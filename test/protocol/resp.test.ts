@@ -438,8 +438,8 @@ describe('RequestParser', () => {
 
 describe('properties', () => {
   const arg = fc.oneof(
-    fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)),
-    fc.string({ maxLength: 20 }).map((s) => Buffer.from(s, 'utf8')),
+    fc.uint8Array({ maxLength: 40, size: 'max' }).map((a) => Buffer.from(a)),
+    fc.string({ maxLength: 20, size: 'max' }).map((s) => Buffer.from(s, 'utf8')),
     fc.constantFrom(Buffer.from('\r\n'), Buffer.from('*1\r\n'), Buffer.from('$'), Buffer.alloc(0)),
   )
   const argvs = fc.array(fc.array(arg, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 8 })

@@ -51,7 +51,7 @@ const validCommand = fc
 
 /** Bytes to send: random bytes, truncated or mutated valid commands, and protocol-looking junk. */
 const payload = fc.oneof(
-  fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
+  fc.uint8Array({ maxLength: 200, size: 'max' }).map((a) => Buffer.from(a)),
   fc.tuple(validCommand, fc.nat()).map(([b, n]) => b.subarray(0, n % (b.length + 1))),
   fc.tuple(validCommand, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([b, i, v]) => {
     const c = Buffer.from(b)
