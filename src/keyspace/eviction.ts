@@ -225,7 +225,7 @@ export class MemoryLayer {
     const dbs = this.ks.dbs
     for (;;) {
       if (!this.populate()) return false
-      // Best candidates are at the end of the pool.
+      // Best candidate first; those no longer what was sampled are dropped on the way.
       const pool = this.pool
       while (pool.size > 0) {
         const k = pool.popBest()
