@@ -863,7 +863,7 @@ const SEED = 20261122
 function sequences(groups: Array<Array<fc.Arbitrary<Op>>>, numRuns: number, maxLength = 25, resp3 = false): void {
   const ops = fc.oneof(...groups.flat(), advance)
   fc.assert(
-    fc.property(fc.array(ops, { minLength: 1, maxLength }), (seq) => runSequence(seq, resp3)),
+    fc.property(fc.array(ops, { minLength: 1, maxLength, size: 'max' }), (seq) => runSequence(seq, resp3)),
     { seed: SEED, numRuns },
   )
 }
