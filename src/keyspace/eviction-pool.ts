@@ -37,10 +37,7 @@ export class EvictionPool {
 
   /** Puts a candidate in its place; in a full pool the worst goes, or the candidate if it is no better. */
   insert(db: number, at: number, idle: number, stamp: number): void {
-    const pd = this.db
-    const pn = this.slot
     const pi = this.idle
-    const ps = this.stamp
     let head = this.head
     const size = this.size
     // k: the candidate's rank, the number of pool entries worse than it (an equal one counts as
@@ -59,21 +56,13 @@ export class EvictionPool {
       if (k - 1 <= POOL_SIZE - k) {
         for (let i = 0; i < k - 1; i++) {
           const to = (head + i) & POOL_MASK
-          const from = (to + 1) & POOL_MASK
-          pd[to] = pd[from]!
-          pn[to] = pn[from]!
-          pi[to] = pi[from]!
-          ps[to] = ps[from]!
+          this.move(to, (to + 1) & POOL_MASK)
         }
         slot = (head + k - 1) & POOL_MASK
       } else {
         for (let i = POOL_SIZE; i > k; i--) {
           const to = (head + i) & POOL_MASK
-          const from = (to - 1) & POOL_MASK
-          pd[to] = pd[from]!
-          pn[to] = pn[from]!
-          pi[to] = pi[from]!
-          ps[to] = ps[from]!
+          this.move(to, (to - 1) & POOL_MASK)
         }
         this.head = head = (head + 1) & POOL_MASK
         slot = (head + k - 1) & POOL_MASK
@@ -84,28 +73,28 @@ export class EvictionPool {
         this.head = head = (head - 1) & POOL_MASK
         for (let i = 0; i < k; i++) {
           const to = (head + i) & POOL_MASK
-          const from = (to + 1) & POOL_MASK
-          pd[to] = pd[from]!
-          pn[to] = pn[from]!
-          pi[to] = pi[from]!
-          ps[to] = ps[from]!
+          this.move(to, (to + 1) & POOL_MASK)
         }
       } else {
         for (let i = size; i > k; i--) {
           const to = (head + i) & POOL_MASK
-          const from = (to - 1) & POOL_MASK
-          pd[to] = pd[from]!
-          pn[to] = pn[from]!
-          pi[to] = pi[from]!
-          ps[to] = ps[from]!
+          this.move(to, (to - 1) & POOL_MASK)
         }
       }
       this.size = size + 1
       slot = (head + k) & POOL_MASK
     }
-    pd[slot] = db
-    pn[slot] = at
+    this.db[slot] = db
+    this.slot[slot] = at
     pi[slot] = idle
-    ps[slot] = stamp
+    this.stamp[slot] = stamp
+  }
+
+  /** Copies the candidate at ring index `from` to ring index `to`. */
+  private move(to: number, from: number): void {
+    this.db[to] = this.db[from]!
+    this.slot[to] = this.slot[from]!
+    this.idle[to] = this.idle[from]!
+    this.stamp[to] = this.stamp[from]!
   }
 }

@@ -309,10 +309,7 @@ export class MemoryLayer {
         this.pick()
         const db = this.picked!
         const at = this.pickedAt
-        // consider() inlined: most samples are no better than a full pool's worst.
-        const a = db.access![at]!
-        const idle = this.idleOf(a)
-        if (this.pool.admits(idle)) this.pool.insert(db.id, at, idle, a)
+        this.consider(db, at, db.access![at]!)
       }
       return true
     }
