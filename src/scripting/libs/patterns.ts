@@ -13,7 +13,7 @@
  * @module
  */
 import type { LuaState } from '../fengari.js'
-import { isAlpha, isCntrl, isDigit, isLower, isPunct, isSpace, isUpper, isXdigit } from '../ctype.js'
+import { isAlnum, isAlpha, isCntrl, isDigit, isLower, isPunct, isSpace, isUpper, isXdigit } from '../ctype.js'
 import { argError, cString, lauxlib, lua, luaError, optInt, to_luastring } from './util.js'
 
 const L_ESC = 37 // '%'
@@ -52,7 +52,7 @@ function matchClass(c: number, cl: number): boolean {
     case 112: res = isPunct(c); break // p
     case 115: res = isSpace(c); break // s
     case 117: res = isUpper(c); break // u
-    case 119: res = isAlpha(c) || isDigit(c); break // w
+    case 119: res = isAlnum(c); break // w
     case 120: res = isXdigit(c); break // x
     case 122: res = c === 0; break // z
     default: return cl === c
