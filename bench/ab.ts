@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { zipfTrace } from './eviction.js'
+import { median, runWorkload, zipfWorkload } from './eviction.js'
 
 type StoreCtor = new (o: object) => { get(k: string): unknown; set(k: string, v: string): unknown; close(): void }
 
@@ -51,10 +51,7 @@ const sides: Array<[string, StoreCtor]> = [
 
 const n = Number(process.env.EVICTION_KEYS ?? 1_000_000)
 const cap = Math.floor(n / 10)
-const requests = n * 3
-const trace = zipfTrace(n, n + requests, 0.99)
-const keys = Array.from({ length: n }, (_, i) => `key:${i}`)
-const value = 'v'.repeat(32)
+const w = zipfWorkload(n)
 const speeds = new Map<string, number[]>()
 const hits = new Map<string, number>()
 const rounds = Number(roundsArg)
@@ -62,26 +59,13 @@ for (let round = 0; round < rounds; round++) {
   // Alternate which side goes first, so drift over the run falls on both alike.
   for (const [name, Store] of round % 2 ? [...sides].reverse() : sides) {
     const s = new Store({ maxkeys: cap, maxmemoryPolicy: policy })
-    for (let i = 0; i < n; i++) {
-      const k = keys[trace[i]!]!
-      if (s.get(k) === null) s.set(k, value)
-    }
-    gc()
-    let h = 0
-    const c0 = process.cpuUsage()
-    for (let i = n; i < n + requests; i++) {
-      const k = keys[trace[i]!]!
-      if (s.get(k) !== null) h++
-      else s.set(k, value)
-    }
-    const c = process.cpuUsage(c0)
-    speeds.set(name, [...(speeds.get(name) ?? []), requests / ((c.user + c.system) / 1e6)])
-    hits.set(name, h / requests)
+    const r = runWorkload({ get: (k) => s.get(k), set: (k, v) => s.set(k, v) }, w)
+    speeds.set(name, [...(speeds.get(name) ?? []), r.opsPerSec])
+    hits.set(name, r.hitRate)
     s.close()
   }
 }
 
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!
 console.log(`\n${policy}, ${n.toLocaleString('en')} keys, room for ${cap.toLocaleString('en')}, ${rounds} alternating rounds (requests/s, CPU time)\n`)
 console.log('| side | runs | median | hit rate |')
 console.log('|---|---|---:|---:|')

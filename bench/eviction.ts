@@ -74,16 +74,58 @@ function cpuMs(fn: () => void): number {
   return (c.user + c.system) / 1000
 }
 
+/** The bounded-cache workload: Zipf(0.99) over `n` keys, `n` warm-up requests, then `3n` timed ones. */
+export interface Workload {
+  keys: string[]
+  trace: Int32Array
+  warm: number
+  requests: number
+  value: string
+}
+
+export function zipfWorkload(n: number, requests = n * 3): Workload {
+  return {
+    keys: Array.from({ length: n }, (_, i) => `key:${i}`),
+    trace: zipfTrace(n, n + requests, 0.99),
+    warm: n,
+    requests,
+    value: 'v'.repeat(32),
+  }
+}
+
+/**
+ * One run of the workload on a fresh cache: the warm-up, a collection (the caches of the runs
+ * before are garbage by now, and collecting them is not this cache's work), then the timed
+ * get-or-set requests. Returns the hit rate and requests per second of CPU time.
+ */
+export function runWorkload(cache: { get(k: string): unknown; set(k: string, v: string): unknown }, w: Workload): { hitRate: number; opsPerSec: number } {
+  const { get, set } = cache
+  const { keys, trace, warm, requests, value } = w
+  for (let i = 0; i < warm; i++) {
+    const k = keys[trace[i]!]!
+    if (get(k) === null) set(k, value)
+  }
+  let h = 0
+  ;(globalThis as { gc?: () => void }).gc?.()
+  const ms = cpuMs(() => {
+    for (let i = warm; i < warm + requests; i++) {
+      const k = keys[trace[i]!]!
+      if (get(k) !== null) h++
+      else set(k, value)
+    }
+  })
+  return { hitRate: h / requests, opsPerSec: (requests / ms) * 1000 }
+}
+
+/** The median of some numbers (the upper one of an even count). */
+export const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!
+
 export async function benchEviction(opts: { keys?: number; requests?: number; rounds?: number } = {}): Promise<EvictionResult[]> {
   const n = opts.keys ?? Number(process.env.EVICTION_KEYS ?? 1_000_000)
   const cap = Math.floor(n / 10)
-  const requests = opts.requests ?? n * 3
-  const warm = n
   const rounds = opts.rounds ?? 5
-  const gc = (globalThis as { gc?: () => void }).gc
-  const trace = zipfTrace(n, warm + requests, 0.99)
-  const keys = Array.from({ length: n }, (_, i) => `key:${i}`)
-  const value = 'v'.repeat(32)
+  const w = zipfWorkload(n, opts.requests)
+  const { keys, value, requests, warm } = w
 
   // maxmemory for about `cap` such entries: measure what `cap` of them are accounted for.
   const probe = new Store({ activeExpiry: false, maxkeys: cap * 2, maxmemoryPolicy: 'allkeys-lru' })
@@ -119,29 +161,13 @@ export async function benchEviction(opts: { keys?: number; requests?: number; ro
     // Interleaved rounds: machine noise spreads over every contender alike.
     for (const c of contenders) {
       const cache = c.make()
-      const { get, set } = cache
-      for (let i = 0; i < warm; i++) {
-        const k = keys[trace[i]!]!
-        if (get(k) === null) set(k, value)
-      }
-      let h = 0
-      // Each timed run starts on a collected heap: the caches of the runs before are garbage by
-      // now, and collecting them is not this contender's work.
-      gc?.()
-      const ms = cpuMs(() => {
-        for (let i = warm; i < warm + requests; i++) {
-          const k = keys[trace[i]!]!
-          if (get(k) !== null) h++
-          else set(k, value)
-        }
-      })
-      hits.set(c.name, h / requests)
+      const r = runWorkload(cache, w)
+      hits.set(c.name, r.hitRate)
       sizes.set(c.name, cache.size())
-      speeds.set(c.name, [...(speeds.get(c.name) ?? []), (requests / ms) * 1000])
+      speeds.set(c.name, [...(speeds.get(c.name) ?? []), r.opsPerSec])
       cache.close?.()
     }
   }
-  const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!
   const results = contenders.map((c) => ({ name: c.name, hitRate: hits.get(c.name)!, opsPerSec: median(speeds.get(c.name)!), keys: sizes.get(c.name)! }))
   const base = results[0]!
   console.log(`\n## Bounded cache: Zipf(0.99) over ${n.toLocaleString('en')} keys, room for ${cap.toLocaleString('en')} (10%)\n`)
