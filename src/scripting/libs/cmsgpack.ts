@@ -6,12 +6,26 @@
  * values encode to the smallest representation, as lua-cmsgpack does.
  */
 import type { LuaState } from '../fengari.js'
-import { argError, checkBytes, lauxlib, lua, luaError, newLib } from './util.js'
+import { argError, checkBytes, lauxlib, lua, luaError, newLib, to_luastring } from './util.js'
 
 const { LUA_TNIL, LUA_TBOOLEAN, LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE } = lua
 
 /** Tables nested deeper than this are packed as nil, as lua-cmsgpack does. */
 const MAX_NESTING = 16
+
+/**
+ * Lua 5.1's LUAI_MAXCSTACK: the most values a C function's frame may hold. Decoding keeps each
+ * open array (table and index) and map (table and key) on the stack, so nesting ends near 4,000
+ * levels with 5.1's `stack overflow (...)` errors. fengari's own limit is far higher; the check is
+ * made here so the same input fails the same way (and long before the JS stack would).
+ */
+const MAXCSTACK = 8000
+
+/** Lua 5.1's luaL_checkstack: room for `n` more values in the current frame, or `stack overflow (msg)`. */
+function checkStack51(L: LuaState, n: number, msg: string): void {
+  if (lua.lua_gettop(L) + n > MAXCSTACK) luaError(L, `stack overflow (${msg})`)
+  lauxlib.luaL_checkstack(L, n, msg)
+}
 
 class Buf {
   b = new Uint8Array(64)
@@ -235,20 +249,84 @@ class Cur {
   }
 }
 
+const ARRAY = 1
+const MAP = 2
+
+/**
+ * Decodes one value at the cursor onto the Lua stack, containers and all (lua-cmsgpack's
+ * mp_decode_to_lua_type). Nesting is walked with an explicit stack rather than recursion, so its
+ * depth is bounded by Lua 5.1's stack limit alone, never by the JS stack. On a format error or
+ * short input it stops with `c.err` set.
+ */
 function decodeValue(L: LuaState, c: Cur): void {
-  if (!c.has(1)) return
-  lauxlib.luaL_checkstack(L, 2, 'too many nested MessagePack values')
+  // Open containers, innermost last: kind, and values still to decode (a map counts keys and values).
+  const kinds: number[] = []
+  const left: number[] = []
+  // An array's next index goes on the Lua stack before its value, as in lua-cmsgpack (the
+  // nesting limit counts it).
+  const index: number[] = []
+  for (;;) {
+    const opened = decodeHead(L, c)
+    if (c.err) return
+    if (opened > 0) {
+      kinds.push(openedKind)
+      left.push(openedKind === MAP ? opened * 2 : opened)
+      index.push(1)
+      if (openedKind === ARRAY) lua.lua_pushinteger(L, 1)
+      continue
+    }
+    // A complete value is on top: store it in the containers it completes.
+    for (;;) {
+      const k = kinds.length - 1
+      if (k < 0) return
+      const n = --left[k]!
+      if (kinds[k] === ARRAY) {
+        // Stack: table, index, value.
+        lua.lua_rawset(L, -3)
+        if (n > 0) {
+          lua.lua_pushinteger(L, ++index[k]!)
+          break
+        }
+      } else {
+        if (n % 2 === 1) break
+        // Stack: table, key, value. A nil key cannot be stored: lua_settable raises Lua's runtime
+        // error, which from C code carries no position.
+        if (lua.lua_type(L, -2) === LUA_TNIL) {
+          lua.lua_pushstring(L, to_luastring('table index is nil'))
+          lua.lua_error(L)
+        }
+        lua.lua_rawset(L, -3)
+        if (n > 0) break
+      }
+      kinds.pop()
+      left.pop()
+      index.pop()
+    }
+  }
+}
+
+/** The kind (ARRAY or MAP) of the container `decodeHead` last opened. */
+let openedKind = 0
+
+/**
+ * Decodes the value or container header at the cursor. A scalar is pushed (returns 0); a container's
+ * table is pushed and its length returned, with its kind in `openedKind` (an empty one returns 0,
+ * complete as it is).
+ */
+function decodeHead(L: LuaState, c: Cur): number {
+  if (!c.has(1)) return 0
+  checkStack51(L, 1, 'too many return values at once; use unpack_one or unpack_limit instead.')
   const t = c.s[c.p]!
   const dv = new DataView(c.s.buffer, c.s.byteOffset, c.s.byteLength)
   if (t <= 0x7f) {
     lua.lua_pushnumber(L, t)
     c.p++
-    return
+    return 0
   }
   if (t >= 0xe0) {
     lua.lua_pushnumber(L, t - 256)
     c.p++
-    return
+    return 0
   }
   if ((t & 0xe0) === 0xa0) return str(L, c, 1, t & 0x1f)
   if ((t & 0xf0) === 0x90) return arr(L, c, 1, t & 0x0f)
@@ -257,56 +335,56 @@ function decodeValue(L: LuaState, c: Cur): void {
     case 0xc0:
       lua.lua_pushnil(L)
       c.p++
-      return
+      return 0
     case 0xc2:
     case 0xc3:
       lua.lua_pushboolean(L, t === 0xc3)
       c.p++
-      return
+      return 0
     case 0xca:
-      if (!c.has(5)) return
+      if (!c.has(5)) return 0
       lua.lua_pushnumber(L, dv.getFloat32(c.p + 1))
       c.p += 5
-      return
+      return 0
     case 0xcb:
-      if (!c.has(9)) return
+      if (!c.has(9)) return 0
       lua.lua_pushnumber(L, dv.getFloat64(c.p + 1))
       c.p += 9
-      return
+      return 0
     case 0xcc:
     case 0xcd:
     case 0xce: {
       const n = 1 << (t - 0xcc)
-      if (!c.has(1 + n)) return
+      if (!c.has(1 + n)) return 0
       c.p++
       lua.lua_pushnumber(L, c.be(n))
-      return
+      return 0
     }
     case 0xcf:
-      if (!c.has(9)) return
+      if (!c.has(9)) return 0
       lua.lua_pushnumber(L, Number(dv.getBigUint64(c.p + 1)))
       c.p += 9
-      return
+      return 0
     case 0xd0:
-      if (!c.has(2)) return
+      if (!c.has(2)) return 0
       lua.lua_pushnumber(L, dv.getInt8(c.p + 1))
       c.p += 2
-      return
+      return 0
     case 0xd1:
-      if (!c.has(3)) return
+      if (!c.has(3)) return 0
       lua.lua_pushnumber(L, dv.getInt16(c.p + 1))
       c.p += 3
-      return
+      return 0
     case 0xd2:
-      if (!c.has(5)) return
+      if (!c.has(5)) return 0
       lua.lua_pushnumber(L, dv.getInt32(c.p + 1))
       c.p += 5
-      return
+      return 0
     case 0xd3:
-      if (!c.has(9)) return
+      if (!c.has(9)) return 0
       lua.lua_pushnumber(L, Number(dv.getBigInt64(c.p + 1)))
       c.p += 9
-      return
+      return 0
     // bin 8/16/32 (0xc4-0xc6) and ext types are not part of lua-cmsgpack 0.4.0: bad format, as in Redis.
     case 0xd9:
       return str(L, c, 2, -1)
@@ -324,6 +402,7 @@ function decodeValue(L: LuaState, c: Cur): void {
       return map(L, c, 5, -4)
   }
   c.err = BADFMT
+  return 0
 }
 
 /** Reads a length: `fixed` ≥ 0 is the length itself (header 1 byte); negative is the byte count of a big-endian length. */
@@ -337,38 +416,31 @@ function lengthOf(c: Cur, hdr: number, fixed: number): number {
   return c.be(-fixed)
 }
 
-function str(L: LuaState, c: Cur, hdr: number, fixed: number): void {
+function str(L: LuaState, c: Cur, hdr: number, fixed: number): number {
   const len = lengthOf(c, hdr, fixed)
-  if (len < 0) return
-  if (!c.has(len)) return
+  if (len < 0 || !c.has(len)) return 0
   lua.lua_pushstring(L, c.s.subarray(c.p, c.p + len))
   c.p += len
+  return 0
 }
 
-function arr(L: LuaState, c: Cur, hdr: number, fixed: number): void {
+/** An array header: its table pushed (lua-cmsgpack's mp_decode_to_lua_array checks the stack here); returns its length. */
+function arr(L: LuaState, c: Cur, hdr: number, fixed: number): number {
   const len = lengthOf(c, hdr, fixed)
-  if (len < 0) return
+  if (len < 0) return 0
   lua.lua_createtable(L, 0, 0)
-  for (let i = 1; i <= len; i++) {
-    decodeValue(L, c)
-    if (c.err) return
-    lua.lua_rawseti(L, -2, i)
-  }
+  checkStack51(L, 1, 'in function mp_decode_to_lua_array')
+  openedKind = ARRAY
+  return len
 }
 
-function map(L: LuaState, c: Cur, hdr: number, fixed: number): void {
+/** A map header: its table pushed; returns its number of pairs. */
+function map(L: LuaState, c: Cur, hdr: number, fixed: number): number {
   const len = lengthOf(c, hdr, fixed)
-  if (len < 0) return
+  if (len < 0) return 0
   lua.lua_createtable(L, 0, 0)
-  for (let i = 0; i < len; i++) {
-    decodeValue(L, c)
-    if (c.err) return
-    decodeValue(L, c)
-    if (c.err) return
-    // A nil key cannot be stored; lua-cmsgpack raises Lua's error here.
-    if (lua.lua_type(L, -2) === LUA_TNIL) luaError(L, 'table index is nil')
-    lua.lua_rawset(L, -3)
-  }
+  openedKind = MAP
+  return len
 }
 
 function unpackFull(L: LuaState, limit: number, offset: number): number {
