@@ -1,4 +1,4 @@
-import { keyBytes, keyOf } from './core/bytes.js'
+import { asArg, keyBytes, keyOf } from './core/bytes.js'
 import { systemClock, type Clock } from './core/clock.js'
 import { fail, replyError, ReplyError } from './core/errors.js'
 import { BigNumber, Bool, Double, MapReply, NULL_ARRAY, Push, SetReply, Status, Verbatim, type Reply } from './core/reply.js'
@@ -48,7 +48,7 @@ export interface StoreOptions {
 }
 
 /** A value that `store.call()` accepts as an argument. */
-export type CallArg = string | Buffer | number | bigint
+export type CallArg = string | Uint8Array | number | bigint
 
 /** What `store.call()` returns: bulk → string, integer → number (bigint past 2^53), nil → null, arrays as arrays, status → string. */
 export type CallReply = string | number | bigint | null | CallReply[]
@@ -399,9 +399,9 @@ export class StoreCore {
     const argv: Arg[] = new Array(args.length + 1)
     argv[0] = command
     for (let i = 0; i < args.length; i++) {
-      let a = args[i]!
-      if (typeof a !== 'string' && !Buffer.isBuffer(a)) args[i] = a = typeof a === 'number' ? numberArg(a) : String(a)
-      argv[i + 1] = a
+      const a = args[i]!
+      if (typeof a === 'string' || Buffer.isBuffer(a)) argv[i + 1] = a
+      else args[i] = argv[i + 1] = typeof a === 'number' ? numberArg(a) : a instanceof Uint8Array ? asArg(a) : String(a)
     }
     // `args` (our own rest array, now all strings and Buffers) doubles as the parsed arguments: no slice.
     const reply = s.execute(argv, args as Arg[])

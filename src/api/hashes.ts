@@ -63,7 +63,7 @@ export class HashesApi {
   /** HSET of several fields (object, Map or pairs): returns how many fields were new. */
   hset(this: StoreCore, key: Key, fields: HashFields): number
   hset(this: StoreCore, key: Key, fieldOrFields: Field | HashFields, value?: Value): number {
-    const isOne = typeof fieldOrFields === 'string' || typeof fieldOrFields === 'number' || Buffer.isBuffer(fieldOrFields)
+    const isOne = typeof fieldOrFields === 'string' || typeof fieldOrFields === 'number' || fieldOrFields instanceof Uint8Array
     if (isOne && value === undefined) fail("wrong number of arguments for 'hset' command")
     const pairs = isOne ? [memberOf(fieldOrFields as Field), valueOf(value!)] : flatPairs(fieldOrFields as HashFields)
     if (pairs.length === 0) fail("wrong number of arguments for 'hset' command")

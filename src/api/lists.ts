@@ -74,7 +74,7 @@ const keyStr = (k: Reply): string => toStr(k as StrValue)
 
 /** One key or several; an empty array is refused as the command would refuse it. */
 function keyList(keys: Key | readonly Key[], command: string): string[] {
-  if (typeof keys === 'string' || Buffer.isBuffer(keys)) return [keyOf(keys)]
+  if (typeof keys === 'string' || keys instanceof Uint8Array) return [keyOf(keys)]
   const out = new Array<string>(keys.length)
   for (let i = 0; i < keys.length; i++) out[i] = keyOf(keys[i]!)
   if (out.length === 0) fail(command.endsWith('mpop') ? 'numkeys should be greater than 0' : `wrong number of arguments for '${command}' command`)

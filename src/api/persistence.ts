@@ -1,4 +1,4 @@
-import { keyOf } from '../core/bytes.js'
+import { asArg, keyOf } from '../core/bytes.js'
 import { ReplyError } from '../core/errors.js'
 import { BGREWRITEAOF, BGSAVE, DUMP, lastSave, RESTORE, SAVE, type RestoreArgs } from '../commands/persistence.js'
 import { hostOf } from '../persistence/adapter.js'
@@ -80,7 +80,7 @@ export class PersistenceApi {
     if (abs) opts.push('ABSTTL')
     if (options.idletime !== undefined) opts.push('IDLETIME', String(options.idletime))
     if (options.freq !== undefined) opts.push('FREQ', String(options.freq))
-    const a: RestoreArgs = RESTORE.parse([key, String(ttl), Buffer.isBuffer(payload) ? payload : Buffer.from(payload), ...opts], this.s)
+    const a: RestoreArgs = RESTORE.parse([asArg(key), String(ttl), Buffer.isBuffer(payload) ? payload : Buffer.from(payload), ...opts], this.s)
     const r = RESTORE.run(this.s, a)
     if (r instanceof ReplyError) throw r
     return 'OK'

@@ -1,4 +1,4 @@
-import { isBinaryKey, keyBytes, keyOf, type Bytes } from '../core/bytes.js'
+import { asArg, isBinaryKey, keyBytes, keyOf, type Bytes } from '../core/bytes.js'
 import { PUBLISH, PUBSUB_CHANNELS, PUBSUB_NUMPAT, PUBSUB_SHARDCHANNELS, SPUBLISH, messageArg } from '../commands/pubsub.js'
 import { patternMatcher, type Message, type Subscriber } from '../keyspace/pubsub.js'
 import { deliveryOf, type Delivery } from '../keyspace/delivery.js'
@@ -83,13 +83,13 @@ export class PubSubApi {
   }
 
   /** PUBLISH: sends a message to a channel; returns how many subscribers received it. */
-  publish(this: StoreCore, channel: Bytes, message: string | Buffer): number {
-    return PUBLISH.run(this.s, [keyOf(channel), messageArg(message)]) as number
+  publish(this: StoreCore, channel: Bytes, message: Bytes): number {
+    return PUBLISH.run(this.s, [keyOf(channel), messageArg(asArg(message))]) as number
   }
 
   /** SPUBLISH: sends a message to a shard channel; returns how many subscribers received it. */
-  spublish(this: StoreCore, channel: Bytes, message: string | Buffer): number {
-    return SPUBLISH.run(this.s, [keyOf(channel), messageArg(message)]) as number
+  spublish(this: StoreCore, channel: Bytes, message: Bytes): number {
+    return SPUBLISH.run(this.s, [keyOf(channel), messageArg(asArg(message))]) as number
   }
 
   /** PUBSUB CHANNELS: channels with at least one subscriber, optionally matching a glob pattern. */

@@ -1,4 +1,4 @@
-import type { Bytes } from '../core/bytes.js'
+import { asArg, type Bytes } from '../core/bytes.js'
 import { fail, ReplyError } from '../core/errors.js'
 import {
   EVAL,
@@ -66,7 +66,7 @@ export interface DefinedScript {
 
 function arg(v: ScriptArg): Arg {
   if (typeof v === 'number') return Number.isInteger(v) ? v.toFixed(0) : String(v)
-  return v
+  return asArg(v)
 }
 
 function result(r: Reply, buffers: boolean, resp: 2 | 3): ScriptResult {
@@ -83,9 +83,9 @@ export class ScriptingApi {
    * store.eval("return redis.call('INCRBY', KEYS[1], ARGV[1])", ['n'], [5]) // 5
    * ```
    */
-  eval(this: StoreCore, script: string | Buffer, keys: ScriptArg[] = [], args: ScriptArg[] = [], options: ScriptOptions = {}): ScriptResult {
+  eval(this: StoreCore, script: Bytes, keys: ScriptArg[] = [], args: ScriptArg[] = [], options: ScriptOptions = {}): ScriptResult {
     const cmd = options.readOnly ? EVAL_RO : EVAL
-    const r = cmd.run(this.s, { target: script, keys: keys.map(arg), args: args.map(arg), readOnly: options.readOnly === true })
+    const r = cmd.run(this.s, { target: asArg(script), keys: keys.map(arg), args: args.map(arg), readOnly: options.readOnly === true })
     return result(r as Reply, options.buffers === true, this.s.resp)
   }
 
@@ -97,8 +97,8 @@ export class ScriptingApi {
   }
 
   /** Compiles a script into the cache (SCRIPT LOAD) and returns its SHA1. */
-  scriptLoad(this: StoreCore, script: string | Buffer): string {
-    return SCRIPT_LOAD.run(this.s, script) as string
+  scriptLoad(this: StoreCore, script: Bytes): string {
+    return SCRIPT_LOAD.run(this.s, asArg(script)) as string
   }
 
   /** SCRIPT EXISTS: whether each SHA1 is in the script cache. */

@@ -1,4 +1,4 @@
-import { isBinaryKey, keyBytes, keyOf, type Bytes, type StrValue } from '../core/bytes.js'
+import { asArg, isBinaryKey, keyBytes, keyOf, type Bytes, type StrValue } from '../core/bytes.js'
 import { E, fail, replyError, ReplyError } from '../core/errors.js'
 import type { Double } from '../core/reply.js'
 import {
@@ -93,7 +93,7 @@ export interface ZAddOptions {
 export type ScoreBound = number | string
 
 /** A lex range end in Redis's form: `'-'`, `'+'`, `'[abc'` (inclusive) or `'(abc'` (exclusive). */
-export type LexBound = string | Buffer
+export type LexBound = Bytes
 
 /** Paging for score and lex ranges: skip `offset` elements, return at most `count` (negative: all). */
 export interface RangeLimit {
@@ -126,11 +126,11 @@ export interface ZSetOpOptions {
 /** Options of `sort()`, `sortRo()` and `sortStore()`. */
 export interface SortOptions {
   /** BY pattern (`weight_*`, `obj_*->field`); a pattern without `*` (e.g. `'nosort'`) keeps the native order. */
-  by?: string | Buffer
+  by?: Bytes
   /** LIMIT offset count. */
   limit?: RangeLimit
   /** GET patterns (`'#'` is the element itself). */
-  get?: Array<string | Buffer>
+  get?: Bytes[]
   /** Sort order (default ascending). */
   order?: 'ASC' | 'DESC' | 'asc' | 'desc'
   /** Compare as strings rather than numbers. */
@@ -208,7 +208,7 @@ function zaddPairs(input: ZAddMembers): { scores: number[]; members: string[] } 
 }
 
 /** A rank given to a range method: a number, or text read as the command reads it. */
-const rankOf = (x: number | LexBound): number => (typeof x === 'number' ? intArg(x) : int(x))
+const rankOf = (x: number | LexBound): number => (typeof x === 'number' ? intArg(x) : int(asArg(x)))
 
 /** Typed range arguments from zrange()-style parameters, with the command's errors in its order. */
 function rangeOf(key: Key, start: number | LexBound, stop: number | LexBound, o: ZRangeOptions | undefined, withScores: boolean): ZRangeArgs {
@@ -228,7 +228,7 @@ function rangeOf(key: Key, start: number | LexBound, stop: number | LexBound, o:
     let lo = boundText(start as ScoreBound)
     let hi = boundText(stop as ScoreBound)
     if (o?.rev) [lo, hi] = [hi, lo]
-    const s = parseScoreRange(key, lo, hi)
+    const s = parseScoreRange(asArg(key), lo, hi)
     r.by = BY_SCORE
     r.min = s.min
     r.max = s.max
@@ -239,7 +239,7 @@ function rangeOf(key: Key, start: number | LexBound, stop: number | LexBound, o:
     let lo = typeof start === 'number' ? (valueOf(start) as string) : start
     let hi = typeof stop === 'number' ? (valueOf(stop) as string) : stop
     if (o?.rev) [lo, hi] = [hi, lo]
-    const l = parseLexRange(key, lo, hi)
+    const l = parseLexRange(asArg(key), asArg(lo), asArg(hi))
     r.by = BY_LEX
     r.lmin = l.min
     r.lmax = l.max
@@ -294,11 +294,11 @@ function sortArgs(key: Key, o: SortOptions | undefined, store: Key | undefined):
   if (store !== undefined) r.store = keyOf(store)
   if (o === undefined) return r
   if (o.by !== undefined) {
-    const p = sortPattern(o.by)
+    const p = sortPattern(asArg(o.by))
     r.by = p
     r.dontSort = !p.star
   }
-  if (o.get !== undefined) r.get = o.get.map(sortPattern)
+  if (o.get !== undefined) r.get = o.get.map((g) => sortPattern(asArg(g)))
   if (o.order !== undefined) {
     const u = o.order.toUpperCase()
     if (u !== 'ASC' && u !== 'DESC') fail('syntax error')
@@ -400,12 +400,12 @@ export class SortedSetsApi {
 
   /** ZCOUNT: how many members have a score within [min, max] (`'(x'` excludes x). */
   zcount(this: StoreCore, key: Key, min: ScoreBound, max: ScoreBound): number {
-    return ZCOUNT.run(this.s, parseScoreRange(key, boundText(min), boundText(max))) as number
+    return ZCOUNT.run(this.s, parseScoreRange(asArg(key), boundText(min), boundText(max))) as number
   }
 
   /** ZLEXCOUNT: how many members lie within a lex range (`'-'`, `'+'`, `'[a'`, `'(a'`). */
   zlexcount(this: StoreCore, key: Key, min: LexBound, max: LexBound): number {
-    return ZLEXCOUNT.run(this.s, parseLexRange(key, min, max)) as number
+    return ZLEXCOUNT.run(this.s, parseLexRange(asArg(key), asArg(min), asArg(max))) as number
   }
 
   /**
@@ -479,19 +479,19 @@ export class SortedSetsApi {
     const lo = boundText(min)
     const hi = boundText(max)
     const r = rangeArgs(keyOf(key))
-    Object.assign(r, parseScoreRange(key, lo, hi))
+    Object.assign(r, parseScoreRange(asArg(key), lo, hi))
     r.by = BY_SCORE
     return zremRange(this.s, { range: r, raw: [lo, hi] })
   }
 
   /** ZREMRANGEBYLEX: removes members within a lex range; returns the count. */
   zremrangebylex(this: StoreCore, key: Key, min: LexBound, max: LexBound): number {
-    const l = parseLexRange(key, min, max)
+    const l = parseLexRange(asArg(key), asArg(min), asArg(max))
     const r = rangeArgs(l.key)
     r.by = BY_LEX
     r.lmin = l.min
     r.lmax = l.max
-    return zremRange(this.s, { range: r, raw: [min, max] })
+    return zremRange(this.s, { range: r, raw: [asArg(min), asArg(max)] })
   }
 
   /** ZPOPMIN: removes and returns up to `count` (default 1) members with the lowest scores. */

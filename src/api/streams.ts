@@ -1,4 +1,4 @@
-import { keyOf, ownValue, type StrValue } from '../core/bytes.js'
+import { keyOf, ownValue, type Bytes, type StrValue } from '../core/bytes.js'
 import { fail, ReplyError } from '../core/errors.js'
 import { MapReply, NULL_ARRAY, type Reply } from '../core/reply.js'
 import {
@@ -48,7 +48,7 @@ export interface PendingEntry {
 }
 
 /** Fields for XADD: an object, a Map, or [field, value] pairs (pairs keep order and duplicates). */
-export type StreamFields = Record<string, Value> | Map<string | Buffer, Value> | ReadonlyArray<readonly [string | Buffer, Value]>
+export type StreamFields = Record<string, Value> | Map<Bytes, Value> | ReadonlyArray<readonly [Bytes, Value]>
 
 /** Trimming options of XADD and XTRIM: keep at most `maxlen` entries, or drop those with IDs below `minid`. */
 export interface StreamTrimOptions {
@@ -250,7 +250,7 @@ const nullableBig = (r: Reply | undefined): number | bigint | null => (r === nul
 function fieldList(f: StreamFields): StrValue[] {
   const out: StrValue[] = []
   if (f instanceof Map) for (const [k, v] of f) out.push(ownValue(k), valueOf(v))
-  else if (Array.isArray(f)) for (const [k, v] of f as ReadonlyArray<readonly [string | Buffer, Value]>) out.push(ownValue(k), valueOf(v))
+  else if (Array.isArray(f)) for (const [k, v] of f as ReadonlyArray<readonly [Bytes, Value]>) out.push(ownValue(k), valueOf(v))
   else for (const k of Object.keys(f)) out.push(k, valueOf((f as Record<string, Value>)[k]!))
   if (out.length === 0) fail("wrong number of arguments for 'xadd' command")
   return out

@@ -9,7 +9,7 @@ import type { StoreCore } from '../store-core.js'
 /** A key: a string (its UTF-8 bytes) or a Buffer (exact bytes). */
 export type Key = Bytes
 /** A value to store: strings and Buffers as they are, numbers in Redis's decimal form. */
-export type Value = string | Buffer | number
+export type Value = string | Uint8Array | number
 
 /** Options of `set()`, as the SET command has them. */
 export interface SetOptions {

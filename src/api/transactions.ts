@@ -2,7 +2,7 @@ import { keyOf, type Bytes } from '../core/bytes.js'
 import { ReplyError } from '../core/errors.js'
 import { UNWATCH, WATCH } from '../commands/transactions.js'
 import type { Store } from '../store.js'
-import type { StoreCore } from '../store-core.js'
+import type { CallArg, StoreCore } from '../store-core.js'
 
 type AnyFn = (...args: any[]) => any
 
@@ -40,7 +40,7 @@ export type Transaction = TransactionMethods & {
   /** Drops the queued commands (and the WATCHes). */
   discard(): void
   /** Any command by name, as `store.call()` takes it. */
-  call(command: string, ...args: Array<string | Buffer | number | bigint>): Transaction
+  call(command: string, ...args: CallArg[]): Transaction
   /** Number of queued commands. */
   readonly length: number
 }

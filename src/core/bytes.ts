@@ -11,8 +11,8 @@ import { isUtf8 } from 'node:buffer'
  */
 export const BIN_MARK = '\uDC00'
 
-/** A key, member, field or value as callers may pass it. */
-export type Bytes = string | Buffer
+/** A key, member, field or value as callers may pass it: a string (UTF-8), or bytes (a Buffer or any Uint8Array). */
+export type Bytes = string | Uint8Array
 
 /** The canonical string form of a key/member given as a string or a Buffer. */
 export function keyOf(k: Bytes): string {
@@ -31,9 +31,14 @@ export function readKey(k: Bytes): string {
   return bufferKey(k)
 }
 
+/** Bytes as a command argument (a string, or a Buffer): a Uint8Array that is not a Buffer is viewed as one, without a copy. */
+export function asArg(b: Bytes): string | Buffer {
+  return typeof b === 'string' || Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+}
+
 /** The canonical string form of a byte buffer. */
 export function bufferKey(b: Uint8Array): string {
-  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+  const buf = asArg(b) as Buffer
   if (isUtf8(buf)) return buf.toString('utf8')
   return BIN_MARK + buf.toString('latin1')
 }
