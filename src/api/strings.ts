@@ -6,9 +6,9 @@ import { APPEND, DECR, GETDEL, GETEX, GETRANGE, getValue, INCR, INCRBY, INCRBYFL
 import { absoluteExpire } from '../commands/util.js'
 import type { StoreCore } from '../store-core.js'
 
-/** A key: a string (its UTF-8 bytes) or a Buffer (exact bytes). */
+/** A key: a string (its UTF-8 bytes) or a Buffer or other Uint8Array (exact bytes). */
 export type Key = Bytes
-/** A value to store: strings and Buffers as they are, numbers in Redis's decimal form. */
+/** A value to store: strings and bytes (a Buffer or other Uint8Array) as they are, numbers in Redis's decimal form. */
 export type Value = string | Uint8Array | number
 
 /** Options of `set()`, as the SET command has them. */
