@@ -210,6 +210,24 @@ function writeBulkBytes(out: RespWriter, b: Uint8Array): void {
 /** Status and error lines cannot carry CR or LF; Redis turns them into spaces. */
 function writeLine(out: RespWriter, prefix: number, s: string): void {
   out.byte(prefix)
+  const n = s.length
+  // Short ASCII lines without CR or LF (OK, QUEUED, PONG, most errors) go out byte by byte: no
+  // UTF-8 length computation, no scans for line breaks.
+  if (n <= 64) {
+    let plain = true
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i)
+      if (c > 0x7f || c === CR || c === LF) {
+        plain = false
+        break
+      }
+    }
+    if (plain) {
+      out.latin1(s)
+      out.crlf()
+      return
+    }
+  }
   if (s.indexOf('\r') >= 0 || s.indexOf('\n') >= 0) s = s.replace(/[\r\n]/g, ' ')
   out.utf8(s)
   out.crlf()
