@@ -6,14 +6,15 @@
  *
  *   npm run bench:ab -- <git-ref> [policy] [rounds]       e.g. npm run bench:ab -- HEAD~1 allkeys-lru 8
  *
- * The revision's `src/` is extracted into `.bench-ab-<sha>/`: inside the project, so its imports
- * resolve to the same dependencies and it is compiled as the working tree is (under node_modules it
- * would not be). Workload: as `npm run bench -- eviction` (EVICTION_KEYS keys).
+ * The revision's `src/` is extracted into `.bench-ab-<sha>/`, inside the project so that its imports
+ * resolve to the same dependencies, and each side is bundled by esbuild as the package is built.
+ * Workload: as `npm run bench -- eviction` (EVICTION_KEYS keys).
  */
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { build } from 'esbuild'
 import { median, runWorkload, zipfWorkload } from './eviction.js'
 
 type StoreCtor = new (o: object) => { get(k: string): unknown; set(k: string, v: string): unknown; close(): void }
@@ -44,9 +45,15 @@ for (const [cmd, args] of [
   if (r.status !== 0) throw new Error(`${cmd} failed: ${r.stderr}`)
 }
 
+/** The Store of a `src/` tree, bundled as `npm run build` bundles it. */
+async function storeOf(src: string, out: string): Promise<StoreCtor> {
+  await build({ entryPoints: [join(src, 'index.ts')], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile: out, logLevel: 'warning' })
+  return (await import(pathToFileURL(out).href)).Store as StoreCtor
+}
+
 const sides: Array<[string, StoreCtor]> = [
-  [ref, (await import(join(dir, 'src', 'index.ts'))).Store],
-  ['working tree', (await import(join(root, 'src', 'index.ts'))).Store],
+  [ref, await storeOf(join(dir, 'src'), join(dir, 'ref.mjs'))],
+  ['working tree', await storeOf(join(root, 'src'), join(dir, 'working-tree.mjs'))],
 ]
 
 const n = Number(process.env.EVICTION_KEYS ?? 1_000_000)

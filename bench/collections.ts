@@ -33,10 +33,9 @@
  * longer code path does not, so an unchained reference would understate what
  * memory costs one lookup (it is shown too, as "Map.get, overlapping").
  */
-import { pathToFileURL } from 'node:url'
 import { Bench } from 'tinybench'
 import { Store } from '../src/index.js'
-import { realServerClient } from './lib.js'
+import { isMain, realServerClient } from './lib.js'
 
 /** Collection sizes of the scale table. */
 export const SCALE_SIZES = [1_000, 10_000, 100_000, 1_000_000] as const
@@ -821,8 +820,8 @@ export async function benchCollections(opts: CollectionsOptions = {}): Promise<{
   return { scale, throughput }
 }
 
-// Run directly: `npx tsx bench/collections.ts` (or `npm run bench -- collections`).
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Run directly: `node bench/run.mjs collections` (or `npm run bench -- collections`).
+if (isMain(import.meta.url, 'collections')) {
   console.log(`# embedis collections benchmarks\n\nNode ${process.version}, ${process.platform}/${process.arch}, ${new Date().toISOString()}`)
   await benchCollections()
 }

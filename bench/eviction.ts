@@ -11,6 +11,7 @@
  * (needs node --expose-gc, which `npm run bench` passes).
  */
 import { LRUCache } from 'lru-cache'
+import { isMain } from './lib.js'
 import { Store } from '../src/index.js'
 import type { EvictionPolicy } from '../src/keyspace/eviction.js'
 
@@ -240,4 +241,4 @@ function measureCase(gc: () => void, n: number, fill: (s: Store, n: number) => v
   return [real, est]
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await benchEviction()
+if (isMain(import.meta.url, 'eviction')) await benchEviction()

@@ -9,7 +9,7 @@ import { EventEmitter } from 'node:events'
 import { Redis as IORedis } from 'ioredis'
 import { Redis } from '../src/ioredis/index.js'
 import { Store } from '../src/index.js'
-import { printTable, ratio, realServerClient, runRows, type Row } from './lib.js'
+import { isMain, printTable, ratio, realServerClient, runRows, type Row } from './lib.js'
 
 const N = 1000
 const keys = Array.from({ length: N }, (_, i) => `key:${i}`)
@@ -116,4 +116,4 @@ export async function benchIoredis(opts: { time?: number } = {}): Promise<Map<st
   return results
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await benchIoredis()
+if (isMain(import.meta.url, 'ioredis')) await benchIoredis()

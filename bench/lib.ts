@@ -1,6 +1,18 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
+import { basename } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { Bench } from 'tinybench'
+
+/**
+ * Whether the module at `url` (its import.meta.url) is the program's entry and is named `name`
+ * (`node bench/run.mjs eviction`, or `npx tsx bench/eviction.ts`). Checking the name too keeps a
+ * module bundled into another entry (bench/ab.ts bundles eviction.ts) from taking it for its own.
+ */
+export function isMain(url: string, name: string): boolean {
+  const main = process.argv[1]
+  return main !== undefined && basename(main).replace(/\.[mc]?[jt]s$/, '') === name && url === pathToFileURL(main).href
+}
 
 /** One benchmark row: a named operation with one implementation per contender. */
 export interface Row {

@@ -6,7 +6,7 @@
  */
 import { Store } from '../src/index.js'
 import { lua } from '../src/scripting/index.js'
-import { printTable, ratio, realServerClient, runRows, type Row } from './lib.js'
+import { isMain, printTable, ratio, realServerClient, runRows, type Row } from './lib.js'
 
 const SCRIPT = "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])"
 
@@ -46,4 +46,4 @@ export async function benchScripting(): Promise<Map<string, Map<string, number>>
   return results
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await benchScripting()
+if (isMain(import.meta.url, 'scripting')) await benchScripting()
