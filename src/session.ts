@@ -157,6 +157,12 @@ export class Session implements Subscriber {
   kill: (() => void) | null = null
   /** A door sets this while the session's reply is a pending Promise (a blocked command): CLIENT LIST's `b`. */
   waiting = false
+  /**
+   * The session's blocked command has been served (or timed out, or was unblocked) and the door has not yet
+   * sent its reply. Redis writes that reply as it serves, so pushes for the session (the notifications of
+   * the serve itself, messages from commands after it) wait behind it; the door clears this when it replies.
+   */
+  served = false
   /** QUIT / CLIENT KILL of itself: the door closes the connection once this reply is written. */
   closeAfterReply = false
   /** Closed sessions run no more commands and hold no subscriptions or watches. */

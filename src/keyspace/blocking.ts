@@ -297,6 +297,7 @@ export class Blocking {
       const s = w.s
       const saved = s.db
       s.db = w.db
+      s.served = true
       try {
         r = w.spec.retry(s)
       } catch (err) {
@@ -309,8 +310,10 @@ export class Blocking {
       } finally {
         s.db = saved
       }
-      if (r === undefined) this.attach(w)
-      else {
+      if (r === undefined) {
+        s.served = false
+        this.attach(w)
+      } else {
         this.settle(w)
         w.resolve(r)
       }
@@ -390,6 +393,7 @@ export class Blocking {
   /** Marks a waiter done: no more timer, abort listener or count. */
   private settle(w: Waiter): void {
     w.settled = true
+    w.s.served = true
     this.waiters.delete(w)
     if (w.timer !== undefined) clearTimeout(w.timer)
     w.timer = undefined

@@ -10,7 +10,7 @@
  * for the session's own running command follow its reply, as in Redis 7.2.
  */
 import { ReplyError, replyError } from '../core/errors.js'
-import type { Reply } from '../core/reply.js'
+import { Push, type Reply } from '../core/reply.js'
 import { RequestParser, RespWriter, writeReply } from '../protocol/resp.js'
 import { G, REPLY_ON, Replies, type Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
@@ -221,6 +221,7 @@ export class RespConnection {
   private resume(r: Reply): void {
     this.waiting = false
     this.session.waiting = false
+    this.session.served = false
     if (this.closed) return
     this.reply(r)
     if (this.closing) this.flush()
@@ -230,8 +231,20 @@ export class RespConnection {
   private reply(r: Reply): void {
     const s = this.session
     if (s.replyMode === REPLY_ON || s.takeReply()) this.write(r)
+    else this.writePushes(r)
     if (this.deferred !== null) this.flushDeferred()
     if (s.closeAfterReply) this.closeAfterFlush()
+  }
+
+  /**
+   * Under CLIENT REPLY OFF or SKIP, the (un)subscribe confirmations a command answered still go out, in
+   * RESP2 as in RESP3: Redis sends them as pushes, which reply suppression does not hold back.
+   */
+  private writePushes(r: Reply): void {
+    if (r instanceof Push) this.write(r)
+    else if (typeof r === 'object' && (r as unknown) instanceof Replies) {
+      for (const x of (r as unknown as Replies).list) if (x instanceof Push) this.write(x)
+    }
   }
 
   private write(r: Reply): void {
@@ -250,7 +263,7 @@ export class RespConnection {
   /** A pub/sub message (or other push) for this connection. */
   private push(r: Reply): void {
     if (this.closed) return
-    if (this.executing) {
+    if (this.executing || this.session.served) {
       ;(this.deferred ??= []).push(r)
       return
     }
