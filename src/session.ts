@@ -17,13 +17,6 @@ export interface QueuedCommand {
   argStart: number
 }
 
-/**
- * Several top-level replies for one command (SUBSCRIBE a b c answers once per
- * channel). Doors write each in turn; inside EXEC they become array items.
- */
-export class Replies {
-  constructor(readonly list: Reply[]) {}
-}
 
 /** Session gate bits: any of them set sends dispatch down its slow path. */
 export const G = {

@@ -1,7 +1,7 @@
 import { asArg, keyBytes, keyOf } from './core/bytes.js'
 import { systemClock, type Clock } from './core/clock.js'
 import { fail, replyError, ReplyError } from './core/errors.js'
-import { BigNumber, Bool, Double, MapReply, NULL_ARRAY, Push, SetReply, Status, Verbatim, type Reply } from './core/reply.js'
+import { BigNumber, Bool, Double, MapReply, NULL_ARRAY, Push, Replies, type Reply, SetReply, Status, Verbatim } from './core/reply.js'
 import { formatDouble } from './core/numbers.js'
 import { CF, lower, resolveCommand, TABLE, type Arg, type Command } from './commands/table.js'
 import type { Database, Entry } from './keyspace/database.js'
@@ -11,7 +11,7 @@ import { serveReady } from './keyspace/blocking.js'
 import { PubSub } from './keyspace/pubsub.js'
 import { TF, type Tracking } from './keyspace/tracking.js'
 import { monitorRefuses, type Monitors } from './keyspace/monitor.js'
-import { G, Replies, Session, type QueuedCommand } from './session.js'
+import { G, Session, type QueuedCommand } from './session.js'
 import { commandKeysAndFlags, recordSlow } from './commands/admin.js'
 import { COMMAND_GROUPS } from './commands/all.js'
 import { declaresNoWrites, type ScriptingHook } from './commands/scripting.js'
@@ -271,8 +271,11 @@ export class StoreCore {
           // A blocking command must answer at once inside EXEC (noBlock); never wait here.
           r.catch(() => {})
           out.push(replyError(`'${q.cmd.name}' cannot block inside a transaction`))
-        } else if ((r as unknown) instanceof Replies) for (const x of (r as unknown as Replies).list) out.push(snapshot(x))
-        else out.push(snapshot(r))
+        } else if ((r as unknown) instanceof Replies) {
+          // One item however many replies it holds: EXEC's array counts queued commands.
+          const list = (r as unknown as Replies).list
+          out.push((list.length === 1 ? snapshot(list[0]!) : new Replies(list.map(snapshot))) as unknown as Reply)
+        } else out.push(snapshot(r))
       }
     } finally {
       ks.endBatch()
@@ -617,6 +620,8 @@ export function toJs(r: Reply, buffers: boolean, resp: 2 | 3 = 2): unknown {
   if (r instanceof Verbatim || r instanceof BigNumber) return buffers ? Buffer.from(r.value) : r.value
   if (r instanceof Bool) return resp === 3 ? r.value : r.value ? 1 : 0
   if (r instanceof Push) return r.items.map((x) => toJs(x, buffers, resp))
+  // SUBSCRIBE a b queued in MULTI: its confirmations are one item of EXEC's array.
+  if ((r as unknown) instanceof Replies) return (r as unknown as Replies).list.map((x) => toJs(x, buffers, resp))
   if (r === NULL_ARRAY) return null
   return r
 }

@@ -12,7 +12,7 @@ import { blockingOf } from '../keyspace/blocking.js'
 import { registerConfig } from '../keyspace/config.js'
 import { stopMonitoring } from '../keyspace/monitor.js'
 import { sortedPrefixes, TF, trackingError, trackingFor } from '../keyspace/tracking.js'
-import { G, REPLY_OFF, REPLY_ON, REPLY_SKIP_NEXT, wire, type Session } from '../session.js'
+import { G, REPLY_OFF, REPLY_ON, REPLY_SKIP, REPLY_SKIP_NEXT, wire, type Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
 import { key as keyArg, kw, str } from './args.js'
 import { defineCommand, helpReply, type Arg } from './table.js'
@@ -629,7 +629,8 @@ export function resetSession(ctx: Session): void {
   ctx.select(0)
   ctx.resp = 2
   ctx.name = null
-  ctx.replyMode = REPLY_ON
+  // RESET clears OFF and a pending SKIP, but a SKIP already applying to this command holds: RESET goes unanswered.
+  if (ctx.replyMode !== REPLY_SKIP) ctx.replyMode = REPLY_ON
   ctx.noEvict = false
   ctx.noTouch = false
   if (ctx.tracking !== 0) ctx.ks.tracking?.disable(ctx)

@@ -6,9 +6,9 @@
  */
 import { keyOf } from '../core/bytes.js'
 import { fail } from '../core/errors.js'
-import { Push, type Reply } from '../core/reply.js'
+import { Push, Replies, type Reply } from '../core/reply.js'
 import { patternMatcher, type Message } from '../keyspace/pubsub.js'
-import { Replies, wire, type Session } from '../session.js'
+import { wire, type Session } from '../session.js'
 import { key, str } from './args.js'
 import { defineCommand, helpReply, type Arg } from './table.js'
 

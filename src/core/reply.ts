@@ -62,6 +62,15 @@ export class Push {
   constructor(readonly items: Reply[]) {}
 }
 
+/**
+ * Several top-level replies for one command (SUBSCRIBE a b c answers once per channel). Doors
+ * write each in turn. Inside EXEC's array it stays one item, as in Redis: the array counts queued
+ * commands, so its header says one element where this writes several.
+ */
+export class Replies {
+  constructor(readonly list: Reply[]) {}
+}
+
 /** An error inside an array (EXEC results, script error tables). */
 export type ErrorReply = import('./errors.js').ReplyError
 

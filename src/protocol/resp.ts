@@ -12,6 +12,7 @@ import {
   MapReply,
   NULL_ARRAY,
   Push,
+  Replies,
   SetReply,
   Status,
   Verbatim,
@@ -343,6 +344,10 @@ export function writeReply(out: RespWriter, reply: Reply, resp: 2 | 3): void {
       if (reply instanceof Push) {
         out.header(resp === 3 ? 62 : 42, reply.items.length)
         writeItems(out, reply.items, resp)
+        return
+      }
+      if ((reply as unknown) instanceof Replies) {
+        for (const x of (reply as unknown as Replies).list) writeReply(out, x, resp)
         return
       }
       break

@@ -10,9 +10,9 @@
  * for the session's own running command follow its reply, as in Redis 7.2.
  */
 import { ReplyError, replyError } from '../core/errors.js'
-import { Push, type Reply } from '../core/reply.js'
+import { Push, Replies, type Reply } from '../core/reply.js'
 import { RequestParser, RespWriter, writeReply } from '../protocol/resp.js'
-import { G, REPLY_ON, Replies, type Session } from '../session.js'
+import { G, REPLY_ON, type Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
 // A value import: it also makes sure the connection commands (CLIENT, HELLO, AUTH...) are in any bundle.
 import { outputLimits } from '../commands/connection.js'
@@ -99,6 +99,8 @@ export class RespConnection {
   private flushScheduled = false
   /** Closing: no more commands are read. */
   private closing = false
+  /** Closing without ever closing: see `linger`. */
+  private lingering = false
   private closed = false
   /** When the output first went over the soft limit (ms), 0 when under it. */
   private softSince = 0
@@ -230,10 +232,21 @@ export class RespConnection {
 
   private reply(r: Reply): void {
     const s = this.session
-    if (s.replyMode === REPLY_ON || s.takeReply()) this.write(r)
+    const sent = s.replyMode === REPLY_ON || s.takeReply()
+    if (sent) this.write(r)
     else this.writePushes(r)
     if (this.deferred !== null) this.flushDeferred()
-    if (s.closeAfterReply) this.closeAfterFlush()
+    if (!s.closeAfterReply) return
+    // QUIT (or CLIENT KILL of itself) unanswered under CLIENT REPLY OFF/SKIP, with nothing else to
+    // send: Redis closes a connection once its output is written, so this one stays open and deaf.
+    if (!sent && this.out.length === 0 && this.transport.pending === 0) this.linger()
+    else this.closeAfterFlush()
+  }
+
+  /** Reads no more commands and sends nothing more, but stays connected (and subscribed) until closed. */
+  private linger(): void {
+    this.closing = true
+    this.lingering = true
   }
 
   /**
@@ -251,8 +264,7 @@ export class RespConnection {
     const out = this.out
     const resp = this.session.resp
     try {
-      if (typeof r === 'object' && (r as unknown) instanceof Replies) for (const x of (r as unknown as Replies).list) writeReply(out, x, resp)
-      else writeReply(out, r, resp)
+      writeReply(out, r, resp)
     } catch (e) {
       // An unencodable reply is a bug: report it to the client rather than break the stream.
       out.discard()
@@ -262,7 +274,7 @@ export class RespConnection {
 
   /** A pub/sub message (or other push) for this connection. */
   private push(r: Reply): void {
-    if (this.closed) return
+    if (this.closed || this.lingering) return
     if (this.executing || this.session.served) {
       ;(this.deferred ??= []).push(r)
       return

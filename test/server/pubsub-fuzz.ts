@@ -50,6 +50,11 @@ interface ConnState {
   tracking: 'off' | 'self' | 'redirect'
 
   dead: boolean
+  /**
+   * Dead to the script but still connected: it closed itself (QUIT, CLIENT KILL of itself) with its
+   * reply silenced, so no output ever triggers the close; it keeps its subscriptions and reads nothing.
+   */
+  lingering: boolean
 }
 
 interface GenState {
@@ -213,7 +218,7 @@ export interface GenOptions {
 export async function generate(seed: number, steps: number, ref: Run, opts: GenOptions = {}): Promise<{ steps: PStep[]; frames: Frames[] }> {
   const r = new Rng(seed)
   const st: GenState = { conns: new Map(), keyspace: r.chance(0.4), tracking: r.chance(0.3), notified: false, kills: 0, msg: 0, waiting: [], bl: 0 }
-  for (const n of CONNS) st.conns.set(n, { proto: 2, channels: new Set(), patterns: new Set(), shards: new Set(), reply: 'on', blocked: false, tracking: 'off', dead: false })
+  for (const n of CONNS) st.conns.set(n, { proto: 2, channels: new Set(), patterns: new Set(), shards: new Set(), reply: 'on', blocked: false, tracking: 'off', dead: false, lingering: false })
   const out: PStep[] = []
   const frames: Frames[] = []
   const conn = (n: string): ConnState => st.conns.get(n)!
@@ -244,6 +249,7 @@ export async function generate(seed: number, steps: number, ref: Run, opts: GenO
     for (const n of closing) {
       if (!f[n]?.includes('<closed>')) throw outOfStep(`${n} did not close`)
       conn(n).dead = true
+      conn(n).lingering = false
       st.waiting = st.waiting.filter((x) => x !== n)
     }
     for (const n of o.served ?? []) if ((f[n]?.length ?? 0) === 0) throw outOfStep(`${n} was not served`)
@@ -308,13 +314,15 @@ export async function generate(seed: number, steps: number, ref: Run, opts: GenO
       else if (w < 62) argv = dataCommand(r, st)
       else if (w < 68) argv = r.chance(0.5) ? ['PING'] : ['PING', 'x']
       else if (w < 74) argv = r.chance(0.5) ? ['PUBSUB', 'NUMSUB', publishTo(r, st)] : ['PUBSUB', 'NUMPAT']
-      else if (w < 84) argv = r.chance(0.6) ? ['SUBSCRIBE', channel(r, st)] : ['PSUBSCRIBE', pattern(r, st)] // one argument: see below
-      else if (w < 87) argv = ['SSUBSCRIBE', r.pick(SHARDS)] // refused inside a transaction
+      else if (w < 84) {
+        // Several arguments too: EXEC's array counts commands, so its header says fewer items than follow.
+        const names = r.int(1, 3)
+        argv = r.chance(0.6) ? ['SUBSCRIBE', ...Array.from({ length: names }, () => channel(r, st))] : ['PSUBSCRIBE', ...Array.from({ length: names }, () => pattern(r, st))]
+      } else if (w < 87) argv = ['SSUBSCRIBE', r.pick(SHARDS)] // refused inside a transaction
       else if (w < 95 && wasSubscribed) {
-        // One argument: with none the confirmations in EXEC's array come in hash order; with
-        // several, Redis sizes EXEC's array by commands, not confirmations (embedis differs).
+        // With arguments: with none, the confirmations in EXEC's array come in hash order.
         const u = unsubArgv(sim)
-        argv = [u[0]!, u[1] ?? r.pick(u[0] === 'UNSUBSCRIBE' ? CHANNELS : u[0] === 'PUNSUBSCRIBE' ? PATTERNS : SHARDS)]
+        argv = u.length > 1 ? u : [u[0]!, r.pick(u[0] === 'UNSUBSCRIBE' ? CHANNELS : u[0] === 'PUNSUBSCRIBE' ? PATTERNS : SHARDS)]
       } else argv = ['PUBLISH', publishTo(r, st, sim), message(r, st)]
       // Messages reach a connection in MULTI at once.
       const others = ready(st).filter((x) => x !== n && !restricted(conn(x)) && conn(x).reply === 'on')
@@ -332,9 +340,24 @@ export async function generate(seed: number, steps: number, ref: Run, opts: GenO
     } else await run({ client: n, argv: ['DISCARD'] })
   }
 
+  /**
+   * QUIT, or CLIENT KILL of itself: the connection closes after its reply; with the reply silenced
+   * and nothing else to send, it stays connected, subscribed and deaf (`lingering`).
+   */
+  const quit = async (n: string, argv: string[]): Promise<void> => {
+    const c = conn(n)
+    if (c.reply === 'on') {
+      await run({ client: n, argv }, { closing: [n] })
+      return
+    }
+    await run({ client: n, argv })
+    c.dead = c.lingering = true
+    st.waiting = st.waiting.filter((x) => x !== n)
+  }
+
   const kill = async (n: string): Promise<void> => {
     const others = live(st).filter((x) => x !== n)
-    const dead = CONNS.filter((x) => conn(x).dead)
+    const dead = CONNS.filter((x) => conn(x).dead && !conn(x).lingering)
     const u = r.next()
     if (restricted(conn(n))) {
       // Refused: nobody is killed.
@@ -344,14 +367,13 @@ export async function generate(seed: number, steps: number, ref: Run, opts: GenO
       const target = dead.length > 0 && r.chance(0.5) ? r.pick(dead) : n
       await run({ client: n, argv: ['CLIENT', 'KILL', 'ID', `$id:${target}`] })
     } else if (u < 0.35) {
-      // Every connection in subscribed mode (RESP3 ones too) but the sender.
-      const victims = others.filter((x) => subscribed(conn(x)))
+      // Every connection in subscribed mode (RESP3 ones too, lingering ones too) but the sender.
+      const victims = CONNS.filter((x) => x !== n && (!conn(x).dead || conn(x).lingering) && subscribed(conn(x)))
       st.kills += Math.max(1, victims.length)
       await run({ client: n, argv: ['CLIENT', 'KILL', 'TYPE', 'pubsub'] }, { closing: victims })
-    } else if (u < 0.45 && conn(n).reply === 'on') {
-      // Not when silenced: valkey then leaves the connection open (no reply to close after).
+    } else if (u < 0.45) {
       st.kills++
-      await run({ client: n, argv: ['CLIENT', 'KILL', 'ID', `$id:${n}`, 'SKIPME', 'no'] }, { closing: [n] })
+      await quit(n, ['CLIENT', 'KILL', 'ID', `$id:${n}`, 'SKIPME', 'no'])
     } else {
       const victim = r.pick(others)
       st.kills++
@@ -491,11 +513,7 @@ export async function generate(seed: number, steps: number, ref: Run, opts: GenO
       await kill(pickFree(0.9))
     } else if (w < 190) {
       if (live(st).length < 3) continue
-      // Not when silenced (see kill).
-      const quits = ready(st).filter((x) => conn(x).reply === 'on')
-      if (quits.length === 0) continue
-      const n = r.pick(quits)
-      await run({ client: n, argv: ['QUIT'] }, { closing: [n] })
+      await quit(r.pick(ready(st)), ['QUIT'])
     } else if (w < 193) {
       // Subscribe-family confirmations and messages are pushes: CLIENT REPLY does not silence them.
       const n = pickFree(0.9)

@@ -1,7 +1,8 @@
 /**
  * Pub/sub frames whose order or presence Redis 7.2 fixes (frames as recorded from valkey-server):
- * confirmations are pushes that CLIENT REPLY OFF does not hold back, and a blocked command's reply
- * comes before the notifications its own serving causes.
+ * confirmations are pushes that CLIENT REPLY OFF does not hold back, a blocked command's reply
+ * comes before the notifications its own serving causes, EXEC's array counts commands, and a
+ * connection that closes itself unanswered stays open.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Store } from '../../src/index.js'
@@ -33,6 +34,38 @@ describe('pub/sub frames', () => {
       expect(await run.step({ client: 'a', argv: ['PSUBSCRIBE', 'p*'], mayBlock: true })).toEqual({ a: [`${p}["psubscribe" "p*" :2]`] })
       expect(await run.step({ client: 'a', argv: ['PING'], mayBlock: true })).toEqual({})
       expect(await run.step({ client: 'b', argv: ['PUBLISH', 'y', 'm'] })).toEqual({ a: [`${p}["message" "y" "m"]`], b: [':1'] })
+    })
+  }
+
+  it('RESET under CLIENT REPLY SKIP goes unanswered (the skip applies to it), and turns replies back on', async () => {
+    expect(await run.step({ client: 'a', argv: ['CLIENT', 'REPLY', 'SKIP'], mayBlock: true })).toEqual({})
+    expect(await run.step({ client: 'a', argv: ['RESET'], mayBlock: true })).toEqual({})
+    expect(await run.step({ client: 'a', argv: ['PING'] })).toEqual({ a: ['+PONG'] })
+    await run.step({ client: 'a', argv: ['CLIENT', 'REPLY', 'OFF'], mayBlock: true })
+    expect(await run.step({ client: 'a', argv: ['RESET'] })).toEqual({ a: ['+RESET'] })
+  })
+
+  it("EXEC's array counts queued commands, not the confirmations a SUBSCRIBE of several channels sends", async () => {
+    for (const argv of [['MULTI'], ['SUBSCRIBE', 'q', 'r'], ['PING']]) await run.step({ client: 'a', argv })
+    // RESP2: the header says 2, the two confirmations fill it, and PING's reply follows on its own.
+    expect(await run.step({ client: 'a', argv: ['EXEC'] })).toEqual({ a: ['[["subscribe" "q" :1] ["subscribe" "r" :2]]', '["pong" ""]'] })
+    await run.step({ client: 'b', argv: ['HELLO', '3'] })
+    for (const argv of [['MULTI'], ['PSUBSCRIBE', 'p*', 'q*'], ['PING']]) await run.step({ client: 'b', argv })
+    expect(await run.step({ client: 'b', argv: ['EXEC'] })).toEqual({ b: ['[push["psubscribe" "p*" :1] push["psubscribe" "q*" :2]]', '+PONG'] })
+  })
+
+  for (const argv of [['QUIT'], ['CLIENT', 'KILL', 'ID', '$id:a', 'SKIPME', 'no']]) {
+    it(`${argv.slice(0, 2).join(' ')} with its reply silenced leaves the connection open, deaf and subscribed, as Redis does`, async () => {
+      await run.step({ client: 'a', argv: ['HELLO', '3'] })
+      await run.step({ client: 'a', argv: ['SUBSCRIBE', 'ch'] })
+      await run.step({ client: 'a', argv: ['CLIENT', 'REPLY', 'OFF'], mayBlock: true })
+      // Redis closes a connection once its output is written; with nothing to write, never.
+      expect(await run.step({ client: 'a', argv, mayBlock: true })).toEqual({})
+      expect(await run.step({ client: 'a', argv: ['CLIENT', 'REPLY', 'ON'], mayBlock: true })).toEqual({})
+      const list = (await run.step({ client: 'b', argv: ['CLIENT', 'LIST'] })).b![0]!
+      expect(list).toMatch(/flags=Pc .*sub=1 /)
+      // Still counted as a subscriber, but sent nothing.
+      expect(await run.step({ client: 'b', argv: ['PUBLISH', 'ch', 'm'] })).toEqual({ b: [':1'] })
     })
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ManualClock, ReplyError, Store } from '../../src/index.js'
-import { NULL_ARRAY, Status } from '../../src/core/reply.js'
+import { NULL_ARRAY, type Push, Replies, Status } from '../../src/core/reply.js'
 import type { Session } from '../../src/session.js'
 
 let store: Store
@@ -147,8 +147,11 @@ describe('MULTI/EXEC through sessions', () => {
     const s = store.session()
     run(s, 'MULTI')
     run(s, 'SUBSCRIBE', 'a', 'b')
-    const r = run(s, 'EXEC') as Array<{ items: unknown[] }>
-    expect(r.map((x) => x.items)).toEqual([
+    // One item per queued command, as EXEC's array in Redis: the two confirmations are one.
+    const r = run(s, 'EXEC') as unknown[]
+    expect(r).toHaveLength(1)
+    expect(r[0]).toBeInstanceOf(Replies)
+    expect((r[0] as Replies).list.map((x) => (x as Push).items)).toEqual([
       ['subscribe', 'a', 1],
       ['subscribe', 'b', 2],
     ])
