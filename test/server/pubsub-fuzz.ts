@@ -8,7 +8,7 @@
  * reference server's.
  *
  * Scripts are generated against the reference server and replayed on embedis's RESP server with
- * the runner of `blocking-fuzz.ts`. The generator tracks every connection's subscriptions from
+ * the runner of `conn-fuzz.ts`. The generator tracks every connection's subscriptions from
  * the commands it emits (checked against the reference's confirmations), so that unsubscribe
  * commands are only sent in subscribed mode: there valkey 8 answers NOSUB where Redis 7.2 replies.
  *
@@ -18,7 +18,7 @@
  */
 import { Rng } from '../conformance/fuzz/gen.js'
 import { sleep } from '../helpers/wait.js'
-import { Run, firstDifference, replay, showStep, type Frames, type Step } from './blocking-fuzz.js'
+import { fuzzCli, Run, showStep, type Frames, type Fuzzer, type Step } from './conn-fuzz.js'
 
 /** A step; `unordered`: the sender's frames come in hash-table order in Redis, so are compared sorted. */
 export interface PStep extends Step {
@@ -620,21 +620,6 @@ function sortUnsubscribes(list: string[]): string[] {
 
 // ---------------------------------------------------------------- runs
 
-/** Generates seed `seed` on the reference server and replays it on embedis's; the difference, or null. */
-export async function runSeed(seed: number, steps: number, refPort: number, embedisPort: number, opts: GenOptions = {}): Promise<string | null> {
-  await reset(refPort)
-  await reset(embedisPort)
-  const ref = new Run(refPort)
-  let script: { steps: PStep[]; frames: Frames[] }
-  try {
-    script = await generate(seed, steps, ref, opts)
-  } finally {
-    ref.close()
-  }
-  const actual = await replay(embedisPort, script.steps, script.frames)
-  return firstDifference(script.steps, canonical(script.steps, script.frames), canonical(script.steps, actual))
-}
-
 /**
  * Empties the server and waits until the previous script's connections are gone: their
  * subscriptions would still count in PUBLISH and PUBSUB, a blocked one would take a push.
@@ -656,50 +641,13 @@ export async function reset(port: number): Promise<void> {
   }
 }
 
-// ---------------------------------------------------------------- CLI
-
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const { startValkey } = await import('../helpers/valkey.js')
-  const { createServer } = await import('../../src/server/index.js')
-  const { Store } = await import('../../src/index.js')
-  const { lua } = await import('../../src/scripting/index.js')
-  const arg = (name: string, dflt: number): number => {
-    const i = process.argv.indexOf(`--${name}`)
-    return i < 0 ? dflt : Number(process.argv[i + 1])
+/** The pub/sub fuzzer for the runner (`clientReply: false` leaves CLIENT REPLY out of the scripts). */
+export function pubsubFuzzer(opts: GenOptions = {}): Fuzzer {
+  return {
+    reset,
+    generate: (seed, steps, ref) => generate(seed, steps, ref, opts),
+    canonical: (steps, frames) => canonical(steps as PStep[], frames),
   }
-  const seeds = arg('seeds', 50)
-  const from = arg('from', 1)
-  const steps = arg('steps', 60)
-  const opts: GenOptions = { clientReply: !process.argv.includes('--no-client-reply') }
-  const valkey = await startValkey()
-  const server = createServer({ store: new Store({ scripting: lua() }), port: 0 })
-  await server.listen()
-  if (process.argv.includes('--show')) {
-    // Prints one seed's script with the reference server's frames.
-    await reset(valkey.port)
-    const ref = new Run(valkey.port)
-    const { steps: script, frames } = await generate(from, steps, ref, opts)
-    ref.close()
-    script.forEach((s, i) => console.log(`${showStep(s)}  → ${JSON.stringify(frames[i])}`))
-    await server.close()
-    await valkey.stop()
-    process.exit(0)
-  }
-  const started = Date.now()
-  let failed = 0
-  try {
-    for (let seed = from; seed < from + seeds; seed++) {
-      const d = await runSeed(seed, steps, valkey.port, server.port, opts)
-      if (d !== null) {
-        failed++
-        console.log(`seed ${seed}:\n${d}\n`)
-      }
-    }
-  } finally {
-    await server.close()
-    await valkey.stop()
-  }
-  const secs = ((Date.now() - started) / 1000).toFixed(1)
-  console.log(failed === 0 ? `${seeds} seeds × ${steps} steps: no differences (${secs} s)` : `${failed} of ${seeds} seeds differ (${secs} s)`)
-  process.exit(failed === 0 ? 0 : 1)
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) await fuzzCli(pubsubFuzzer({ clientReply: !process.argv.includes('--no-client-reply') }), 60)

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Store } from '../../src/index.js'
 import { createServer, type RespServer } from '../../src/server/index.js'
-import { Run } from './blocking-fuzz.js'
+import { Run } from './conn-fuzz.js'
 
 let server: RespServer
 let run: Run
