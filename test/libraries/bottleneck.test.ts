@@ -3,58 +3,14 @@
  * its Lua scripts keep the limiter's state, and pub/sub tells the limiters when capacity frees up.
  */
 import Bottleneck from 'bottleneck'
-import { Redis as RealRedis } from 'ioredis'
-import { afterEach, describe, expect, it } from 'vitest'
-import { Store } from '../../src/index.js'
-import { Redis } from '../../src/ioredis/index.js'
-import { lua } from '../../src/scripting/index.js'
-import { isValkeyAvailable, startValkey } from '../helpers/valkey.js'
+import type { Redis } from 'ioredis'
+import { describe, expect, it } from 'vitest'
 import { sleep, until } from '../helpers/wait.js'
-
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-/** How a limiter reaches one fresh backend: the ioredis class and options, and a plain client for looking at keys. */
-interface Target {
-  Redis: unknown
-  clientOptions: object
-  client(): Redis
-}
-type Backend = () => Promise<Target>
-const embedis: Backend = async () => {
-  const store = new Store({ scripting: lua() })
-  cleanups.push(() => store.close())
-  return {
-    Redis,
-    clientOptions: { store },
-    client() {
-      const c = new Redis({ store })
-      cleanups.push(() => c.disconnect())
-      return c
-    },
-  }
-}
-const valkey: Backend = async () => {
-  const server = await startValkey()
-  cleanups.unshift(() => server.stop())
-  return {
-    Redis: RealRedis,
-    clientOptions: { port: server.port },
-    client() {
-      const c = new RealRedis({ port: server.port })
-      cleanups.push(() => c.disconnect())
-      return c
-    },
-  }
-}
-const backends: Array<[string, Backend]> = [['embedis', embedis]]
-if (isValkeyAvailable() && process.env.EMBEDIS_LIVE !== '0') backends.push(['valkey-server', valkey])
+import { backends, cleanups, type Target } from './backends.js'
 
 /** A connection of its own (a client and a subscriber), as a separate process would have. */
 function connect(t: Target): Bottleneck.IORedisConnection {
-  const connection = new Bottleneck.IORedisConnection({ Redis: t.Redis, clientOptions: t.clientOptions })
+  const connection = new Bottleneck.IORedisConnection({ Redis: t.Redis, clientOptions: t.options })
   cleanups.push(() => connection.disconnect(false))
   return connection
 }
@@ -169,7 +125,7 @@ describe.each(backends)('bottleneck clustering on %s', (_name, backend) => {
   it('increases the reservoir by the intervals missed, up to reservoirIncreaseMaximum', async () => {
     const t = await backend()
     const errors: unknown[] = []
-    const raw = t.client()
+    const raw = t.connect()
     const settings = { reservoir: 2, reservoirIncreaseAmount: 2, reservoirIncreaseInterval: 10_000, connection: connect(t) }
     const open = limiter({ ...settings, id: 'missed' }, errors)
     const capped = limiter({ ...settings, id: 'capped', reservoirIncreaseMaximum: 5 }, errors)
@@ -275,10 +231,10 @@ describe.each(backends)('bottleneck clustering on %s', (_name, backend) => {
 
   it('timeout gives the keys a TTL, and they vanish after that much inactivity', async () => {
     const t = await backend()
-    const raw = t.client()
+    const raw = t.connect()
     const errors: unknown[] = []
     // Connecting through the Redis and clientOptions options (the limiter makes its own clients).
-    const l = limiter({ id: 'ttl', timeout: 300, Redis: t.Redis, clientOptions: t.clientOptions }, errors)
+    const l = limiter({ id: 'ttl', timeout: 300, Redis: t.Redis, clientOptions: t.options }, errors)
     await l.ready()
     expect(await l.schedule(async () => 'ran')).toBe('ran')
     const ttl = await raw.pttl('b_ttl_settings')
@@ -288,7 +244,7 @@ describe.each(backends)('bottleneck clustering on %s', (_name, backend) => {
     await sleep(400)
     expect(await raw.exists('b_ttl_settings', 'b_ttl_client_last_seen')).toBe(0)
     // Without timeout the keys persist.
-    const kept = limiter({ id: 'kept', Redis: t.Redis, clientOptions: t.clientOptions }, errors)
+    const kept = limiter({ id: 'kept', Redis: t.Redis, clientOptions: t.options }, errors)
     await kept.ready()
     expect(await raw.pttl('b_kept_settings')).toBe(-1)
     expect(errors).toEqual([])
@@ -297,7 +253,7 @@ describe.each(backends)('bottleneck clustering on %s', (_name, backend) => {
   it('disconnect: a limiter with its own connection quits both clients; a shared connection stays up', async () => {
     const t = await backend()
     const errors: unknown[] = []
-    const own = limiter({ id: 'own', Redis: t.Redis, clientOptions: t.clientOptions }, errors)
+    const own = limiter({ id: 'own', Redis: t.Redis, clientOptions: t.options }, errors)
     const { client, subscriber } = (await own.ready()) as { client: Redis; subscriber: Redis }
     expect(await own.schedule(async () => 1)).toBe(1)
     await own.disconnect()
@@ -305,7 +261,7 @@ describe.each(backends)('bottleneck clustering on %s', (_name, backend) => {
     expect([client.status, subscriber.status]).toEqual(['end', 'end'])
 
     // An existing client: the connection duplicates it for its subscriber.
-    const shared = new Bottleneck.IORedisConnection({ client: t.client() })
+    const shared = new Bottleneck.IORedisConnection({ client: t.connect() })
     cleanups.push(() => shared.disconnect(false))
     const x = limiter({ id: 'x', connection: shared }, errors)
     const y = limiter({ id: 'y', connection: shared }, errors)

@@ -1,47 +1,23 @@
 /** Bull (v4: Lua scripts, BRPOPLPUSH, pub/sub events), unmodified, on the ioredis drop-in. */
 import Bull from 'bull'
-import { afterEach, describe, expect, it } from 'vitest'
-import { Redis as RealRedis, type RedisOptions } from 'ioredis'
-import { Redis } from '../../src/ioredis/index.js'
-import { lua } from '../../src/scripting/index.js'
-import { Store } from '../../src/index.js'
-import { isValkeyAvailable, startValkey } from '../helpers/valkey.js'
+import type { Redis } from 'ioredis'
+import { describe, expect, it } from 'vitest'
 import { until } from '../helpers/wait.js'
-
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+import { backends, cleanups, type Target } from './backends.js'
 
 /**
- * Connections to one fresh backend: an embedis Store through the drop-in, or (live, when the binary is
- * present) a private valkey-server through ioredis, so that the expectations are checked on both.
+ * A Bull queue whose connections ('client', 'subscriber', 'bclient') reach `t`. Bull does not end
+ * connections it did not create, so the cleanup does, after `close()` (which reconnects the bclient).
+ * Not through `t.connect`: Bull creates the subscriber and bclient lazily, after this cleanup is
+ * registered, so their own disconnects would run before `close()`.
  */
-type Connect = (opts: RedisOptions) => RealRedis | Redis
-type Backend = () => Promise<Connect>
-const embedis: Backend = async () => {
-  const store = new Store({ scripting: lua() })
-  cleanups.push(() => store.close())
-  return (opts) => new Redis({ ...opts, store })
-}
-const valkey: Backend = async () => {
-  const server = await startValkey()
-  cleanups.unshift(() => server.stop())
-  return (opts) => new RealRedis({ ...opts, port: server.port })
-}
-const backends: Array<[string, Backend]> = [['embedis', embedis]]
-if (isValkeyAvailable() && process.env.EMBEDIS_LIVE !== '0') backends.push(['valkey-server', valkey])
-
-/**
- * A Bull queue whose connections ('client', 'subscriber', 'bclient') come from `connect`. Bull does not
- * end connections it did not create, so the cleanup does, after `close()` (which reconnects the bclient).
- */
-function openQueue(connect: Connect, name: string, opts: Bull.QueueOptions = {}): Bull.Queue {
-  const connections: Array<RealRedis | Redis> = []
+function openQueue(t: Target, name: string, opts: Bull.QueueOptions = {}): Bull.Queue {
+  const connections: Redis[] = []
   const queue = new Bull(name, {
     ...opts,
     createClient: (type) => {
-      const c = connect(type === 'client' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: null, enableReadyCheck: false })
+      const perType = type === 'client' ? { maxRetriesPerRequest: null } : { maxRetriesPerRequest: null, enableReadyCheck: false }
+      const c = new t.Redis({ ...perType, ...t.options })
       connections.push(c)
       return c
     },

@@ -1,17 +1,12 @@
 /** BullMQ (Lua scripts, streams, blocking commands) on the ioredis drop-in. */
 import { FlowProducer, Queue, QueueEvents, UnrecoverableError, Worker } from 'bullmq'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { Redis as RealRedis } from 'ioredis'
+import { describe, expect, it } from 'vitest'
 import { Redis } from '../../src/ioredis/index.js'
 import { lua } from '../../src/scripting/index.js'
 import { Store } from '../../src/index.js'
-import { Redis as RealRedis } from 'ioredis'
-import { isValkeyAvailable, startValkey } from '../helpers/valkey.js'
 import { until } from '../helpers/wait.js'
-
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+import { backends, cleanups, type Target } from './backends.js'
 
 describe('BullMQ on embedis/ioredis', () => {
   it('a worker completes jobs, retries a failing one, and the queue reports their states', async () => {
@@ -52,38 +47,15 @@ describe('BullMQ on embedis/ioredis', () => {
   }, 20_000)
 })
 
-/**
- * Connections to one fresh backend: an embedis Store through the drop-in, or (live, when the binary is
- * present) a private valkey-server through ioredis, so that the expectations are checked on both.
- */
-type Backend = () => Promise<() => RealRedis | Redis>
-const embedis: Backend = async () => {
-  const store = new Store({ scripting: lua() })
-  cleanups.push(() => store.close())
-  return () => {
-    const c = new Redis({ store, maxRetriesPerRequest: null })
-    cleanups.push(() => c.disconnect())
-    return c
-  }
-}
-const valkey: Backend = async () => {
-  const server = await startValkey()
-  cleanups.unshift(() => server.stop())
-  return () => {
-    const c = new RealRedis({ port: server.port, maxRetriesPerRequest: null })
-    cleanups.push(() => c.disconnect())
-    return c
-  }
-}
-const backends: Array<[string, Backend]> = [['embedis', embedis]]
-if (isValkeyAvailable() && process.env.EMBEDIS_LIVE !== '0') backends.push(['valkey-server', valkey])
+/** A client of `t` as BullMQ wants it: maxRetriesPerRequest null, as on the connections its workers block on. */
+const client = (t: Target): RealRedis => t.connect({ maxRetriesPerRequest: null })
 
 describe.each(backends)('BullMQ features on %s', (_name, backend) => {
   it('priorities, delays, deduplication, progress, unrecoverable errors and queue events', async () => {
-    const connect = await backend()
-    const connection = connect()
+    const t = await backend()
+    const connection = client(t)
     const queue = new Queue('q', { connection })
-    const events = new QueueEvents('q', { connection: connect() })
+    const events = new QueueEvents('q', { connection: client(t) })
     cleanups.push(
       () => queue.close(),
       () => events.close(),
@@ -127,7 +99,7 @@ describe.each(backends)('BullMQ features on %s', (_name, backend) => {
   }, 20_000)
 
   it('flows, job schedulers, rate limits and obliterate', async () => {
-    const connection = (await backend())()
+    const connection = client(await backend())
     const queue = new Queue('f', { connection })
     const flow = new FlowProducer({ connection })
     const order: string[] = []

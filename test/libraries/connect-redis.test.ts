@@ -7,10 +7,11 @@ import RedisStore7 from 'connect-redis7'
 import { RedisStore as RedisStore10 } from 'connect-redis'
 import session from 'express-session'
 import { createClient } from 'redis'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Redis } from '../../src/ioredis/index.js'
 import { createServer } from '../../src/server/index.js'
 import { ManualClock, Store } from '../../src/index.js'
+import { cleanups } from './backends.js'
 
 type Cb<T = unknown> = (err: unknown, v?: T) => void
 interface SessionStore {
@@ -55,17 +56,12 @@ async function exercise(store: SessionStore, embedis: Store, clock: ManualClock)
   expect(await call<number>((cb) => store.length(cb))).toBe(0)
 }
 
-const closers: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of closers.splice(0).reverse()) await c()
-})
-
 describe('connect-redis', () => {
   it('v7 with the ioredis drop-in', async () => {
     const clock = new ManualClock(Date.UTC(2024, 0, 1))
     const embedis = new Store({ clock })
     const client = new Redis({ store: embedis })
-    closers.push(() => embedis.close(), () => client.disconnect())
+    cleanups.push(() => embedis.close(), () => client.disconnect())
     const store = new RedisStore7({ client }) as unknown as SessionStore
     await exercise(store, embedis, clock)
   })
@@ -77,7 +73,7 @@ describe('connect-redis', () => {
     await server.listen()
     const client = createClient({ url: `redis://127.0.0.1:${server.port}` })
     await client.connect()
-    closers.push(() => embedis.close(), () => server.close(), () => client.quit())
+    cleanups.push(() => embedis.close(), () => server.close(), () => client.quit())
     const store = new RedisStore10({ client }) as unknown as SessionStore
     await exercise(store, embedis, clock)
   })

@@ -8,35 +8,18 @@
 import { RedisPubSub } from 'graphql-redis-subscriptions'
 import { withFilter } from 'graphql-subscriptions'
 import { buildSchema, parse, subscribe, type ExecutionResult } from 'graphql'
-import { Redis as RealRedis } from 'ioredis'
-import { afterEach, describe, expect, it } from 'vitest'
+import type { Redis as RealRedis } from 'ioredis'
+import { describe, expect, it } from 'vitest'
 import { Redis } from '../../src/ioredis/index.js'
 import { Store } from '../../src/index.js'
-import { isValkeyAvailable, startValkey } from '../helpers/valkey.js'
 import { sleep, until } from '../helpers/wait.js'
+import { backends, cleanups, type Target } from './backends.js'
 
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-/** Connections to one fresh backend: embedis through the drop-in, or a private valkey-server. */
-type Backend = () => Promise<() => RealRedis>
-const embedis: Backend = async () => {
-  const store = new Store()
-  cleanups.push(() => store.close())
+/** A maker of clients of `t`; on valkey-server, with a quirk of some versions absorbed. */
+function clients(t: Target): () => RealRedis {
+  if (t.name !== 'valkey-server') return () => t.connect()
   return () => {
-    const c = new Redis({ store })
-    cleanups.push(() => c.disconnect())
-    return c
-  }
-}
-const valkey: Backend = async () => {
-  const server = await startValkey()
-  cleanups.unshift(() => server.stop())
-  return () => {
-    const c = new RealRedis({ port: server.port })
-    cleanups.push(() => c.disconnect())
+    const c = t.connect()
     // RedisPubSub.unsubscribe sends UNSUBSCRIBE and PUNSUBSCRIBE unawaited; once the first leaves
     // subscribed mode, Valkey 8.0.0-8.0.1 reject the second with NOSUB (valkey#759, reverted in
     // #1265), where Redis 7.2 (and embedis) reply normally. Drop only that error here.
@@ -50,8 +33,6 @@ const valkey: Backend = async () => {
     return c
   }
 }
-const backends: Array<[string, Backend]> = [['embedis', embedis]]
-if (isValkeyAvailable() && process.env.EMBEDIS_LIVE !== '0') backends.push(['valkey-server', valkey])
 
 type Options = ConstructorParameters<typeof RedisPubSub>[0]
 
@@ -105,7 +86,7 @@ async function settle<T>(read: () => Promise<T>, want: T, ms = 2000): Promise<T>
 
 describe.each(backends)('graphql-redis-subscriptions on %s', (_name, backend) => {
   it('subscribe, publish and unsubscribe, with one Redis subscription per trigger', async () => {
-    const { pubsub, admin } = pubSub(await backend())
+    const { pubsub, admin } = pubSub(clients(await backend()))
     const a: unknown[] = []
     const b: unknown[] = []
     const idA = await pubsub.subscribe('events', (m) => a.push(m))
@@ -142,7 +123,7 @@ describe.each(backends)('graphql-redis-subscriptions on %s', (_name, backend) =>
   }, 5000)
 
   it('pattern subscriptions (PSUBSCRIBE) receive every matching channel', async () => {
-    const { pubsub, admin } = pubSub(await backend())
+    const { pubsub, admin } = pubSub(clients(await backend()))
     const got: unknown[] = []
     const id = await pubsub.subscribe('news.*', (m) => got.push(m), { pattern: true })
     expect(await admin.pubsub('NUMPAT')).toBe(1)
@@ -158,7 +139,7 @@ describe.each(backends)('graphql-redis-subscriptions on %s', (_name, backend) =>
   }, 5000)
 
   it('async iterators deliver payloads in order, stop on return(), and filter with withFilter', async () => {
-    const { pubsub, admin, live } = pubSub(await backend())
+    const { pubsub, admin, live } = pubSub(clients(await backend()))
     const it = pubsub.asyncIterableIterator<{ n: number }>(['a', 'b'])
     // The iterator subscribes on its first next().
     const first = it.next()
@@ -192,7 +173,7 @@ describe.each(backends)('graphql-redis-subscriptions on %s', (_name, backend) =>
   }, 5000)
 
   it('feeds a graphql-js subscription', async () => {
-    const { pubsub, admin, live } = pubSub(await backend())
+    const { pubsub, admin, live } = pubSub(clients(await backend()))
     const schema = buildSchema(`
       type Post { id: ID!, title: String! }
       type Query { ok: Boolean }
@@ -213,7 +194,7 @@ describe.each(backends)('graphql-redis-subscriptions on %s', (_name, backend) =>
   }, 5000)
 
   it('reviver, serializer and a Buffer deserializer', async () => {
-    const connect = await backend()
+    const connect = clients(await backend())
     // The reviver turns ISO strings back into Dates.
     const iso = /^\d{4}-\d\d-\d\dT/
     const revived = pubSub(connect, { reviver: (_k, v) => (typeof v === 'string' && iso.test(v) ? new Date(v) : v) })

@@ -8,41 +8,10 @@ import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { rateLimit } from 'express-rate-limit'
 import { RedisStore, type RedisReply } from 'rate-limit-redis'
-import { Redis as RealRedis } from 'ioredis'
-import { afterEach, describe, expect, it } from 'vitest'
-import { Redis } from '../../src/ioredis/index.js'
-import { lua } from '../../src/scripting/index.js'
-import { Store } from '../../src/index.js'
-import { isValkeyAvailable, startValkey } from '../helpers/valkey.js'
+import type { Redis as RealRedis } from 'ioredis'
+import { describe, expect, it } from 'vitest'
 import { sleep } from '../helpers/wait.js'
-
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-/** Connections to one fresh backend: embedis through the drop-in, or a private valkey-server. */
-type Backend = () => Promise<() => RealRedis>
-const embedis: Backend = async () => {
-  const store = new Store({ scripting: lua() })
-  cleanups.push(() => store.close())
-  return () => {
-    const c = new Redis({ store })
-    cleanups.push(() => c.disconnect())
-    return c
-  }
-}
-const valkey: Backend = async () => {
-  const server = await startValkey()
-  cleanups.unshift(() => server.stop())
-  return () => {
-    const c = new RealRedis({ port: server.port })
-    cleanups.push(() => c.disconnect())
-    return c
-  }
-}
-const backends: Array<[string, Backend]> = [['embedis', embedis]]
-if (isValkeyAvailable() && process.env.EMBEDIS_LIVE !== '0') backends.push(['valkey-server', valkey])
+import { backends, cleanups } from './backends.js'
 
 /** What express-rate-limit passes to `init` (its whole configuration); the store reads only windowMs. */
 const initOptions = (windowMs: number) => ({ windowMs }) as Parameters<RedisStore['init']>[0]
@@ -64,7 +33,7 @@ function redisStore(client: RealRedis, log: string[] = []): RedisStore {
 
 describe.each(backends)('rate-limit-redis on %s', (_name, backend) => {
   it('increment counts hits per key and window; get, decrement and resetKey', async () => {
-    const client = (await backend())()
+    const client = (await backend()).connect()
     const store = redisStore(client)
     await store.init(initOptions(2000))
 
@@ -109,7 +78,7 @@ describe.each(backends)('rate-limit-redis on %s', (_name, backend) => {
   }, 5000)
 
   it('starts a new window once the key expires', async () => {
-    const client = (await backend())()
+    const client = (await backend()).connect()
     const store = redisStore(client)
     await store.init(initOptions(200))
     for (let i = 0; i < 3; i++) await store.increment('k')
@@ -133,7 +102,7 @@ describe.each(backends)('rate-limit-redis on %s', (_name, backend) => {
   }, 5000)
 
   it('reloads its scripts after SCRIPT FLUSH (NOSCRIPT)', async () => {
-    const client = (await backend())()
+    const client = (await backend()).connect()
     const log: string[] = []
     const store = redisStore(client, log)
     await store.init(initOptions(5000))
@@ -158,7 +127,7 @@ describe.each(backends)('rate-limit-redis on %s', (_name, backend) => {
   }, 5000)
 
   it('backs the express-rate-limit middleware in an express app', async () => {
-    const client = (await backend())()
+    const client = (await backend()).connect()
     const store = redisStore(client)
     const limiter = rateLimit({ store, limit: 2, windowMs: 2000, standardHeaders: 'draft-7', legacyHeaders: false, skipFailedRequests: true })
     const app = express()

@@ -1,40 +1,8 @@
 /** redis-semaphore (v5), unmodified, on the ioredis drop-in: SET NX PX locks, sorted-set semaphores, Lua via EVALSHA/EVAL. */
-import { Redis as RealRedis } from 'ioredis'
 import { LostLockError, MultiSemaphore, Mutex, Semaphore, TimeoutError } from 'redis-semaphore'
-import { afterEach, describe, expect, it } from 'vitest'
-import { Store } from '../../src/index.js'
-import { Redis } from '../../src/ioredis/index.js'
-import { lua } from '../../src/scripting/index.js'
-import { isValkeyAvailable, startValkey } from '../helpers/valkey.js'
+import { describe, expect, it } from 'vitest'
 import { sleep, until } from '../helpers/wait.js'
-
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-/** Clients of one fresh backend: an embedis Store through the drop-in, or a private valkey-server. */
-type Backend = () => Promise<() => Redis>
-const embedis: Backend = async () => {
-  const store = new Store({ scripting: lua() })
-  cleanups.push(() => store.close())
-  return () => {
-    const c = new Redis({ store })
-    cleanups.push(() => c.disconnect())
-    return c
-  }
-}
-const valkey: Backend = async () => {
-  const server = await startValkey()
-  cleanups.unshift(() => server.stop())
-  return () => {
-    const c = new RealRedis({ port: server.port })
-    cleanups.push(() => c.disconnect())
-    return c
-  }
-}
-const backends: Array<[string, Backend]> = [['embedis', embedis]]
-if (isValkeyAvailable() && process.env.EMBEDIS_LIVE !== '0') backends.push(['valkey-server', valkey])
+import { backends, cleanups } from './backends.js'
 
 /** Stops a lock's refresh timer after the test, so a lock left held cannot report a loss later. */
 function track<T extends { stopRefresh(): void }>(lock: T): T {
@@ -54,7 +22,7 @@ function settled(p: Promise<unknown>): () => boolean {
 
 describe.each(backends)('redis-semaphore on %s', (_name, backend) => {
   it('a Mutex excludes a second acquirer until released; tryAcquire fails while held', async () => {
-    const connect = await backend()
+    const { connect } = await backend()
     const a = connect()
     const b = connect()
     const first = track(new Mutex(a, 'res'))
@@ -88,7 +56,7 @@ describe.each(backends)('redis-semaphore on %s', (_name, backend) => {
   }, 10_000)
 
   it('an unrefreshed lock expires after lockTimeout and another acquirer gets in', async () => {
-    const connect = await backend()
+    const { connect } = await backend()
     const a = connect()
     const b = connect()
     const t0 = Date.now()
@@ -107,7 +75,7 @@ describe.each(backends)('redis-semaphore on %s', (_name, backend) => {
   }, 10_000)
 
   it('refreshInterval keeps a lock alive past lockTimeout, and a lost lock is reported', async () => {
-    const connect = await backend()
+    const { connect } = await backend()
     const a = connect()
     const b = connect()
     const lost: unknown[] = []
@@ -139,7 +107,7 @@ describe.each(backends)('redis-semaphore on %s', (_name, backend) => {
   }, 10_000)
 
   it('a Semaphore lets N holders in; the N+1-th waits for a release', async () => {
-    const connect = await backend()
+    const { connect } = await backend()
     const a = connect()
     const b = connect()
     const holders = [0, 1, 2].map((i) => track(new Semaphore(i % 2 ? a : b, 'pool', 3)))
@@ -167,7 +135,7 @@ describe.each(backends)('redis-semaphore on %s', (_name, backend) => {
   }, 10_000)
 
   it('expired Semaphore permits are reclaimed; refreshed ones are kept', async () => {
-    const connect = await backend()
+    const { connect } = await backend()
     const a = connect()
     const b = connect()
     const lost: unknown[] = []
@@ -190,7 +158,7 @@ describe.each(backends)('redis-semaphore on %s', (_name, backend) => {
   }, 10_000)
 
   it('MultiSemaphore takes several permits at once and shares the key with Semaphore', async () => {
-    const connect = await backend()
+    const { connect } = await backend()
     const a = connect()
     const b = connect()
     const three = track(new MultiSemaphore(a, 'multi', 5, 3))
@@ -219,7 +187,7 @@ describe.each(backends)('redis-semaphore on %s', (_name, backend) => {
   }, 10_000)
 
   it('acquire rejects with TimeoutError after acquireTimeout or acquireAttemptsLimit', async () => {
-    const connect = await backend()
+    const { connect } = await backend()
     const a = connect()
     const b = connect()
     const mutex = track(new Mutex(a, 'busy'))

@@ -8,14 +8,10 @@ import type { AddressInfo } from 'node:net'
 import { createAdapter } from '@socket.io/redis-adapter'
 import { Server } from 'socket.io'
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { Redis } from '../../src/ioredis/index.js'
 import { Store } from '../../src/index.js'
-
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
+import { cleanups } from './backends.js'
 
 async function ioServer(store: Store): Promise<{ io: Server; port: number }> {
   const pub = new Redis({ store })

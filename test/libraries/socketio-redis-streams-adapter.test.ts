@@ -9,42 +9,12 @@
 import { createServer as createHttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createAdapter } from '@socket.io/redis-streams-adapter'
-import { Redis as RealRedis } from 'ioredis'
+import type { Redis as RealRedis } from 'ioredis'
 import { Server } from 'socket.io'
 import { io as connectClient, type Socket as ClientSocket } from 'socket.io-client'
-import { afterEach, describe, expect, it } from 'vitest'
-import { Redis } from '../../src/ioredis/index.js'
-import { Store } from '../../src/index.js'
-import { isValkeyAvailable, startValkey } from '../helpers/valkey.js'
+import { describe, expect, it } from 'vitest'
 import { sleep, until } from '../helpers/wait.js'
-
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-})
-
-/** Connections to one fresh backend: embedis through the drop-in, or a private valkey-server. */
-type Backend = () => Promise<() => RealRedis>
-const embedis: Backend = async () => {
-  const store = new Store()
-  cleanups.push(() => store.close())
-  return () => {
-    const c = new Redis({ store })
-    cleanups.push(() => c.disconnect())
-    return c
-  }
-}
-const valkey: Backend = async () => {
-  const server = await startValkey()
-  cleanups.unshift(() => server.stop())
-  return () => {
-    const c = new RealRedis({ port: server.port })
-    cleanups.push(() => c.disconnect())
-    return c
-  }
-}
-const backends: Array<[string, Backend]> = [['embedis', embedis]]
-if (isValkeyAvailable() && process.env.EMBEDIS_LIVE !== '0') backends.push(['valkey-server', valkey])
+import { backends, cleanups } from './backends.js'
 
 type AdapterOptions = Parameters<typeof createAdapter>[1]
 
@@ -106,7 +76,7 @@ async function ready(admin: RealRedis, servers: Array<{ io: Server }>): Promise<
 
 describe.each(backends)('@socket.io/redis-streams-adapter on %s', (_name, backend) => {
   it('broadcasts across servers to everyone, to rooms and except rooms, through the stream', async () => {
-    const connect = await backend()
+    const { connect } = await backend()
     const admin = connect()
     const a = await ioServer(connect)
     const b = await ioServer(connect)
@@ -146,7 +116,7 @@ describe.each(backends)('@socket.io/redis-streams-adapter on %s', (_name, backen
   }, 8000)
 
   it('a burst of broadcasts arrives complete and in order over several XREAD batches', async () => {
-    const connect = await backend()
+    const { connect } = await backend()
     const admin = connect()
     const a = await ioServer(connect, { readCount: 50 })
     const b = await ioServer(connect, { readCount: 50 })
@@ -159,7 +129,7 @@ describe.each(backends)('@socket.io/redis-streams-adapter on %s', (_name, backen
   }, 8000)
 
   it('fetchSockets, serverSideEmit and broadcast acknowledgements over pub/sub', async () => {
-    const connect = await backend()
+    const { connect } = await backend()
     const admin = connect()
     const a = await ioServer(connect)
     const b = await ioServer(connect)
@@ -191,7 +161,7 @@ describe.each(backends)('@socket.io/redis-streams-adapter on %s', (_name, backen
   }, 8000)
 
   it('trims the stream to about maxLen (MAXLEN ~) as broadcasts are added', async () => {
-    const connect = await backend()
+    const { connect } = await backend()
     const admin = connect()
     const a = await ioServer(connect, { streamName: 'trimmed', maxLen: 20 })
     await ready(admin, [a])
