@@ -9,7 +9,7 @@ import { E, fail, syntaxError } from '../core/errors.js'
 import { string2ll } from '../core/numbers.js'
 import { MapReply, OK, SetReply, Status, Verbatim, type Reply } from '../core/reply.js'
 import { blockingOf } from '../keyspace/blocking.js'
-import { registerConfig } from '../keyspace/config.js'
+import { parseMemoryExact, registerConfig } from '../keyspace/config.js'
 import { stopMonitoring } from '../keyspace/monitor.js'
 import { sortedPrefixes, TF, trackingError, trackingFor } from '../keyspace/tracking.js'
 import { G, REPLY_OFF, REPLY_ON, REPLY_SKIP, REPLY_SKIP_NEXT, wire, type Session } from '../session.js'
@@ -18,7 +18,7 @@ import { key as keyArg, kw, str } from './args.js'
 import { defineCommand, helpReply, type Arg } from './table.js'
 
 registerConfig({ name: 'requirepass', kind: { type: 'string' }, default: '' })
-registerConfig({ name: 'maxclients', kind: { type: 'int', min: 1, max: 2147483647 }, default: 10000 })
+registerConfig({ name: 'maxclients', kind: { type: 'int', min: 1, max: 4294967295 }, default: 10000 })
 registerConfig({ name: 'timeout', kind: { type: 'int', min: 0, max: 2147483647 }, default: 0 })
 
 /** Output buffer limits per client class: [hard bytes, soft bytes, soft seconds]. */
@@ -34,29 +34,30 @@ const DEFAULT_LIMITS: OutputLimits = {
   pubsub: [33554432, 8388608, 60],
 }
 
-const MEM_UNITS: Record<string, number> = { '': 1, b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1 << 20, g: 1e9, gb: 1 << 30 }
+/** A hard or soft limit: Redis's memtoull (as a number). */
 function memory(t: string): number | undefined {
-  const m = /^(\d+)([a-z]*)$/i.exec(t)
-  const mul = m ? MEM_UNITS[m[2]!.toLowerCase()] : undefined
-  return m && mul !== undefined ? Number(m[1]) * mul : undefined
+  const n = parseMemoryExact(t)
+  return n === undefined ? undefined : Number(n)
 }
 
 registerConfig({
   name: 'client-output-buffer-limit',
   kind: {
     type: 'custom',
-    parse(text: string): OutputLimits {
-      const words = text.split(' ').filter((w) => w !== '')
+    parse(text: string, current: unknown): OutputLimits {
+      const words = text.split(/\s+/).filter((w) => w !== '')
       if (words.length % 4 !== 0) throw new Error('Wrong number of arguments in buffer limit configuration.')
-      // Classes not named keep their defaults.
-      const out: OutputLimits = { normal: [...DEFAULT_LIMITS.normal], slave: [...DEFAULT_LIMITS.slave], pubsub: [...DEFAULT_LIMITS.pubsub] }
+      // Classes not named keep their current limits.
+      const now = (current as OutputLimits | undefined) ?? DEFAULT_LIMITS
+      const out: OutputLimits = { normal: [...now.normal], slave: [...now.slave], pubsub: [...now.pubsub] }
       for (let i = 0; i < words.length; i += 4) {
         let cls = words[i]!.toLowerCase()
         if (cls === 'replica') cls = 'slave'
         if (cls !== 'normal' && cls !== 'slave' && cls !== 'pubsub') throw new Error('Invalid client class specified in buffer limit configuration.')
         const hard = memory(words[i + 1]!)
         const soft = memory(words[i + 2]!)
-        const secs = /^\d+$/.test(words[i + 3]!) ? Number(words[i + 3]) : undefined
+        // strtoll's reading: a sign and leading zeros are fine, a negative count is not.
+        const secs = /^\+?\d+$/.test(words[i + 3]!) || /^-0+$/.test(words[i + 3]!) ? Math.abs(Number(words[i + 3])) : undefined
         if (hard === undefined || soft === undefined || secs === undefined) {
           throw new Error('Error in hard, soft or soft_seconds setting in buffer limit configuration.')
         }

@@ -35,7 +35,7 @@ registerConfig({
 // Unlike the set thresholds, this one is a memory value in Redis ('1kb' is accepted).
 registerConfig({
   name: 'hash-max-listpack-value',
-  kind: { type: 'memory' },
+  kind: { type: 'memory', min: 0, max: 9223372036854775807n },
   default: 64,
   aliases: ['hash-max-ziplist-value'],
 })
@@ -81,8 +81,9 @@ function valueFits(v: StrValue, limit: number): boolean {
 /**
  * Sets a field with Redis's hashTypeSet conversions: a field or value longer
  * than `hash-max-listpack-value`, or more fields than
- * `hash-max-listpack-entries`, turn a listpack into a hashtable. Returns true
- * when the field is new.
+ * `hash-max-listpack-entries` after the write (a new field or an updated one:
+ * a limit lowered since converts at the next write), turn a listpack into a
+ * hashtable. Returns true when the field is new.
  */
 export function hashSet(h: RedisHash, field: string, value: StrValue, cfg: Config): boolean {
   if (h.lp) {
@@ -90,7 +91,7 @@ export function hashSet(h: RedisHash, field: string, value: StrValue, cfg: Confi
     if (!fitsBytes(field, lim) || !valueFits(value, lim)) h.lp = false
   }
   const isNew = h.set(field, value)
-  if (h.lp && isNew && h.size > lpEntries(cfg)) h.lp = false
+  if (h.lp && h.size > lpEntries(cfg)) h.lp = false
   return isNew
 }
 

@@ -32,7 +32,7 @@ import {
 import { key, kw, str } from './args.js'
 import { defineCommand, type Arg } from './table.js'
 
-registerConfig({ name: 'hll-sparse-max-bytes', kind: { type: 'memory' }, default: HLL_SPARSE_MAX_BYTES_DEFAULT })
+registerConfig({ name: 'hll-sparse-max-bytes', kind: { type: 'memory', min: 0, max: 9223372036854775807n }, default: HLL_SPARSE_MAX_BYTES_DEFAULT })
 
 const sparseMax = (ctx: Session): number => ctx.ks.config.get<number>('hll-sparse-max-bytes')
 

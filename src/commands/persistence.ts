@@ -21,7 +21,7 @@ import { INFO_SECTIONS } from './server.js'
 import { defineCommand, type Arg } from './table.js'
 
 registerConfig({ name: 'rdbcompression', kind: { type: 'bool' }, default: true })
-registerConfig({ name: 'rdbchecksum', kind: { type: 'bool' }, default: true })
+registerConfig({ name: 'rdbchecksum', kind: { type: 'bool' }, default: true, immutable: true })
 
 // ---------------------------------------------------------------- DUMP / RESTORE
 

@@ -111,7 +111,7 @@ function engine(ctx: Session): ScriptingEngine {
 // busy-reply-threshold: how long a script may run before it can be stopped (ms).
 registerConfig({
   name: 'busy-reply-threshold',
-  kind: { type: 'int', min: 0, max: Number.MAX_SAFE_INTEGER },
+  kind: { type: 'int', min: 0, max: 9223372036854775807n },
   default: 5000,
   aliases: ['lua-time-limit'],
 })

@@ -114,9 +114,10 @@ export const CONFIG_GET = defineCommand('config|get', {
 
 export const CONFIG_SET = defineCommand('config|set', {
   parse(a): Array<[string, string]> {
-    if (a.length % 2 !== 0) fail("wrong number of arguments for 'config|set' command")
+    // Fewer than one pair is an arity error (from the table); a name without its value, a syntax error.
+    if (a.length % 2 !== 0) syntaxError()
     const pairs: Array<[string, string]> = []
-    for (let i = 0; i < a.length; i += 2) pairs.push([str(a[i]!).toLowerCase(), str(a[i + 1]!)])
+    for (let i = 0; i < a.length; i += 2) pairs.push([str(a[i]!), str(a[i + 1]!)])
     return pairs
   },
   run(ctx, pairs: Array<[string, string]>): Reply {

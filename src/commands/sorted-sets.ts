@@ -31,7 +31,7 @@ registerConfig({
 })
 registerConfig({
   name: 'zset-max-listpack-value',
-  kind: { type: 'memory' },
+  kind: { type: 'memory', min: 0, max: 9223372036854775807n },
   default: 64,
   aliases: ['zset-max-ziplist-value'],
 })

@@ -40,8 +40,8 @@ import { TYPE_HOOKS } from './keys.js'
 import { defineCommand, helpReply, type Arg } from './table.js'
 import { readTyped, writeTyped } from './util.js'
 
-registerConfig({ name: 'stream-node-max-bytes', kind: { type: 'memory' }, default: 4096 })
-registerConfig({ name: 'stream-node-max-entries', kind: { type: 'int', min: 0, max: Number.MAX_SAFE_INTEGER }, default: 100 })
+registerConfig({ name: 'stream-node-max-bytes', kind: { type: 'memory', min: 0, max: 9223372036854775807n }, default: 4096 })
+registerConfig({ name: 'stream-node-max-entries', kind: { type: 'int', min: 0, max: 9223372036854775807n }, default: 100 })
 
 TYPE_HOOKS[T.STREAM] = {
   encoding: () => 'stream',

@@ -1,13 +1,16 @@
 import { fail } from '../core/errors.js'
+import { string2ll } from '../core/numbers.js'
 
 /** How a configuration parameter's text is read and printed. */
 export type ParamKind =
   | { type: 'int'; min: number | bigint; max: number | bigint }
-  | { type: 'memory' }
+  /** A byte count with an optional unit; bounds as Redis's numeric configs have them (none: any unsigned 64-bit value). */
+  | { type: 'memory'; min?: number | bigint; max?: number | bigint }
   | { type: 'bool' }
   | { type: 'enum'; values: readonly string[] }
   | { type: 'string' }
-  | { type: 'custom'; parse(text: string): unknown; format(v: unknown): string }
+  /** `parse` gets the value in effect too (for values that change only part of it). */
+  | { type: 'custom'; parse(text: string, current: unknown): unknown; format(v: unknown): string }
 
 export interface ParamDef {
   name: string
@@ -16,6 +19,8 @@ export interface ParamDef {
   /** Cannot be changed by CONFIG SET (set only through Store options). */
   immutable?: boolean
   aliases?: string[]
+  /** What a valid value becomes when set, where Redis adjusts it (`hz` is kept within 1..500). */
+  adjust?: (v: unknown) => unknown
 }
 
 /** Parameters registered by command modules (thresholds, limits), defined in every new Store's Config. */
@@ -34,6 +39,8 @@ export function registerConfig(def: ParamDef): void {
 export class Config {
   private readonly defs = new Map<string, ParamDef>()
   private readonly values = new Map<string, unknown>()
+  /** The exact decimal form of integer values beyond 2^53, which their numbers only approximate. */
+  private readonly exact = new Map<string, string>()
   private readonly watchers = new Map<string, Array<(v: unknown) => void>>()
 
   define(def: ParamDef): void {
@@ -57,6 +64,7 @@ export class Config {
     const def = this.defs.get(name)
     const key = def ? def.name : name
     this.values.set(key, value)
+    this.exact.delete(key)
     for (const fn of this.watchers.get(key) ?? []) fn(value)
   }
 
@@ -70,7 +78,7 @@ export class Config {
   /** The text form of a parameter, as CONFIG GET prints it. */
   text(name: string): string {
     const def = this.defs.get(name)!
-    return formatValue(def.kind, this.values.get(def.name))
+    return this.exact.get(def.name) ?? formatValue(def.kind, this.values.get(def.name))
   }
 
   /**
@@ -85,7 +93,7 @@ export class Config {
     const seenNames = new Set<string>()
     const add = (name: string, def: ParamDef) => {
       seenNames.add(name.toLowerCase())
-      out.push([name, formatValue(def.kind, this.values.get(def.name))])
+      out.push([name, this.text(def.name)])
     }
     for (const p of patterns) {
       if (!/[[*?]/.test(p)) {
@@ -103,50 +111,88 @@ export class Config {
   }
 
   /**
-   * CONFIG SET of several pairs, all or nothing, with Redis's error texts.
-   * Lower-cased names; values as given.
+   * CONFIG SET of several pairs, all or nothing, as Redis's configSetCommand: every name is looked up
+   * first (the first unknown, immutable or repeated one is the error, named as given), then every
+   * value is parsed (a bad one is named by its parameter's registered name), and only then are they
+   * set, in order. A parameter and its alias are different names: both may be given, the later wins.
    */
   setMany(pairs: Array<[string, string]>): void {
-    const parsed: Array<[ParamDef, unknown]> = []
+    const given: Array<[string, ParamDef]> = []
     const seen = new Set<string>()
-    for (const [name, text] of pairs) {
-      const def = this.defs.get(name)
+    for (const [name] of pairs) {
+      const lower = name.toLowerCase()
+      const def = this.defs.get(lower)
       if (!def) fail(`Unknown option or number of arguments for CONFIG SET - '${name}'`)
-      if (seen.has(def.name)) fail(`CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`)
-      seen.add(def.name)
       if (def.immutable) fail(`CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`)
-      const r = parseValue(def.kind, text)
-      if (r.error !== undefined) fail(`CONFIG SET failed (possibly related to argument '${name}') - ${r.error}`)
-      parsed.push([def, r.value])
+      if (seen.has(lower)) fail(`CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`)
+      seen.add(lower)
+      given.push([lower, def])
     }
-    for (const [def, v] of parsed) this.put(def.name, v)
+    const parsed: Array<[ParamDef, { value?: unknown; exact?: string }]> = []
+    for (let i = 0; i < pairs.length; i++) {
+      const [lower, def] = given[i]!
+      const r = parseValue(def.kind, pairs[i]![1], this.values.get(def.name))
+      if (r.error !== undefined) fail(`CONFIG SET failed (possibly related to argument '${lower}') - ${r.error}`)
+      if (def.adjust !== undefined) r.value = def.adjust(r.value)
+      parsed.push([def, r])
+    }
+    for (const [def, r] of parsed) {
+      this.put(def.name, r.value)
+      if (r.exact !== undefined) this.exact.set(def.name, r.exact)
+    }
   }
 }
 
-const MEM_UNITS: Record<string, number> = { b: 1, k: 1000, kb: 1024, m: 1e6, mb: 1 << 20, g: 1e9, gb: 1 << 30 }
+const MEM_UNITS: Record<string, bigint> = { b: 1n, k: 1000n, kb: 1024n, m: 1000000n, mb: 1n << 20n, g: 1000000000n, gb: 1n << 30n }
+const ULLONG_MAX = (1n << 64n) - 1n
+export const LLONG_MAX = (1n << 63n) - 1n
 
-/** Redis's memtoull: a number with an optional unit (k, kb, m, mb, g, gb), case-insensitive. */
-export function parseMemory(text: string): number | undefined {
-  const m = /^(\d+)([a-z]*)$/i.exec(text)
+/**
+ * Redis's memtoull, exactly: digits (leading zeros allowed, no sign) with an optional unit (b, k, kb,
+ * m, mb, g, gb, any case). The digits saturate at 2^64 - 1 as strtoull does, and the unit's
+ * multiplication wraps modulo 2^64 as C's does.
+ */
+export function parseMemoryExact(text: string): bigint | undefined {
+  // Up to 127 digits (none reads as 0), as Redis copies them into a 128-byte buffer.
+  const m = /^(\d{0,127})([a-z]*)$/i.exec(text)
   if (!m) return undefined
   const unit = m[2]!.toLowerCase()
-  const mul = unit === '' ? 1 : MEM_UNITS[unit]
+  const mul = unit === '' ? 1n : MEM_UNITS[unit]
   if (mul === undefined) return undefined
-  return Number(m[1]) * mul
+  let n = BigInt(m[1]!)
+  if (n > ULLONG_MAX) n = ULLONG_MAX
+  return (n * mul) & ULLONG_MAX
 }
 
-function parseValue(kind: ParamKind, text: string): { value?: unknown; error?: string } {
+/** `parseMemoryExact` as a number (exact up to 2^53). */
+export function parseMemory(text: string): number | undefined {
+  const n = parseMemoryExact(text)
+  return n === undefined ? undefined : Number(n)
+}
+
+/** A parsed integer as stored: a number, with its exact text when the number cannot hold it. */
+function integer(b: bigint): { value: number; exact?: string } {
+  const value = Number(b)
+  return Number.isSafeInteger(value) ? { value } : { value, exact: b.toString() }
+}
+
+function parseValue(kind: ParamKind, text: string, current?: unknown): { value?: unknown; exact?: string; error?: string } {
   switch (kind.type) {
     case 'int': {
-      if (!/^-?\d+$/.test(text)) return { error: 'argument couldn\'t be parsed into an integer' }
-      // Bounds up to LLONG_MAX are given as bigints: compare exactly.
-      const b = BigInt(text)
+      const n = string2ll(text)
+      if (n === undefined) return { error: 'argument couldn\'t be parsed into an integer' }
+      const b = BigInt(n)
       if (b < BigInt(kind.min) || b > BigInt(kind.max)) return { error: `argument must be between ${kind.min} and ${kind.max} inclusive` }
-      return { value: Number(b) }
+      return integer(b)
     }
     case 'memory': {
-      const n = parseMemory(text)
-      return n === undefined ? { error: 'argument must be a memory value' } : { value: n }
+      const n = parseMemoryExact(text)
+      if (n === undefined) return { error: 'argument must be a memory value' }
+      // Bounded ones are Redis's signed or size_t configs: a value past 2^63 - 1 is out of range as well.
+      if ((kind.min !== undefined && n < BigInt(kind.min)) || (kind.max !== undefined && n > BigInt(kind.max))) {
+        return { error: `argument must be between ${kind.min ?? 0} and ${kind.max ?? ULLONG_MAX} inclusive` }
+      }
+      return integer(n)
     }
     case 'bool': {
       const t = text.toLowerCase()
@@ -163,7 +209,7 @@ function parseValue(kind: ParamKind, text: string): { value?: unknown; error?: s
       return { value: text }
     case 'custom':
       try {
-        return { value: kind.parse(text) }
+        return { value: kind.parse(text, current) }
       } catch (e) {
         return { error: (e as Error).message }
       }

@@ -1,19 +1,25 @@
 import type { Clock } from '../core/clock.js'
-import { Config, CONFIG_PARAMS, parseMemory } from './config.js'
+import { string2ll } from '../core/numbers.js'
+import { Config, CONFIG_PARAMS, LLONG_MAX, parseMemoryExact } from './config.js'
 import { Database, type Entry } from './database.js'
 import { N, keyeventChannel, keyspaceChannel, parseNotifyFlags, formatNotifyFlags } from './notifications.js'
 import type { Tracking } from './tracking.js'
 
-/** A memory value, or a percentage of maxmemory (`10%`), as Redis's maxmemory-clients takes it; kept as given. */
-function parseMemoryOrPercent(text: string): string {
-  const pct = /^(\d+)%$/.exec(text)
-  if (pct !== null) {
-    if (Number(pct[1]) > 100) throw new Error('percentage argument must be less or equal to 100')
-    return `${Number(pct[1])}%`
+/**
+ * maxmemory-clients: a memory value, or a percentage of maxmemory (kept as Redis keeps it, negative).
+ * A memory value past 2^63 - 1 reads as a negative number in Redis's signed config, so as a percentage too.
+ */
+function parseMemoryOrPercent(text: string): number {
+  const pct = text.length > 1 && text.endsWith('%') ? string2ll(text.slice(0, -1)) : undefined
+  let v: bigint
+  if (pct !== undefined && pct >= 0) v = -BigInt(pct)
+  else {
+    const n = parseMemoryExact(text)
+    if (n === undefined) throw new Error('argument must be a memory or percent value')
+    v = n > LLONG_MAX ? n - (1n << 64n) : n
   }
-  const n = parseMemory(text)
-  if (n === undefined) throw new Error('argument must be a memory or percent value')
-  return String(n)
+  if (v < -100n) throw new Error('percentage argument must be less or equal to 100')
+  return Number(v)
 }
 
 /** `Keyspace.touch` while a CLIENT NO-TOUCH session's command runs: lookups leave access data alone. */
@@ -146,7 +152,8 @@ export class Keyspace {
       default: 0,
     })
     c.watch('notify-keyspace-events', (v) => (this.notifyFlags = v as number))
-    c.define({ name: 'hz', kind: { type: 'int', min: 0, max: 2147483647 }, default: 10 })
+    // Redis keeps hz within 1..500 whatever is set (CONFIG GET shows the adjusted value).
+    c.define({ name: 'hz', kind: { type: 'int', min: 0, max: 2147483647 }, default: 10, adjust: (v) => Math.min(500, Math.max(1, v as number)) })
     c.watch('hz', () => this.restartActiveExpire())
     c.define({ name: 'active-expire-effort', kind: { type: 'int', min: 1, max: 10 }, default: 1 })
     // Memory limits: enforced by the eviction layer; defined here so CONFIG answers them from the start.
@@ -162,10 +169,14 @@ export class Keyspace {
     c.define({ name: 'maxmemory-samples', kind: { type: 'int', min: 1, max: 64 }, default: 5 })
     c.define({ name: 'maxmemory-eviction-tenacity', kind: { type: 'int', min: 0, max: 100 }, default: 10 })
     // Client eviction is not done here (connections' buffers are not accounted): accepted, kept and reported.
-    c.define({ name: 'maxmemory-clients', kind: { type: 'custom', parse: parseMemoryOrPercent, format: String }, default: '0' })
+    c.define({
+      name: 'maxmemory-clients',
+      kind: { type: 'custom', parse: parseMemoryOrPercent, format: (v) => ((v as number) < 0 ? `${-(v as number)}%` : String(v)) },
+      default: 0,
+    })
     c.define({ name: 'lfu-log-factor', kind: { type: 'int', min: 0, max: 2147483647 }, default: 10 })
     c.define({ name: 'lfu-decay-time', kind: { type: 'int', min: 0, max: 2147483647 }, default: 1 })
-    c.define({ name: 'proto-max-bulk-len', kind: { type: 'memory' }, default: 512 * 1024 * 1024 })
+    c.define({ name: 'proto-max-bulk-len', kind: { type: 'memory', min: 1024 * 1024, max: LLONG_MAX }, default: 512 * 1024 * 1024 })
   }
 
   /** The statistics record of a command, created on first use. */

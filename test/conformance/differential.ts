@@ -21,7 +21,7 @@ import { lzfDecompress } from '../../src/persistence/rdb/lzf.js'
 import { canonical, replyMatches, showReply, type Annotation } from './harness.js'
 import { FAMILIES } from './fuzz/index.js'
 import type { Cmd } from './fuzz/gen.js'
-import { ENCODING_DEFAULTS, Rng } from './fuzz/gen.js'
+import { CONFIG_DEFAULTS, Rng } from './fuzz/gen.js'
 
 export { FAMILIES }
 
@@ -141,8 +141,8 @@ export async function runSeed(client: RespClient, family: string, seed: number, 
     await c.send(['RESET'])
     const flushed = await c.send(['FLUSHALL'])
     if (flushed.t !== 'status') throw new Error(`FLUSHALL failed: ${JSON.stringify(flushed)}`)
-    // The `encodings` family changes these parameters; every seed starts from the defaults.
-    const reset = await c.send(ENCODING_DEFAULTS)
+    // The `encodings` and `config` families change these parameters; every seed starts from the defaults.
+    const reset = await c.send(CONFIG_DEFAULTS)
     if (reset.t !== 'status') throw new Error(`CONFIG SET failed: ${JSON.stringify(reset)}`)
   }
   const store = new Store({ scripting: lua() })

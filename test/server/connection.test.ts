@@ -62,10 +62,11 @@ describe('RespConnection.feedString', () => {
   })
 
   it('applies the byte parser limits: proto-max-bulk-len, unauthenticated sizes', () => {
-    const store = new Store({ activeExpiry: false, config: { 'proto-max-bulk-len': '1024', requirepass: 'pw' } })
+    // 1mb is the least Redis takes.
+    const store = new Store({ activeExpiry: false, config: { 'proto-max-bulk-len': '1mb', requirepass: 'pw' } })
     try {
       for (const [input, error] of [
-        [multibulk('ECHO', ['x'.repeat(2000)]), '-ERR Protocol error: invalid bulk length\r\n'],
+        [multibulk('ECHO', ['x'.repeat(1024 * 1024 + 1)]), '-ERR Protocol error: invalid bulk length\r\n'],
         [multibulk('MSET', Array.from({ length: 12 }, () => 'a')), '-ERR Protocol error: unauthenticated multibulk length\r\n'],
       ] as const) {
         let out = ''

@@ -5,7 +5,7 @@
  * commands from the collection families, adapted as in a mixed run (`drawAdapted`), with OBJECT
  * ENCODING now and then: so conversions happen early and in every direction the parameters allow,
  * and `--dump` compares the payloads of whatever encodings result. `runSeed` sets the parameters
- * back (ENCODING_DEFAULTS) before every seed, on both sides.
+ * back (CONFIG_DEFAULTS) before every seed, on both sides.
  */
 import { type Gen, KEYS } from './gen.js'
 import { hashes } from './hashes.js'

@@ -121,9 +121,15 @@ export const OTHER_TYPES: Gen[] = [
   (r) => ({ argv: ['TYPE', r.pick(KEYS)] }),
 ]
 
-/** Redis 7.2's defaults of the encoding parameters the `encodings` family changes, as one CONFIG SET. */
-export const ENCODING_DEFAULTS = [
+/** Redis 7.2's defaults of the parameters the `encodings` and `config` families change, as one CONFIG SET. */
+export const CONFIG_DEFAULTS = [
   'CONFIG', 'SET',
+  'maxmemory', '0', 'maxmemory-policy', 'noeviction', 'maxmemory-samples', '5', 'maxmemory-eviction-tenacity', '10',
+  'maxmemory-clients', '0', 'lfu-log-factor', '10', 'lfu-decay-time', '1', 'hz', '10', 'active-expire-effort', '1',
+  'busy-reply-threshold', '5000', 'latency-monitor-threshold', '0', 'slowlog-log-slower-than', '10000',
+  'slowlog-max-len', '128', 'acllog-max-len', '128', 'tracking-table-max-keys', '1000000',
+  'proto-max-bulk-len', '536870912', 'rdbcompression', 'yes', 'timeout', '0',
+  'client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60',
   'hash-max-listpack-entries', '128', 'hash-max-listpack-value', '64',
   'set-max-intset-entries', '512', 'set-max-listpack-entries', '128', 'set-max-listpack-value', '64',
   'zset-max-listpack-entries', '128', 'zset-max-listpack-value', '64',

@@ -1,6 +1,7 @@
 /** The differential generators by family name (one line per family). */
 import { bitmaps } from './bitmaps.js'
 import { commands } from './commands.js'
+import { config } from './config.js'
 import { encodings } from './encodings.js'
 import type { Gen } from './gen.js'
 import { geo } from './geo.js'
@@ -31,6 +32,7 @@ export const FAMILIES: Record<string, Gen> = {
   sort,
   scripting,
   transactions,
+  config,
   encodings,
   commands,
   mixed,
