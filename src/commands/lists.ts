@@ -168,6 +168,11 @@ export class ListValue extends Deque<StrValue> {
   lpBytes = LP_EMPTY
   /** The quicklist nodes, head first; null while the list is a listpack. */
   nodes: Deque<QNode> | null = null
+  /**
+   * The fill the quicklist was made with: Redis's quicklist keeps the list-max-listpack-size of its
+   * creation for placing entries in nodes; conversions between encodings read the current one.
+   */
+  qlFill = -2
 
   /** A list of `values` in order, encoded as a push of them would leave it under `fill` (default -2). */
   static of(values: Iterable<StrValue>, fill = -2): ListValue {
@@ -205,6 +210,7 @@ export class ListValue extends Deque<StrValue> {
     const nodes = new Deque<QNode>()
     if (this.length > 0) nodes.pushBack({ count: this.length, sz: this.lpBytes })
     this.nodes = nodes
+    this.qlFill = fill
   }
 
   /** listTypeTryConvertQuicklist after a shrink: back to a listpack when one node at half the limit is left. */
@@ -230,6 +236,7 @@ export class ListValue extends Deque<StrValue> {
     const nodes = this.nodes
     if (nodes === null) this.lpBytes += size
     else {
+      fill = this.qlFill
       const node = head ? nodes.front() : nodes.back()
       if (allowInsert(node, fill, len)) {
         node!.count++
@@ -305,7 +312,8 @@ export class ListValue extends Deque<StrValue> {
    * around it, then merged with neighbours), and a small value replacing a plain
    * node's goes next to it (into the next node when that has room).
    */
-  replace(index: number, v: StrValue, fill: number): void {
+  replace(index: number, v: StrValue): void {
+    const fill = this.qlFill
     const old = this.at(index)!
     this.set(index, v)
     const nodes = this.nodes
@@ -349,11 +357,11 @@ export class ListValue extends Deque<StrValue> {
   }
 
   /** Inserts `v` before or after the element at `index` (LINSERT), as _quicklistInsert does. */
-  insert(index: number, v: StrValue, after: boolean, fill: number): void {
+  insert(index: number, v: StrValue, after: boolean): void {
     const len = valueBytes(v)
     const size = entrySize(v, len)
     const nodes = this.nodes
-    if (nodes !== null) this.placeInsert(nodes, index, len, size, after, fill)
+    if (nodes !== null) this.placeInsert(nodes, index, len, size, after, this.qlFill)
     else this.lpBytes += size
     this.insertAt(after ? index + 1 : index, v)
   }
@@ -473,6 +481,7 @@ export class ListValue extends Deque<StrValue> {
   override clone(): ListValue {
     const l = new ListValue(this.toArray())
     l.lpBytes = this.lpBytes
+    l.qlFill = this.qlFill
     if (this.nodes !== null) {
       const nodes = new Deque<QNode>()
       for (const nd of this.nodes) nodes.pushBack(nd.plain === true ? plainNode(nd.sz) : { count: nd.count, sz: nd.sz })
@@ -929,7 +938,7 @@ export const LINSERT = defineCommand('linsert', {
     l.growCheck(fill, valueBytes(a.element), 1)
     const i = l.indexOf(sameBytes(a.pivot))
     if (i < 0) return -1
-    l.insert(i, a.element, a.after, fill)
+    l.insert(i, a.element, a.after)
     ctx.signal(k, N.LIST, 'linsert')
     if (ctx.ks.fx) ctx.effect('LINSERT', k, a.after ? 'AFTER' : 'BEFORE', a.pivot, a.element)
     return l.length
@@ -959,7 +968,7 @@ export const LSET = defineCommand('lset', {
     let i = a.index
     if (i < 0) i += l.length
     if (!(i >= 0 && i < l.length)) fail(E.OUT_OF_RANGE_INDEX)
-    l.replace(i, a.element, fill)
+    l.replace(i, a.element)
     ctx.signal(k, N.LIST, 'lset')
     l.shrinkCheck(fill)
     if (ctx.ks.fx) ctx.effect('LSET', k, numArg(i), a.element)

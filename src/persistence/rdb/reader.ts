@@ -561,7 +561,10 @@ function readQuicklist(inp: RdbInput, type: number, cfg: Config): ListValue | un
   if (nodes.length === 1 && nodes[0]!.plain !== true && convertsToListpack(fill, nodes[0]!.sz, nodes[0]!.count, false)) {
     l.lpBytes = nodes[0]!.sz
     l.nodes = null
-  } else l.nodes = new Deque(nodes)
+  } else {
+    l.nodes = new Deque(nodes)
+    l.qlFill = fill
+  }
   return l
 }
 

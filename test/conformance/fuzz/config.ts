@@ -135,6 +135,7 @@ const GENS: Array<readonly [number, Gen]> = [
   [2, (r) => ({ argv: ['SADD', r.pick(KEYS), ...r.some(['1', '2', '3', '4', 'a', 'b', 'x'.repeat(20)], 1, 3)] })],
   [2, (r) => ({ argv: ['ZADD', r.pick(KEYS), '1', r.pick(['a', 'b', 'c', 'x'.repeat(20)])] })],
   [2, (r) => ({ argv: ['RPUSH', r.pick(KEYS), ...r.some(['a', 'b', 'c', 'd', 'x'.repeat(20)], 1, 3)] })],
+  [1, (r) => r.pick<Cmd>([{ argv: ['LPOP', r.pick(KEYS), String(r.int(1, 3))] }, { argv: ['LTRIM', r.pick(KEYS), '0', String(r.int(0, 3))] }, { argv: ['SREM', r.pick(KEYS), r.pick(['1', 'a'])] }, { argv: ['ZREM', r.pick(KEYS), r.pick(['a', 'b'])] }, { argv: ['HDEL', r.pick(KEYS), 'f1'] }])],
   [3, (r) => ({ argv: ['OBJECT', 'ENCODING', r.pick(KEYS)] })],
   [1, (r) => ({ argv: ['DEL', r.pick(KEYS)] })],
 ]
