@@ -193,6 +193,10 @@ export class Accounting {
   tracking = false
   /** Access data of a new entry (set by the eviction layer). */
   initAccess: () => number = () => 0
+  /** The entry added last if its value is a string, with that value and its TTL presence as accounted. */
+  private fresh: Entry | undefined
+  private freshValue: unknown
+  private freshTtl = false
 
   constructor(readonly ks: Keyspace) {}
 
@@ -227,6 +231,10 @@ export class Accounting {
       if ((this.used += m) > this.peak) this.peak = this.used
       db.access![e.idx] = this.initAccess()
       db.sizes![e.idx] = m
+      // A string value (immutable): while the entry keeps it, and its TTL presence, the size stands.
+      this.fresh = e.type === T.STRING && typeof e.value === 'string' ? e : undefined
+      this.freshValue = e.value
+      this.freshTtl = e.expire !== 0
     }
     ks.onKeyRemoved = (db, _key, i) => {
       this.used -= db.sizes![i]!
@@ -238,11 +246,16 @@ export class Accounting {
       const keys = db.keys
       const top = keys.length - 1
       let e: Entry | undefined
-      if (top >= 0 && keys[top] === key) e = db.ents![top]
-      else {
+      if (top >= 0 && keys[top] === key) {
+        e = db.ents![top]!
+        // A string written as it was just added (SET of a new key): accounted for already.
+        if (e === this.fresh && e.value === this.freshValue && e.type === T.STRING && (e.expire !== 0) === this.freshTtl) return
+      } else {
         e = db.map.get(key)
         if (e === undefined) return
       }
+      // Accounted anew: whatever was remembered of the entry added last may be out of date.
+      this.fresh = undefined
       const m = entrySize(key, e!)
       const sizes = db.sizes!
       const at = e!.idx
