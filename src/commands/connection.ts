@@ -9,7 +9,7 @@ import { E, fail, syntaxError } from '../core/errors.js'
 import { string2ll } from '../core/numbers.js'
 import { MapReply, OK, SetReply, Status, Verbatim, type Reply } from '../core/reply.js'
 import { blockingOf } from '../keyspace/blocking.js'
-import { parseMemoryExact, registerConfig } from '../keyspace/config.js'
+import { configWords, parseMemoryExact, registerConfig, strtollWhole } from '../keyspace/config.js'
 import { stopMonitoring } from '../keyspace/monitor.js'
 import { sortedPrefixes, TF, trackingError, trackingFor } from '../keyspace/tracking.js'
 import { G, REPLY_OFF, REPLY_ON, REPLY_SKIP, REPLY_SKIP_NEXT, wire, type Session } from '../session.js'
@@ -45,7 +45,7 @@ registerConfig({
   kind: {
     type: 'custom',
     parse(text: string, current: unknown): OutputLimits {
-      const words = text.split(/\s+/).filter((w) => w !== '')
+      const words = configWords(text)
       if (words.length % 4 !== 0) throw new Error('Wrong number of arguments in buffer limit configuration.')
       // Classes not named keep their current limits.
       const now = (current as OutputLimits | undefined) ?? DEFAULT_LIMITS
@@ -56,12 +56,11 @@ registerConfig({
         if (cls !== 'normal' && cls !== 'slave' && cls !== 'pubsub') throw new Error('Invalid client class specified in buffer limit configuration.')
         const hard = memory(words[i + 1]!)
         const soft = memory(words[i + 2]!)
-        // strtoll's reading: a sign and leading zeros are fine, a negative count is not.
-        const secs = /^\+?\d+$/.test(words[i + 3]!) || /^-0+$/.test(words[i + 3]!) ? Math.abs(Number(words[i + 3])) : undefined
-        if (hard === undefined || soft === undefined || secs === undefined) {
+        const secs = strtollWhole(words[i + 3]!)
+        if (hard === undefined || soft === undefined || secs === undefined || secs < 0n) {
           throw new Error('Error in hard, soft or soft_seconds setting in buffer limit configuration.')
         }
-        out[cls] = [hard, soft, secs]
+        out[cls] = [hard, soft, Number(secs)]
       }
       return out
     },

@@ -9,7 +9,7 @@ import { toBuffer } from '../core/bytes.js'
 import { E, fail, ReplyError, syntaxError } from '../core/errors.js'
 import { string2ll } from '../core/numbers.js'
 import { OK, Status, type Reply } from '../core/reply.js'
-import { registerConfig } from '../keyspace/config.js'
+import { configWords, registerConfig, strtollWhole } from '../keyspace/config.js'
 import { N } from '../keyspace/notifications.js'
 import type { Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
@@ -22,6 +22,62 @@ import { defineCommand, type Arg } from './table.js'
 
 registerConfig({ name: 'rdbcompression', kind: { type: 'bool' }, default: true })
 registerConfig({ name: 'rdbchecksum', kind: { type: 'bool' }, default: true, immutable: true })
+
+/** Save rules: pairs of [seconds, changes] — save when at least `changes` writes happened and `seconds` passed. */
+export type SaveRules = ReadonlyArray<readonly [seconds: number, changes: number]>
+/** Redis's default save rules (`save 3600 1 300 100 60 10000`). */
+export const REDIS_SAVE_RULES: SaveRules = [
+  [3600, 1],
+  [300, 100],
+  [60, 10000],
+]
+
+/**
+ * `save` as Redis's CONFIG SET reads it: pairs of numbers (strtoll's reading, see `strtollWhole`),
+ * seconds at least 1, changes at least 0 (an int: larger counts wrap); nothing for no rules.
+ */
+export function parseSaveRules(text: string): SaveRules {
+  const words = configWords(text)
+  const bad = () => new Error('Invalid save parameters')
+  if (words.length % 2 !== 0) throw bad()
+  const nums = words.map((w, j) => {
+    const n = strtollWhole(w)
+    if (n === undefined || n < (j % 2 === 0 ? 1n : 0n)) throw bad()
+    return j % 2 === 0 ? Number(n) : Number(BigInt.asIntN(32, n))
+  })
+  const rules: Array<[number, number]> = []
+  for (let j = 0; j < nums.length; j += 2) rules.push([nums[j]!, nums[j + 1]!])
+  return rules
+}
+
+// What the store's persistence adapters do: they set these when they open (an RDB file its rules, none
+// without one), and follow CONFIG SET save and appendfsync. The append-only file cannot be switched on
+// or off at run time: a store is opened with the AOF adapter or without it.
+registerConfig({
+  name: 'save',
+  kind: { type: 'custom', parse: parseSaveRules, format: (v) => (v as SaveRules).map(([s, c]) => `${s} ${c}`).join(' ') },
+  default: [],
+})
+registerConfig({
+  name: 'appendonly',
+  kind: {
+    type: 'custom',
+    parse(text: string, current: unknown): boolean {
+      const t = text.toLowerCase()
+      if (t !== 'yes' && t !== 'no') throw new Error("argument must be 'yes' or 'no'")
+      if ((t === 'yes') !== current) throw new Error('the append-only file is switched on or off by opening the store with or without the AOF adapter')
+      return t === 'yes'
+    },
+    format: (v) => (v ? 'yes' : 'no'),
+  },
+  default: false,
+})
+registerConfig({ name: 'appendfsync', kind: { type: 'enum', values: ['everysec', 'always', 'no'] }, default: 'everysec' })
+registerConfig({ name: 'dir', kind: { type: 'string' }, default: (globalThis as { process?: { cwd?(): string } }).process?.cwd?.() ?? '/', protected: true })
+registerConfig({ name: 'dbfilename', kind: { type: 'string' }, default: 'dump.rdb', protected: true })
+registerConfig({ name: 'appenddirname', kind: { type: 'string' }, default: 'appendonlydir', immutable: true })
+registerConfig({ name: 'appendfilename', kind: { type: 'string' }, default: 'appendonly.aof', immutable: true })
+registerConfig({ name: 'enable-protected-configs', kind: { type: 'enum', values: ['no', 'yes', 'local'] }, default: 'no', immutable: true })
 
 // ---------------------------------------------------------------- DUMP / RESTORE
 

@@ -18,6 +18,8 @@ export interface ParamDef {
   default: unknown
   /** Cannot be changed by CONFIG SET (set only through Store options). */
   immutable?: boolean
+  /** Refused by CONFIG SET as Redis refuses its protected configs (`enable-protected-configs` is always no here). */
+  protected?: boolean
   aliases?: string[]
   /** What a valid value becomes when set, where Redis adjusts it (`hz` is kept within 1..500). */
   adjust?: (v: unknown) => unknown
@@ -123,7 +125,9 @@ export class Config {
       const lower = name.toLowerCase()
       const def = this.defs.get(lower)
       if (!def) fail(`Unknown option or number of arguments for CONFIG SET - '${name}'`)
-      if (def.immutable) fail(`CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`)
+      if (def.immutable || def.protected) {
+        fail(`CONFIG SET failed (possibly related to argument '${name}') - can't set ${def.immutable ? 'immutable' : 'protected'} config`)
+      }
       if (seen.has(lower)) fail(`CONFIG SET failed (possibly related to argument '${name}') - duplicate parameter`)
       seen.add(lower)
       given.push([lower, def])
@@ -162,6 +166,26 @@ export function parseMemoryExact(text: string): bigint | undefined {
   let n = BigInt(m[1]!)
   if (n > ULLONG_MAX) n = ULLONG_MAX
   return (n * mul) & ULLONG_MAX
+}
+
+/**
+ * The words of a value CONFIG SET reads as several (save, client-output-buffer-limit): Redis splits
+ * it at every single space, so two spaces in a row make an empty word.
+ */
+export function configWords(text: string): string[] {
+  return text === '' ? [] : text.split(' ')
+}
+
+/**
+ * A word as C's strtoll reads it when nothing may follow the number: leading white space and a sign
+ * are fine, out-of-range values saturate, and an empty word is 0 (no digits, nothing left over).
+ */
+export function strtollWhole(word: string): bigint | undefined {
+  if (word === '') return 0n
+  const m = /^[\t\n\v\f\r ]*([+-]?\d+)$/.exec(word)
+  if (m === null) return undefined
+  const n = BigInt(m[1]!)
+  return n > LLONG_MAX ? LLONG_MAX : n < -LLONG_MAX - 1n ? -LLONG_MAX - 1n : n
 }
 
 /** `parseMemoryExact` as a number (exact up to 2^53). */

@@ -382,7 +382,8 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
   const dir = join(options.dir, options.dirname ?? 'appendonlydir')
   const filename = options.filename ?? 'appendonly.aof'
   const manifestPath = join(dir, `${filename}.manifest`)
-  const policy: FsyncPolicy = options.fsync ?? 'everysec'
+  // The store's `appendfsync` from open() on: CONFIG SET appendfsync changes it, as in Redis.
+  let policy: FsyncPolicy = options.fsync ?? 'everysec'
   const loadTruncated = options.loadTruncated ?? true
   const rdbOpts: RdbWriteOptions = { compression: options.compression ?? true, checksum: options.checksum ?? true, aofBase: true }
   const warn = options.onWarning ?? ((m: string) => console.warn(m))
@@ -595,6 +596,12 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
     open(c) {
       ctx = c
       const store = c.store
+      const config = store.ks.config
+      config.put('appendonly', true)
+      config.put('appendfsync', policy)
+      config.put('appenddirname', options.dirname ?? 'appendonlydir')
+      config.put('appendfilename', filename)
+      config.watch('appendfsync', (v) => (policy = v as FsyncPolicy))
       if (legacy) {
         mkdirSync(dir, { recursive: true })
         renameSync(join(options.dir, filename), join(dir, filename))
@@ -619,19 +626,18 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
         baseSize = manifest.base ? fileSize(join(dir, manifest.base.name)) : 0
         appended = files(manifest).reduce((s, f) => s + fileSize(join(dir, f.name)), 0) - baseSize
       }
-      if (policy !== 'always' || autoPct > 0) {
-        timer = setInterval(() => {
-          if (policy === 'everysec' && unsynced && fd >= 0 && !flushQueued) {
-            unsynced = false
-            fdatasync(fd, () => {})
-          }
-          if (autoPct > 0 && !c.state.rewriteRunning && !c.state.bgsaveRunning) {
-            const size = baseSize + appended
-            if (size >= autoMin && (appended * 100) / Math.max(1, baseSize) >= autoPct) c.rewrite()
-          }
-        }, 1000)
-        if (typeof timer === 'object' && 'unref' in timer) timer.unref()
-      }
+      // Every second (whatever the policy now: CONFIG SET may change it): everysec's fsync and automatic rewrites.
+      timer = setInterval(() => {
+        if (policy === 'everysec' && unsynced && fd >= 0 && !flushQueued) {
+          unsynced = false
+          fdatasync(fd, () => {})
+        }
+        if (autoPct > 0 && !c.state.rewriteRunning && !c.state.bgsaveRunning) {
+          const size = baseSize + appended
+          if (size >= autoMin && (appended * 100) / Math.max(1, baseSize) >= autoPct) c.rewrite()
+        }
+      }, 1000)
+      if (typeof timer === 'object' && 'unref' in timer) timer.unref()
     },
 
     effect(e: Effect) {

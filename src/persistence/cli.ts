@@ -6,7 +6,8 @@
 import { join } from 'node:path'
 import type { PersistenceAdapter } from './adapter.js'
 import { aofFile, type FsyncPolicy } from './aof.js'
-import { rdbFile, REDIS_SAVE_RULES, type SaveRules } from './file.js'
+import { parseSaveRules, REDIS_SAVE_RULES } from '../commands/persistence.js'
+import { rdbFile } from './file.js'
 
 /** redis-server's persistence settings. */
 export interface ServerPersistenceOptions {
@@ -26,20 +27,6 @@ export interface ServerPersistenceOptions {
   /** `rdbcompression`, `rdbchecksum`. Default true. */
   rdbcompression?: boolean
   rdbchecksum?: boolean
-}
-
-/** Parses a `save` setting ('3600 1 300 100', '' for none) into rules. */
-export function parseSaveRules(text: string): SaveRules {
-  const words = text.trim().split(/\s+/).filter((w) => w !== '')
-  if (words.length % 2 !== 0) throw new Error(`invalid save rules '${text}': pairs of <seconds> <changes> expected`)
-  const rules: Array<[number, number]> = []
-  for (let i = 0; i < words.length; i += 2) {
-    const sec = Number(words[i])
-    const changes = Number(words[i + 1])
-    if (!Number.isInteger(sec) || !Number.isInteger(changes) || sec < 0 || changes < 0) throw new Error(`invalid save rules '${text}'`)
-    rules.push([sec, changes])
-  }
-  return rules
 }
 
 /**

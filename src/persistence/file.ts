@@ -7,22 +7,15 @@
  */
 import { closeSync, existsSync, fsync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
+import type { SaveRules } from '../commands/persistence.js'
 import type { StoreCore } from '../store-core.js'
 import { installRdb, loadContext, type AdapterContext, type LoadTarget, type PersistenceAdapter, type SaveSink, type Snapshot } from './adapter.js'
 import { RdbParser, type RdbContents } from './rdb/reader.js'
 import { RdbSink, type RdbWriteOptions } from './rdb/sink.js'
 import { KeyspaceSnapshot } from './snapshot.js'
 
-/** Save rules: pairs of [seconds, changes] — save when at least `changes` writes happened and `seconds` passed. */
-export type SaveRules = ReadonlyArray<readonly [seconds: number, changes: number]>
 
-/** Redis's default save rules (`save 3600 1 300 100 60 10000`). */
-export const REDIS_SAVE_RULES: SaveRules = [
-  [3600, 1],
-  [300, 100],
-  [60, 10000],
-]
 
 /** Options of `rdbFile`. */
 export interface RdbFileOptions extends RdbWriteOptions {
@@ -170,8 +163,8 @@ export function rdbFile(options: RdbFileOptions): PersistenceAdapter {
   const path = options.path
   const name = basename(path)
   const write: RdbWriteOptions = { compression: options.compression ?? true, checksum: options.checksum ?? true }
-  const rules = options.save ?? []
-  const saveOnClose = options.saveOnClose ?? rules.length > 0
+  // The store's `save` parameter from open() on: CONFIG SET save changes the rules, as in Redis.
+  let rules = options.save ?? []
   let ctx: AdapterContext | undefined
   let timer: ReturnType<typeof setInterval> | undefined
 
@@ -194,11 +187,15 @@ export function rdbFile(options: RdbFileOptions): PersistenceAdapter {
 
     open(c) {
       ctx = c
-      if (rules.length === 0) return
+      const config = c.store.ks.config
+      config.put('dir', resolve(dirname(path)))
+      config.put('dbfilename', name)
+      config.put('save', rules)
+      config.watch('save', (v) => (rules = v as SaveRules))
       const st = c.state
       const clock = c.store.ks.clock
       timer = setInterval(() => {
-        if (st.bgsaveRunning || st.rewriteRunning) return
+        if (rules.length === 0 || st.bgsaveRunning || st.rewriteRunning) return
         const now = Math.floor(clock.now() / 1000)
         // After a failed BGSAVE, wait a few seconds before trying again (Redis's CONFIG_BGSAVE_RETRY_DELAY).
         if (!st.lastBgsaveOk && Date.now() - st.lastBgsaveTry < 5000) return
@@ -216,12 +213,15 @@ export function rdbFile(options: RdbFileOptions): PersistenceAdapter {
       return rdbFileSink(ctx!.store, snap, path, write)
     },
 
-    saveOnClose,
+    // As Redis's SHUTDOWN: a final save when save rules are set (now, not when opened).
+    get saveOnClose() {
+      return options.saveOnClose ?? rules.length > 0
+    },
 
     close(opts) {
       if (timer !== undefined) clearInterval(timer)
       timer = undefined
-      if (!saveOnClose || opts?.save === false || ctx === undefined) return
+      if (!this.saveOnClose || opts?.save === false || ctx === undefined) return
       // Redis's SHUTDOWN with save points: one last synchronous save.
       const snap = KeyspaceSnapshot.sync(ctx.store.ks)
       const sink = rdbFileSink(ctx.store, snap, path, write)

@@ -36,9 +36,10 @@ export {
   type Snapshot,
   type SnapshotSink,
 } from './adapter.js'
-export { rdbFile, REDIS_SAVE_RULES, type RdbFileOptions, type SaveRules } from './file.js'
+export { parseSaveRules, REDIS_SAVE_RULES, type SaveRules } from '../commands/persistence.js'
+export { rdbFile, type RdbFileOptions } from './file.js'
 export { aofFile, AofError, type AofFileOptions, type FsyncPolicy } from './aof.js'
-export { parseSaveRules, progressBar, serverPersistence, type ServerPersistenceOptions } from './cli.js'
+export { progressBar, serverPersistence, type ServerPersistenceOptions } from './cli.js'
 export { RdbError, readRdb, type RdbContents, type RdbReadOptions } from './rdb/reader.js'
 export { crc64 } from './rdb/crc64.js'
 export { KeyspaceSnapshot } from './snapshot.js'

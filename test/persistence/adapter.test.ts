@@ -154,8 +154,13 @@ describe('server settings', () => {
       [60, 10000],
     ])
     expect(parseSaveRules('')).toEqual([])
-    expect(() => parseSaveRules('3600')).toThrow(/pairs/)
-    expect(() => parseSaveRules('x 1')).toThrow(/invalid save rules/)
+    // Redis's checks and error: words split at single spaces, pairs, seconds at least 1, changes at least 0.
+    for (const bad of ['3600', 'x 1', '0 1', '1 -1', '1.5 1', '3600  1', '3600 1 ']) expect(() => parseSaveRules(bad)).toThrow('Invalid save parameters')
+    expect(parseSaveRules('+60 007 10 -0')).toEqual([
+      [60, 7],
+      [10, 0],
+    ])
+    expect(parseSaveRules('3600 ')).toEqual([[3600, 0]])
     expect(serverPersistence({ dir: '/d' }).map((a) => a.name)).toEqual(['rdb:dump.rdb'])
     expect(serverPersistence({ dir: '/d', appendonly: true, dbfilename: 'x.rdb' }).map((a) => a.name)).toEqual(['aof', 'rdb:x.rdb'])
     const dir = tempDir('srv')
@@ -167,5 +172,41 @@ describe('server settings', () => {
     const bar = progressBar({ isTTY: false, write: (s: string) => out.push(s) } as unknown as NodeJS.WriteStream, 10)
     for (let i = 0; i <= 100; i += 5) bar(i, 100, 'dump.rdb')
     expect(out).toEqual(['Loading dump.rdb [..........]   0%\n', 'Loading dump.rdb [###.......]  25%\n', 'Loading dump.rdb [#####.....]  50%\n', 'Loading dump.rdb [########..]  75%\n', 'Loading dump.rdb [##########] 100%\n'])
+  })
+})
+
+describe('CONFIG parameters of persistence', () => {
+  it('report the adapters, follow CONFIG SET save and appendfsync, refuse what Redis refuses', async () => {
+    const { existsSync } = await import('node:fs')
+    const { serverPersistence } = await import('../../src/persistence/index.js')
+    const dir = tempDir('cfg')
+    const s = newStore({ persistence: serverPersistence({ dir, appendonly: true, save: '900 1' }) })
+    const get = (name: string) => (s.call('CONFIG', 'GET', name) as string[])[1]
+    expect([get('save'), get('appendonly'), get('appendfsync'), get('dir'), get('dbfilename')]).toEqual(['900 1', 'yes', 'everysec', dir, 'dump.rdb'])
+    expect(s.call('CONFIG', 'SET', 'appendfsync', 'always')).toBe('OK')
+    expect(s.info('persistence')).toContain('aof_fsync_policy:always')
+    expect(() => s.call('CONFIG', 'SET', 'appendonly', 'no')).toThrow(/append-only file is switched on or off by opening the store/)
+    expect(() => s.call('CONFIG', 'SET', 'dir', '/tmp')).toThrow("ERR CONFIG SET failed (possibly related to argument 'dir') - can't set protected config")
+    expect(() => s.call('CONFIG', 'SET', 'appendfilename', 'x')).toThrow("can't set immutable config")
+    // No save rules: no final save at close, as Redis's SHUTDOWN without save points.
+    s.set('k', 'v')
+    expect(s.call('CONFIG', 'SET', 'save', '')).toBe('OK')
+    s.close()
+    expect(existsSync(join(dir, 'dump.rdb'))).toBe(false)
+    // With rules set at run time, the close saves.
+    const t = newStore({ persistence: serverPersistence({ dir, save: '' }) })
+    expect((t.call('CONFIG', 'GET', 'save') as string[])[1]).toBe('')
+    t.set('k', 'v')
+    t.call('CONFIG', 'SET', 'save', '3600 1')
+    t.close()
+    expect(existsSync(join(dir, 'dump.rdb'))).toBe(true)
+  })
+
+  it('without persistence: no save rules, no append-only file, which cannot be switched on', () => {
+    const s = new Store()
+    expect(s.call('CONFIG', 'GET', 'save', 'appendonly')).toEqual(['save', '', 'appendonly', 'no'])
+    expect(s.call('CONFIG', 'SET', 'save', '', 'appendonly', 'no')).toBe('OK')
+    expect(() => s.call('CONFIG', 'SET', 'appendonly', 'yes')).toThrow(/append-only file is switched on or off/)
+    s.close()
   })
 })

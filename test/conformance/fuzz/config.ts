@@ -29,6 +29,9 @@ const BUFFER_LIMITS = [
   'pubsub 1x 0 0',
   'pubsub -1 0 0',
   'normal 0 0 -1',
+  'normal  0 0',
+  'normal 0 0 ',
+  'pubsub 64mb 32mb \t5',
   '',
   'pubsub 1mb 2mb 3 normal',
 ]
@@ -76,11 +79,18 @@ const VALUES: Record<string, readonly string[]> = {
   'stream-node-max-entries': ['0', '1', '100', '-1', '999999999999', 'x'],
   'stream-node-max-bytes': ['0', '1', '4096', '4kb', '-1', 'x'],
   'hll-sparse-max-bytes': ['0', '1', '3000', '3001', '-1', 'x'],
+  // Save rules no run lives long enough to meet (the reference would write a snapshot), and refusals.
+  'save': ['', '3600 1', '900 1 300 10', '+3600 007', '3600', '0 1', '1 -1', 'x 1', '3600 4294967297', '3600  1', '3600 ', ' 3600 1', '3600 \t5', '3600 +'],
+  'appendfsync': ['everysec', 'always', 'no', 'EVERYSEC', 'sometimes', ''],
+  // Not switched on (embedis refuses that at run time; the reference would start writing a file).
+  'appendonly': ['no', 'NO', 'maybe', ''],
   // Only refusals: a real change would stop the server taking new connections.
   'maxclients': ['0', '-1', 'abc', ''],
 }
 const NAMES = Object.keys(VALUES)
-const IMMUTABLE = ['databases', 'aclfile', 'enable-debug-command', 'enable-module-command', 'rdbchecksum']
+const IMMUTABLE = ['databases', 'aclfile', 'enable-debug-command', 'enable-module-command', 'rdbchecksum', 'appendfilename', 'appenddirname', 'enable-protected-configs', 'dbfilename']
+/** Refused by CONFIG SET too; not read with CONFIG GET (the working directories of the two differ). */
+const PROTECTED = ['dir', ...IMMUTABLE]
 const UNKNOWN = ['nosuchparam', 'maxmemory-polic', 'maxkeys-x', 'save-x', '']
 /**
  * Patterns that match, on the reference server too, only parameters embedis has (and not
@@ -117,11 +127,11 @@ const GENS: Array<readonly [number, Gen]> = [
   [3, (r) => {
     const name = r.pick(NAMES)
     const alias = name === 'lua-time-limit' ? 'busy-reply-threshold' : name === 'busy-reply-threshold' ? 'lua-time-limit' : name.includes('listpack') ? name.replace('listpack', 'ziplist') : name.replace('ziplist', 'listpack')
-    const second = r.pick([name, alias, r.pick(IMMUTABLE), r.pick(UNKNOWN)])
+    const second = r.pick([name, alias, r.pick(PROTECTED), r.pick(UNKNOWN)])
     const argv = [spell(r, name), value(r, name), second, VALUES[second] !== undefined ? value(r, second) : r.pick(['1', 'yes', 'x'])]
     return set(r.chance(0.5) ? argv : [...argv.slice(2), ...argv.slice(0, 2)])
   }],
-  [1, (r) => set([r.pick(IMMUTABLE), r.pick(['1', '16', 'yes', 'no', ''])])],
+  [1, (r) => set([r.pick(PROTECTED), r.pick(['1', '16', 'yes', 'no', ''])])],
   [1, (r) => set([r.pick(UNKNOWN), '1'])],
   // Odd counts: a name without its value.
   [1, (r) => ({ argv: ['CONFIG', 'SET', ...r.pick([[], [r.pick(NAMES)], [r.pick(NAMES), '1', r.pick(NAMES)]])] })],

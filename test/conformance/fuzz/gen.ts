@@ -128,7 +128,7 @@ export const CONFIG_DEFAULTS = [
   'maxmemory-clients', '0', 'lfu-log-factor', '10', 'lfu-decay-time', '1', 'hz', '10', 'active-expire-effort', '1',
   'busy-reply-threshold', '5000', 'latency-monitor-threshold', '0', 'slowlog-log-slower-than', '10000',
   'slowlog-max-len', '128', 'acllog-max-len', '128', 'tracking-table-max-keys', '1000000',
-  'proto-max-bulk-len', '536870912', 'rdbcompression', 'yes', 'timeout', '0',
+  'proto-max-bulk-len', '536870912', 'rdbcompression', 'yes', 'timeout', '0', 'save', '', 'appendfsync', 'everysec',
   'client-output-buffer-limit', 'normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60',
   'hash-max-listpack-entries', '128', 'hash-max-listpack-value', '64',
   'set-max-intset-entries', '512', 'set-max-listpack-entries', '128', 'set-max-listpack-value', '64',
