@@ -2,7 +2,7 @@ import { bytesOut, keyOf, ownValue, readKey, toStr, type Bytes, type StrValue } 
 import { E, fail } from '../core/errors.js'
 import { formatDouble } from '../core/numbers.js'
 import { OK, type MapReply } from '../core/reply.js'
-import { APPEND, DECR, GETDEL, GETEX, GETRANGE, getValue, INCR, INCRBY, INCRBYFLOAT, LCS, MGET, mgetValue, MSET, MSETNX, SETRANGE, SF, STRLEN, TTL_UNIT, setGeneric } from '../commands/strings.js'
+import { APPEND, DECR, GETDEL, GETEX, GETRANGE, getValue, INCR, INCRBY, INCRBYFLOAT, LCS, MGET, mgetValue, MSET, MSETNX, SETRANGE, SF, STRLEN, TTL_UNIT, setFull, setGeneric, setQuick } from '../commands/strings.js'
 import { absoluteExpire } from '../commands/util.js'
 import type { StoreCore } from '../store-core.js'
 
@@ -145,7 +145,8 @@ export class StringsApi {
     this.beforeWrite()
     const v = typeof value === 'string' ? value : valueOf(value)
     if (options === undefined) {
-      setGeneric(this.s, keyOf(key), v, 0, 0)
+      const k = keyOf(key)
+      if (!setQuick(this.s, k, v)) setFull(this.s, k, v, 0, 0)
       return 'OK'
     }
     const flags = setFlags(options)

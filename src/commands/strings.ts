@@ -128,6 +128,27 @@ export const SET = defineCommand('set', {
  * caller runs it in a time snapshot, so the expiry is checked against the time it was computed at.
  */
 export function setGeneric(ctx: Session, k: string, value: StrValue, flags: number, expireAt: number): Reply {
+  return flags === 0 && expireAt === 0 && setQuick(ctx, k, value) ? OK : setFull(ctx, k, value, flags, expireAt)
+}
+
+/**
+ * A plain SET over a key without a TTL while no write is observed (`Keyspace.unobserved`): the
+ * value is all that changes, so the general path's lookup, signals and effects have nothing to do.
+ * False (nothing done) in any other case.
+ */
+export function setQuick(ctx: Session, k: string, value: StrValue): boolean {
+  const db = ctx.db
+  const e = db.map.get(k)
+  if (e === undefined || e.expire !== 0 || !ctx.ks.unobserved(db)) return false
+  e.type = T.STRING
+  e.value = value
+  e.flags = 0
+  e.lru = ctx.ks.lruClock
+  return true
+}
+
+/** `setGeneric` in full. */
+export function setFull(ctx: Session, k: string, value: StrValue, flags: number, expireAt: number): Reply {
   const db = ctx.db
   let old: Reply = null
   const get = (flags & SF.GET) !== 0

@@ -276,6 +276,17 @@ export class Keyspace {
   }
 
   /**
+   * Whether a write in `db` would be seen by nothing but the data: no memory accounting or access
+   * tracking, no client-side caching, no WATCH (nor blocked XREADGROUP), no keyspace notifications
+   * and no effect listeners (persistence). Hot paths may then skip the signals.
+   */
+  unobserved(db: Database): boolean {
+    return (
+      this.onKeyWritten === undefined && this.touch === undefined && this.tracking === undefined && db.watched === undefined && this.notifyFlags === 0 && !this.fx
+    )
+  }
+
+  /**
    * Redis's signalModifiedKey: a key's value changed (or it was deleted).
    * Invalidates WATCHes on it and client-side caches (CLIENT TRACKING).
    */
