@@ -93,9 +93,20 @@ interface Func {
   block: Block | null
   /** Active local variables (LUAI_MAXVARS = 200 per function). */
   nactvar: number
+  /** The names of the local variables by register (those below `nactvar` are active). */
+  names: string[]
+  /**
+   * The upvalues, as 5.1 tells them apart: a local register (`L3`) or an upvalue (`U0`) of the enclosing
+   * function (LUAI_MAXUPVALUES = 60 per function).
+   */
+  upvalues: string[]
   /** The line of `function` (0 for the main chunk), for limit errors. */
   linedefined: number
 }
+
+/** The hidden locals of numeric and generic for loops (names no script can spell). */
+const FORNUM_HIDDEN = ['(for index)', '(for limit)', '(for step)']
+const FORLIST_HIDDEN = ['(for generator)', '(for state)', '(for control)']
 
 /** Expression kinds that matter to the grammar (lparser.c's expkind, reduced). */
 const E_VAR = 1 // assignable: local, upvalue, global, indexed
@@ -115,6 +126,8 @@ class Parser {
   // The lexer's save buffer: the text of the last NAME, STRING or NUMBER read (5.1's txtToken).
   private buf = new Uint8Array(64)
   private n = 0
+  /** The current NAME's text while a lookahead has overwritten the save buffer. */
+  private savedName: string | undefined
   private fs: Func | null = null
   private level = 0
   /** Start and end offsets of escapes to rewrite (`\x` → `x`), in source order. */
@@ -396,10 +409,12 @@ class Parser {
     if (this.hasAhead) {
       this.token = this.ahead
       this.hasAhead = false
+      this.savedName = undefined
     } else this.token = this.llex()
   }
 
   private lookahead(): number {
+    if (this.token === TK_NAME) this.savedName = this.text()
     this.ahead = this.llex()
     this.hasAhead = true
     return this.ahead
@@ -433,9 +448,12 @@ class Parser {
     }
   }
 
-  private checkName(): void {
+  /** str_checkname: the NAME, consumed. */
+  private checkName(): string {
     this.check(TK_NAME)
+    const name = this.savedName ?? this.text()
     this.luaXNext()
+    return name
   }
 
   private enterLevel(): void {
@@ -460,19 +478,40 @@ class Parser {
   }
 
   private openFunc(vararg: boolean, linedefined: number): void {
-    this.fs = { previous: this.fs, vararg, usesDots: false, block: null, nactvar: 0, linedefined }
+    this.fs = { previous: this.fs, vararg, usesDots: false, block: null, nactvar: 0, names: [], upvalues: [], linedefined }
   }
 
-  /** lparser.c's errorlimit. */
-  private errorLimit(limit: number, what: string): never {
-    const fs = this.fs!
+  /** lparser.c's errorlimit (of the function being parsed, or of `fs`). */
+  private errorLimit(limit: number, what: string, fs: Func = this.fs!): never {
     const where = fs.linedefined === 0 ? 'main function' : `function at line ${fs.linedefined}`
     return this.lexError(`${where} has more than ${limit} ${what}`, 0)
   }
 
-  /** new_localvar's limit check, for the `pending`-th new variable of a statement. */
-  private newLocal(pending: number): void {
-    if (this.fs!.nactvar + pending + 1 > 200) this.errorLimit(200, 'local variables')
+  /** new_localvar: the `pending`-th new variable of a statement, active once `nactvar` counts it. */
+  private newLocal(pending: number, name: string): void {
+    const fs = this.fs!
+    if (fs.nactvar + pending + 1 > 200) this.errorLimit(200, 'local variables')
+    fs.names[fs.nactvar + pending] = name
+  }
+
+  /** singlevar: resolves a variable name, giving each function between its local and here an upvalue. */
+  private singleVar(name: string): void {
+    this.singleVarAux(this.fs!, name)
+  }
+
+  /** singlevaraux: `L<register>` for a local of `fs`, `U<index>` for an upvalue of it, undefined for a global. */
+  private singleVarAux(fs: Func | null, name: string): string | undefined {
+    if (fs === null) return undefined
+    for (let i = fs.nactvar - 1; i >= 0; i--) if (fs.names[i] === name) return `L${i}`
+    const outer = this.singleVarAux(fs.previous, name)
+    if (outer === undefined) return undefined
+    // indexupvalue: one upvalue per variable reached (the same register twice is the same one).
+    let i = fs.upvalues.indexOf(outer)
+    if (i < 0) {
+      if (fs.upvalues.length + 1 > 60) this.errorLimit(60, 'upvalues', fs)
+      i = fs.upvalues.push(outer) - 1
+    }
+    return `U${i}`
   }
 
   private closeFunc(): void {
@@ -550,13 +589,13 @@ class Parser {
       do {
         switch (this.tok()) {
           case TK_NAME:
-            this.checkName()
-            this.newLocal(n++)
+            this.newLocal(n, this.checkName())
+            n++
             break
           case TK_DOTS:
             this.luaXNext()
             // LUA_COMPAT_VARARG: a vararg function also gets a local `arg`.
-            this.newLocal(n++)
+            this.newLocal(n++, 'arg')
             fs.vararg = true
             break
           default:
@@ -570,7 +609,10 @@ class Parser {
   private body(line: number, method: boolean): void {
     this.openFunc(false, line)
     const fs = this.fs!
-    if (method) fs.nactvar = 1 // self
+    if (method) {
+      fs.names[0] = 'self'
+      fs.nactvar = 1
+    }
     this.checkNextTok(40)
     this.parlist()
     this.check(41)
@@ -619,7 +661,7 @@ class Parser {
         return E_OTHER
       }
       case TK_NAME:
-        this.checkName()
+        this.singleVar(this.checkName())
         return E_VAR
       default:
         return this.syntaxError('unexpected symbol')
@@ -777,11 +819,11 @@ class Parser {
   private forstat(line: number): void {
     this.enterBlock(true)
     this.luaXNext()
-    this.checkName()
+    const first = this.checkName()
     let nvars = 4
     switch (this.tok()) {
       case 61:
-        for (let i = 0; i < 4; i++) this.newLocal(i)
+        for (let i = 0; i < 4; i++) this.newLocal(i, i < 3 ? FORNUM_HIDDEN[i]! : first)
         this.luaXNext()
         this.expr()
         this.checkNextTok(44)
@@ -790,10 +832,10 @@ class Parser {
         break
       case 44:
       case TK_IN:
-        for (let i = 0; i < 4; i++) this.newLocal(i)
+        for (let i = 0; i < 4; i++) this.newLocal(i, i < 3 ? FORLIST_HIDDEN[i]! : first)
         while (this.testNext(44)) {
-          this.checkName()
-          this.newLocal(nvars++)
+          this.newLocal(nvars, this.checkName())
+          nvars++
         }
         this.checkNextTok(TK_IN)
         this.explist1()
@@ -825,7 +867,7 @@ class Parser {
 
   private funcstat(line: number): void {
     this.luaXNext()
-    this.checkName()
+    this.singleVar(this.checkName())
     while (this.tok() === 46) this.field()
     const method = this.tok() === 58
     if (method) this.field()
@@ -835,8 +877,8 @@ class Parser {
   private localstat(): void {
     let n = 0
     do {
-      this.checkName()
-      this.newLocal(n++)
+      this.newLocal(n, this.checkName())
+      n++
     } while (this.testNext(44))
     if (this.testNext(61)) this.explist1()
     this.fs!.nactvar += n
@@ -875,8 +917,7 @@ class Parser {
       case TK_LOCAL:
         this.luaXNext()
         if (this.testNext(TK_FUNCTION)) {
-          this.checkName()
-          this.newLocal(0)
+          this.newLocal(0, this.checkName())
           this.fs!.nactvar++
           this.body(line, false)
         } else this.localstat()

@@ -83,6 +83,26 @@ describe('Lua 5.1 grammar (errors as Redis 7.2 gives them)', () => {
     expect(check(`do ${many(150)} end do ${many(150)} end`)).toMatch(/^ok/)
   })
 
+  it('counts upvalues per function as 5.1 does (limit 60; messages and lines as recorded from valkey-server)', () => {
+    const decl = (n: number, p = 'v'): string => Array.from({ length: n }, (_, i) => `local ${p}${i} = ${i}`).join('\n')
+    const use = (n: number, p = 'v'): string => Array.from({ length: n }, (_, i) => `${p}${i}`).join(' + ')
+    expect(check(`${decl(60)}\nlocal f = function() return ${use(60)} + v0 end`)).toMatch(/^ok/)
+    expect(check(`${decl(61)}\nlocal f = function() return ${use(61)} end`)).toBe('user_script:62: function at line 62 has more than 60 upvalues')
+    // A function between the local and its use needs the upvalue too (and is the one that overflows first).
+    expect(check(`${decl(61)}\nlocal f = function()\n local g = function() return ${use(61)} end\nend`)).toBe(
+      'user_script:63: function at line 62 has more than 60 upvalues',
+    )
+    // Parameters and loop variables are locals; globals and fields are not upvalues; a name in a table
+    // constructor is read past the constructor's lookahead.
+    const params = Array.from({ length: 61 }, (_, i) => `p${i}`).join(', ')
+    expect(check(`local function outer(${params})\n return function() return ${use(61, 'p')} end\nend`)).toBe(
+      'user_script:2: function at line 2 has more than 60 upvalues',
+    )
+    expect(check(`${decl(61)}\nreturn function() return { ${use(61).replace(/ \+ /g, ', ')} } end`)).toBe('user_script:62: function at line 62 has more than 60 upvalues')
+    expect(check(`return function() return ${use(70, 'g')}, t.v0, t.v1 end`)).toMatch(/^ok/)
+    expect(check(`for i = 1, 2 do for k in pairs({}) do local f = function() return i + k end end end`)).toMatch(/^ok/)
+  })
+
   it('names chunks as 5.1 does (MAXSRC 80)', () => {
     expect(chunkId(Buffer.from('@user_script'))).toBe('user_script')
     expect(chunkId(Buffer.from('=mine'))).toBe('mine')
