@@ -98,10 +98,10 @@ export class StoreCore {
    * client pause are looked at only when the session's gate says so.
    */
   dispatch(s: Session, cmd: Command, argv: Arg[], argStart: number, args?: Arg[]): Reply | Promise<Reply> {
-    if (s.gate !== 0 || this.pausedUntil !== 0) return this.gated(s, cmd, argv, argStart)
+    if (s.gate !== 0 || this.pausedUntil !== 0 || this.diskGuard !== undefined) return this.gated(s, cmd, argv, argStart)
     if (cmd.flags & CF.DENYOOM) {
       try {
-        this.beforeWrite()
+        this.memoryCheck()
       } catch (e) {
         if (e instanceof ReplyError) return this.reject(s, cmd, e)
         throw e
@@ -199,11 +199,16 @@ export class StoreCore {
       (name === 'exec' && s.multiFlags & CF.DENYOOM)
     ) {
       try {
-        this.beforeWrite()
+        this.memoryCheck()
       } catch (e) {
         if (e instanceof ReplyError) return this.reject(s, cmd, e)
         throw e
       }
+    }
+    // Redis's writeCommandsDeniedByDiskError: writes (and PING) while the disk refuses them.
+    if (this.diskGuard !== undefined && (cmd.flags & CF.WRITE || name === 'ping' || (name === 'exec' && s.multiFlags & CF.WRITE))) {
+      const err = this.diskGuard()
+      if (err !== undefined) return this.reject(s, cmd, replyError(err))
     }
     if (g & G.SUBSCRIBED && s.resp === 2 && !SUBSCRIBED_OK.has(name)) {
       return this.reject(
@@ -413,13 +418,28 @@ export class StoreCore {
   }
 
   /**
-   * @internal Called by typed write methods before they run (the command path
-   * calls it from dispatch for denyoom commands): the eviction layer hooks in here.
+   * @internal Called by typed write methods before they run: the memory limits (as dispatch checks
+   * denyoom commands), then the disk (MISCONF, as dispatch checks write commands).
    */
   beforeWrite(): void {
+    this.memoryCheck()
+    if (this.diskGuard !== undefined) {
+      const err = this.diskGuard()
+      if (err !== undefined) throw replyError(err)
+    }
+  }
+
+  /** Evicts down to the limits, or throws Redis's OOM error (dispatch's check of denyoom commands). */
+  private memoryCheck(): void {
     const m = this.memory
     if (m.limited && m.over()) m.enforce()
   }
+
+  /**
+   * @internal Set while persistence is attached: the MISCONF error writes are refused with, when
+   * the disk refuses them (src/persistence/adapter.ts), else undefined.
+   */
+  diskGuard: (() => string | undefined) | undefined = undefined
 
   /**
    * @internal Runs a typed method that reads the time more than once as one command does: its

@@ -72,6 +72,8 @@ registerConfig({
   },
   default: false,
 })
+// With save rules set and the last background save failed, write commands are refused (MISCONF), as in Redis.
+registerConfig({ name: 'stop-writes-on-bgsave-error', kind: { type: 'bool' }, default: true })
 registerConfig({ name: 'appendfsync', kind: { type: 'enum', values: ['everysec', 'always', 'no'] }, default: 'everysec' })
 registerConfig({ name: 'dir', kind: { type: 'string' }, default: (globalThis as { process?: { cwd?(): string } }).process?.cwd?.() ?? '/', protected: true })
 registerConfig({ name: 'dbfilename', kind: { type: 'string' }, default: 'dump.rdb', protected: true })

@@ -53,6 +53,9 @@ export const E = {
   MUST_BE_POSITIVE: 'value is out of range, must be positive',
   MAX_SIZE: 'string exceeds maximum allowed size (proto-max-bulk-len)',
   OOM: "-OOM command not allowed when used memory > 'maxmemory'.",
+  /** Writes refused after a failed background save (stop-writes-on-bgsave-error). */
+  MISCONF:
+    "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.",
   BUSYKEY: '-BUSYKEY Target key name already exists.',
 } as const
 

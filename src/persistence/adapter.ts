@@ -10,12 +10,13 @@
  * ```
  */
 import { keyOf } from '../core/bytes.js'
-import { ReplyError } from '../core/errors.js'
+import { E, ReplyError } from '../core/errors.js'
 import type { Reply } from '../core/reply.js'
 import { Database, Entry } from '../keyspace/database.js'
 import type { Effect, Keyspace } from '../keyspace/keyspace.js'
 import type { Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
+import type { SaveRules } from '../commands/persistence.js'
 import { scriptingOf } from '../commands/scripting.js'
 import { RDB_OP, RDB_VERSION } from './rdb/constants.js'
 import { RdbOutput } from './rdb/output.js'
@@ -115,6 +116,11 @@ export interface PersistenceAdapter {
   readonly saveOnClose?: boolean
   /** Extra INFO persistence fields. */
   info?(): Array<[string, string | number]>
+  /**
+   * Why the adapter's last write to its file failed, as strerror words it (`No space left on device`);
+   * undefined while writes succeed. An AOF's write error makes Redis refuse write commands (MISCONF).
+   */
+  writeError?(): string | undefined
 }
 
 /** What an adapter's `close()` is told. */
@@ -359,6 +365,7 @@ export class PersistenceHost {
       rewrite: () => void this.rewrite(false),
     }
     for (const a of this.adapters) a.open?.(ctx)
+    this.store.diskGuard = () => this.diskError()
     const withEffects = this.adapters.filter((a) => a.effect !== undefined)
     const st = this.state
     this.unlisten = this.store.onEffect((e) => {
@@ -559,9 +566,25 @@ export class PersistenceHost {
   }
 
   /** Stops everything: a running snapshot is cancelled, effects stop, adapters close. */
+  /**
+   * Redis's writeCommandsDeniedByDiskError, as the MISCONF error to refuse a write with: an
+   * append-only file that failed its last write, or (with stop-writes-on-bgsave-error and save
+   * rules set) a failed last background save. Undefined when writes may go on.
+   */
+  diskError(): string | undefined {
+    for (const a of this.adapters) {
+      const why = a.writeError?.()
+      if (why !== undefined) return `-MISCONF Errors writing to the AOF file: ${why}`
+    }
+    const config = this.ks.config
+    if (this.state.lastBgsaveOk || !config.get<boolean>('stop-writes-on-bgsave-error') || config.get<SaveRules>('save').length === 0) return undefined
+    return E.MISCONF
+  }
+
   close(): void {
     if (this.closed) return
     this.closed = true
+    this.store.diskGuard = undefined
     this.runningSnapshot?.cancel()
     this.unlisten?.()
     let err: unknown

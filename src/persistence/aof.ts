@@ -27,6 +27,7 @@ import {
 } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { getSystemErrorMap } from 'node:util'
 import { isBinaryKey, keyBytes } from '../core/bytes.js'
 import { ReplyError } from '../core/errors.js'
 import type { Effect } from '../keyspace/keyspace.js'
@@ -377,6 +378,14 @@ class CommandReader {
 
 const SLICE = 5000
 
+/** A write error as C's strerror words it (libuv's wording, capitalized: the same for the common ones). */
+function strerror(e: unknown): string {
+  const errno = (e as { errno?: unknown } | undefined)?.errno
+  const known = typeof errno === 'number' ? getSystemErrorMap().get(errno)?.[1] : undefined
+  if (known === undefined) return e instanceof Error ? e.message : String(e)
+  return errno === -5 ? 'Input/output error' : known[0]!.toUpperCase() + known.slice(1)
+}
+
 /** The multi-part append-only file adapter (see {@link AofFileOptions}). */
 export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonly directory: string } {
   const dir = join(options.dir, options.dirname ?? 'appendonlydir')
@@ -714,6 +723,10 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
         if (fd >= 0) closeSync(fd)
         fd = -1
       }
+    },
+
+    writeError() {
+      return lastWriteOk ? undefined : strerror(writeError)
     },
 
     info() {

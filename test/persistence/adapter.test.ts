@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { jsonlLog } from '../../examples/jsonl-adapter.js'
-import { Store } from '../../src/index.js'
+import { ReplyError, Store } from '../../src/index.js'
+import { OK, Status } from '../../src/core/reply.js'
 import { attachPersistence, openStore, type Effect, type LoadTarget, type PersistenceAdapter } from '../../src/persistence/index.js'
 import { datasetCommands, sessionSender } from './dataset.js'
 import { cleanup, firstDifference, newStore, storeContents, tempDir } from './helpers.js'
@@ -207,6 +208,56 @@ describe('CONFIG parameters of persistence', () => {
     expect(s.call('CONFIG', 'GET', 'save', 'appendonly')).toEqual(['save', '', 'appendonly', 'no'])
     expect(s.call('CONFIG', 'SET', 'save', '', 'appendonly', 'no')).toBe('OK')
     expect(() => s.call('CONFIG', 'SET', 'appendonly', 'yes')).toThrow(/append-only file is switched on or off/)
+    s.close()
+  })
+})
+
+describe('writes refused while the disk refuses them (MISCONF)', () => {
+  const MISCONF = /^MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk\. .*stop-writes-on-bgsave-error option/
+
+  it('after a failed background save with save rules set, until a save succeeds or stop-writes-on-bgsave-error is no', async () => {
+    const { mkdirSync } = await import('node:fs')
+    const { rdbFile } = await import('../../src/persistence/index.js')
+    const dir = join(tempDir('misconf'), 'missing')
+    const s = newStore({ persistence: rdbFile({ path: join(dir, 'dump.rdb'), save: [[3600, 1]] }) })
+    const ses = s.session()
+    const run = (...argv: string[]) => {
+      const r = ses.execute(argv)
+      return r instanceof ReplyError ? r.message : r
+    }
+    s.set('k', 'v')
+    await expect(s.bgsave()).rejects.toThrow(/ENOENT/)
+    for (const argv of [['SET', 'k', 'w'], ['DEL', 'k'], ['PING'], ['EXPIRE', 'k', '10']]) expect(run(...argv)).toMatch(MISCONF)
+    expect(() => s.set('k', 'w')).toThrow(MISCONF)
+    // Reads go on; so do writes in a transaction's queue only to be refused: the transaction aborts.
+    expect(run('GET', 'k')).toBe('v')
+    expect(run('MULTI')).toEqual(new Status('OK'))
+    expect(run('GET', 'k')).toEqual(new Status('QUEUED'))
+    expect(run('SET', 'k', 'w')).toMatch(MISCONF)
+    expect(run('EXEC')).toMatch(/^EXECABORT/)
+    expect(run('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no')).toEqual(OK)
+    expect(run('SET', 'k', 'x')).toEqual(OK)
+    expect(run('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'yes')).toEqual(OK)
+    expect(run('INCR', 'n')).toMatch(MISCONF)
+    // Without save rules the failed save does not matter (as in Redis).
+    expect(run('CONFIG', 'SET', 'save', '')).toEqual(OK)
+    expect(run('INCR', 'n')).toBe(1)
+    expect(run('CONFIG', 'SET', 'save', '3600 1')).toEqual(OK)
+    expect(run('INCR', 'n')).toMatch(MISCONF)
+    mkdirSync(dir)
+    await s.bgsave()
+    expect(run('INCR', 'n')).toBe(2)
+    s.close()
+  })
+
+  it("after an append-only file's failed write, whatever stop-writes-on-bgsave-error says", () => {
+    let failing: string | undefined = 'No space left on device'
+    const s = newStore({ persistence: { name: 'log', effect() {}, writeError: () => failing } })
+    expect(() => s.call('SET', 'k', 'v')).toThrow('MISCONF Errors writing to the AOF file: No space left on device')
+    s.call('CONFIG', 'SET', 'stop-writes-on-bgsave-error', 'no')
+    expect(() => s.call('SET', 'k', 'v')).toThrow(/^MISCONF Errors writing to the AOF file/)
+    failing = undefined
+    expect(s.call('SET', 'k', 'v')).toBe('OK')
     s.close()
   })
 })
