@@ -98,7 +98,7 @@ export class StoreCore {
    * client pause are looked at only when the session's gate says so.
    */
   dispatch(s: Session, cmd: Command, argv: Arg[], argStart: number, args?: Arg[]): Reply | Promise<Reply> {
-    if (s.gate !== 0 || this.pausedUntil !== 0 || this.diskGuard !== undefined) return this.gated(s, cmd, argv, argStart)
+    if (s.gate !== 0 || this.pausedUntil !== 0) return this.gated(s, cmd, argv, argStart)
     if (cmd.flags & CF.DENYOOM) {
       try {
         this.memoryCheck()
@@ -106,6 +106,10 @@ export class StoreCore {
         if (e instanceof ReplyError) return this.reject(s, cmd, e)
         throw e
       }
+    }
+    if (this.diskGuard !== undefined) {
+      const err = this.diskRefusal(s, cmd)
+      if (err !== undefined) return this.reject(s, cmd, err)
     }
     const r = this.runCommand(s, cmd, argv, argStart, args)
     // Clients blocked on keys this command filled are served right after it.
@@ -205,10 +209,9 @@ export class StoreCore {
         throw e
       }
     }
-    // Redis's writeCommandsDeniedByDiskError: writes (and PING) while the disk refuses them.
-    if (this.diskGuard !== undefined && (cmd.flags & CF.WRITE || name === 'ping' || (name === 'exec' && s.multiFlags & CF.WRITE))) {
-      const err = this.diskGuard()
-      if (err !== undefined) return this.reject(s, cmd, replyError(err))
+    if (this.diskGuard !== undefined) {
+      const err = this.diskRefusal(s, cmd)
+      if (err !== undefined) return this.reject(s, cmd, err)
     }
     if (g & G.SUBSCRIBED && s.resp === 2 && !SUBSCRIBED_OK.has(name)) {
       return this.reject(
@@ -427,6 +430,13 @@ export class StoreCore {
       const err = this.diskGuard()
       if (err !== undefined) throw replyError(err)
     }
+  }
+
+  /** Redis's writeCommandsDeniedByDiskError check: the MISCONF error for a write (or PING) while the disk refuses writes. */
+  private diskRefusal(s: Session, cmd: Command): ReplyError | undefined {
+    if (!(cmd.flags & CF.WRITE || cmd.name === 'ping' || (cmd.name === 'exec' && s.multiFlags & CF.WRITE))) return undefined
+    const err = this.diskGuard!()
+    return err === undefined ? undefined : replyError(err)
   }
 
   /** Evicts down to the limits, or throws Redis's OOM error (dispatch's check of denyoom commands). */
