@@ -17,7 +17,6 @@ export interface QueuedCommand {
   argStart: number
 }
 
-
 /** Session gate bits: any of them set sends dispatch down its slow path. */
 export const G = {
   MULTI: 1,
