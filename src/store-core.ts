@@ -14,7 +14,7 @@ import { monitorRefuses, type Monitors } from './keyspace/monitor.js'
 import { G, Session, type QueuedCommand } from './session.js'
 import { commandKeysAndFlags, recordSlow } from './commands/admin.js'
 import { COMMAND_GROUPS } from './commands/all.js'
-import { declaresNoWrites, type ScriptingHook } from './commands/scripting.js'
+import { scriptCommandFlags, type ScriptingHook } from './commands/scripting.js'
 import { attachPersistence, type PersistenceAdapter } from './persistence/adapter.js'
 
 /** Options for a new Store. */
@@ -99,7 +99,9 @@ export class StoreCore {
    */
   dispatch(s: Session, cmd: Command, argv: Arg[], argStart: number, args?: Arg[]): Reply | Promise<Reply> {
     if (s.gate !== 0 || this.pausedUntil !== 0) return this.gated(s, cmd, argv, argStart)
-    if (cmd.flags & CF.DENYOOM) {
+    const flags = cmd.flags & CF.SCRIPT ? scriptCommandFlags(this, cmd, argv) : cmd.flags
+    // A script's commands are checked by the script (its start's memory state, its first write).
+    if (flags & CF.DENYOOM && !s.inScript) {
       try {
         this.memoryCheck()
       } catch (e) {
@@ -107,8 +109,8 @@ export class StoreCore {
         throw e
       }
     }
-    if (this.diskGuard !== undefined) {
-      const err = this.diskRefusal(s, cmd)
+    if (this.diskGuard !== undefined && !s.inScript) {
+      const err = this.diskRefusal(s, cmd, flags)
       if (err !== undefined) return this.reject(s, cmd, err)
     }
     const r = this.runCommand(s, cmd, argv, argStart, args)
@@ -197,10 +199,10 @@ export class StoreCore {
     }
     const inMulti = (g & G.MULTI) !== 0
     const name = cmd.name
+    const flags = cmd.flags & CF.SCRIPT ? scriptCommandFlags(this, cmd, argv) : cmd.flags
     if (
-      cmd.flags & CF.DENYOOM ||
-      (inMulti && !TX_CONTROL.has(name)) ||
-      (name === 'exec' && s.multiFlags & CF.DENYOOM)
+      !s.inScript &&
+      (flags & CF.DENYOOM || (inMulti && !TX_CONTROL.has(name)) || (name === 'exec' && s.multiFlags & CF.DENYOOM))
     ) {
       try {
         this.memoryCheck()
@@ -209,8 +211,8 @@ export class StoreCore {
         throw e
       }
     }
-    if (this.diskGuard !== undefined) {
-      const err = this.diskRefusal(s, cmd)
+    if (this.diskGuard !== undefined && !s.inScript) {
+      const err = this.diskRefusal(s, cmd, flags)
       if (err !== undefined) return this.reject(s, cmd, err)
     }
     if (g & G.SUBSCRIBED && s.resp === 2 && !SUBSCRIBED_OK.has(name)) {
@@ -222,12 +224,12 @@ export class StoreCore {
     }
     if (g & G.MONITOR && monitorRefuses(s, cmd, argv)) return this.reject(s, cmd, replyError("Replica can't interact with the keyspace"))
     if (inMulti && cmd.flags & CF.NO_MULTI) return this.reject(s, cmd, replyError('Command not allowed inside a transaction'))
-    if (this.pausedUntil !== 0 && this.isPaused(s, cmd, argv)) {
+    if (this.pausedUntil !== 0 && this.isPaused(s, cmd, flags)) {
       return this.pauseEnded().then(() => this.dispatch(s, cmd, argv, argStart))
     }
     if (inMulti && !TX_CONTROL.has(name)) {
       s.multi!.push({ cmd, argv, argStart })
-      s.multiFlags |= cmd.flags
+      s.multiFlags |= flags
       return QUEUED_REPLY
     }
     const r = this.runCommand(s, cmd, argv, argStart)
@@ -371,12 +373,11 @@ export class StoreCore {
     for (const w of waiters) w()
   }
 
-  private isPaused(s: Session, cmd: Command, argv: Arg[]): boolean {
+  /** `flags`: the command's as dispatch checks them (a script that declares `no-writes` neither writes nor may replicate). */
+  private isPaused(s: Session, cmd: Command, flags: number): boolean {
     if (!s.connected) return false
     if (this.pauseAll) return true
-    if (cmd.flags & CF.WRITE) return true
-    // A script that declares `no-writes` neither writes nor may replicate (Redis's scriptFlagsToCmdFlags).
-    if (cmd.flags & CF.MAY_REPLICATE) return !declaresNoWrites(this, cmd, argv)
+    if (flags & (CF.WRITE | CF.MAY_REPLICATE)) return true
     return cmd.name === 'exec' && (s.multiFlags & (CF.WRITE | CF.MAY_REPLICATE)) !== 0
   }
 
@@ -433,14 +434,14 @@ export class StoreCore {
   }
 
   /** Redis's writeCommandsDeniedByDiskError check: the MISCONF error for a write (or PING) while the disk refuses writes. */
-  private diskRefusal(s: Session, cmd: Command): ReplyError | undefined {
-    if (!(cmd.flags & CF.WRITE || cmd.name === 'ping' || (cmd.name === 'exec' && s.multiFlags & CF.WRITE))) return undefined
+  private diskRefusal(s: Session, cmd: Command, flags: number): ReplyError | undefined {
+    if (!(flags & CF.WRITE || cmd.name === 'ping' || (cmd.name === 'exec' && s.multiFlags & CF.WRITE))) return undefined
     const err = this.diskGuard!()
     return err === undefined ? undefined : replyError(err)
   }
 
   /** Evicts down to the limits, or throws Redis's OOM error (dispatch's check of denyoom commands). */
-  private memoryCheck(): void {
+  memoryCheck(): void {
     const m = this.memory
     if (m.limited && m.over()) m.enforce()
   }

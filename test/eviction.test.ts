@@ -657,3 +657,46 @@ describe('RESTORE-style idle time and frequency', () => {
     expect(lfu.call('OBJECT', 'FREQ', 'f')).toBe(77)
   })
 })
+
+describe('scripts under a limit (Redis 7.2 scriptVerifyOOM and scriptFlagsToCmdFlags, checked against valkey-server)', () => {
+  const OOM = "OOM command not allowed when used memory > 'maxmemory'."
+  const run = async (fn: (s: Store) => void) => {
+    const { lua } = await import('../src/scripting/index.js')
+    const s = new Store({ scripting: lua(), maxkeys: 3, maxmemoryPolicy: 'noeviction' })
+    try {
+      fn(s)
+    } finally {
+      s.close()
+    }
+  }
+  const msg = (f: () => unknown): unknown => {
+    try {
+      return f()
+    } catch (e) {
+      return (e as Error).message
+    }
+  }
+
+  it('a script under the limit when it starts is not stopped halfway: only a first write over it is refused', () =>
+    run((s) => {
+      s.set('a', '1')
+      s.set('b', '2')
+      // Two keys of room for three: the script's five writes all go through.
+      expect(s.call('EVAL', "for i = 1, 5 do redis.call('set', 'k' .. i, i) end return redis.call('dbsize')", '0')).toBe(7)
+      // Over the limit at its start: its first write is refused, reads still run.
+      expect(msg(() => s.call('EVAL', "return redis.call('set', 'x', 1)", '0'))).toMatch(new RegExp(`^${OOM.replace(/[.()]/g, '\\$&')} script: `))
+      expect(s.call('EVAL', "return redis.call('get', 'a')", '0')).toBe('1')
+      // Deleting is no write that memory refuses: after it, the script is under way and writes on.
+      expect(s.call('EVAL', "redis.call('del', 'a') redis.call('set', 'y', 1) return redis.call('dbsize')", '0')).toBe(7)
+    }))
+
+  it('a shebang script is refused at the start unless it declares allow-oom or no-writes', () =>
+    run((s) => {
+      for (const k of ['a', 'b', 'c']) s.set(k, '1')
+      expect(msg(() => s.call('EVAL', '#!lua\nreturn 1', '0'))).toBe(OOM)
+      expect(msg(() => s.call('EVAL_RO', '#!lua\nreturn 1', '0'))).toBe(OOM)
+      expect(s.call('EVAL', '#!lua flags=no-writes\nreturn 1', '0')).toBe(1)
+      expect(s.call('EVAL', "#!lua flags=allow-oom\nreturn redis.call('set', 'x', 'y')", '0')).toBe('OK')
+      expect(s.dbsize()).toBe(4)
+    }))
+})

@@ -12,8 +12,8 @@ import { registerConfig } from '../keyspace/config.js'
 import type { Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
 import { int64, kw, str } from './args.js'
-import { evalDeclaresNoWrites, FLAG_NO_WRITES } from '../scripting/shebang.js'
-import { defineCommand, helpReply, type Arg, type Command } from './table.js'
+import { evalDeclaredFlags, FLAG_ALLOW_OOM, FLAG_ALLOW_STALE, FLAG_NO_WRITES } from '../scripting/shebang.js'
+import { CF, defineCommand, helpReply, type Arg, type Command } from './table.js'
 
 /** What EVAL/EVALSHA/FCALL hand to the engine. */
 export interface ScriptCall {
@@ -84,18 +84,40 @@ export function scriptingOf(store: StoreCore): ScriptingEngine | undefined {
 }
 
 /**
+ * The flags the script an EVAL, EVALSHA or FCALL (or _RO form) would run declares in its shebang or
+ * library; undefined for a script without one (or unknown yet), whose command keeps its own flags.
+ */
+function declaredFlags(store: StoreCore, cmd: Command, argv: readonly Arg[]): number | undefined {
+  const a = argv[1]
+  if (a === undefined) return undefined
+  if (cmd.name === 'eval' || cmd.name === 'eval_ro') return evalDeclaredFlags(a)
+  const e = ENGINES.get(store)
+  if (e === undefined) return undefined
+  return e.declaredFlags(cmd.name.startsWith('fcall') ? 'function' : 'sha', typeof a === 'string' ? a : a.toString('utf8'))
+}
+
+/**
  * True when the script an EVAL, EVALSHA or FCALL would run declares `no-writes`: the command then
- * neither writes nor may replicate (Redis's scriptFlagsToCmdFlags), which CLIENT PAUSE WRITE and
- * MONITOR mode look at.
+ * neither writes nor may replicate (Redis's scriptFlagsToCmdFlags), which MONITOR mode looks at.
  */
 export function declaresNoWrites(store: StoreCore, cmd: Command, argv: readonly Arg[]): boolean {
-  if (cmd.name === 'eval') return evalDeclaresNoWrites(argv)
-  if (cmd.name !== 'evalsha' && cmd.name !== 'fcall') return false
-  const e = ENGINES.get(store)
-  const a = argv[1]
-  if (e === undefined || a === undefined) return false
-  const f = e.declaredFlags(cmd.name === 'fcall' ? 'function' : 'sha', typeof a === 'string' ? a : a.toString('utf8'))
+  const f = declaredFlags(store, cmd, argv)
   return f !== undefined && (f & FLAG_NO_WRITES) !== 0
+}
+
+/**
+ * Redis's evalGetCommandFlags / fcallGetCommandFlags: a script command's flags as dispatch checks
+ * them (OOM, MISCONF, CLIENT PAUSE, MULTI): a script that declares flags writes and is refused out of
+ * memory unless it says `no-writes` (or `allow-oom`), and may replicate only as far as it writes.
+ */
+export function scriptCommandFlags(store: StoreCore, cmd: Command, argv: readonly Arg[]): number {
+  const f = declaredFlags(store, cmd, argv)
+  if (f === undefined) return cmd.flags
+  let flags = cmd.flags & ~(CF.STALE | CF.DENYOOM | CF.WRITE | CF.MAY_REPLICATE)
+  if (!(f & (FLAG_ALLOW_OOM | FLAG_NO_WRITES))) flags |= CF.DENYOOM
+  if (!(f & FLAG_NO_WRITES)) flags |= CF.WRITE
+  if (f & FLAG_ALLOW_STALE) flags |= CF.STALE
+  return flags
 }
 
 /** The error every scripting command answers when no engine is installed. */

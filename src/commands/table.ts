@@ -25,7 +25,14 @@ export const CF = {
   MOVABLEKEYS: 1 << 13,
   ALLOW_BUSY: 1 << 14,
   NO_MANDATORY_KEYS: 1 << 15,
+  /**
+   * embedis's own: runs a script (EVAL, EVALSHA, FCALL and their _RO forms), whose declared flags
+   * decide the command's write, denyoom and stale flags (Redis's scriptFlagsToCmdFlags).
+   */
+  SCRIPT: 1 << 16,
 } as const
+
+const SCRIPT_RUNNERS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro'])
 
 const FLAG_BITS: Record<string, number> = {
   write: CF.WRITE,
@@ -110,7 +117,7 @@ export function defineCommand<A>(name: string, impl: CommandImpl<A>): Command<A>
     name,
     id: nextId++,
     arity: meta.arity,
-    flags: flagsOf(meta),
+    flags: flagsOf(meta) | (SCRIPT_RUNNERS.has(name) ? CF.SCRIPT : 0),
     meta,
     parse: impl.parse,
     run: impl.run,

@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto'
 import { isBinaryKey, keyBytes } from '../core/bytes.js'
-import { replyError, ReplyError } from '../core/errors.js'
+import { E, replyError, ReplyError } from '../core/errors.js'
 import { MapReply, NULL_ARRAY, SetReply, Status, type Reply } from '../core/reply.js'
 import { compileGlob } from '../core/glob.js'
 import {
@@ -38,7 +38,7 @@ import { openCmsgpack } from './libs/cmsgpack.js'
 import { openStruct } from './libs/struct.js'
 import { dumpFunctions, readFunctionsPayload } from './rdb-functions.js'
 import { checkLua51 } from './lua51.js'
-import { FLAG_EVAL_COMPAT, FLAG_NO_WRITES, SCRIPT_FLAGS, flagBit, parseLibraryMeta, parseShebang, validName } from './shebang.js'
+import { FLAG_ALLOW_OOM, FLAG_EVAL_COMPAT, FLAG_NO_WRITES, SCRIPT_FLAGS, flagBit, parseLibraryMeta, parseShebang, validName } from './shebang.js'
 
 const F = fengari()
 const { lua, lauxlib, lualib, to_luastring } = F
@@ -93,6 +93,10 @@ interface Run {
   repl: number
   /** The caller's command, for FUNCTION STATS. */
   argv: Arg[] | null
+  /** Declared `allow-oom`: writes go on over the memory limit. */
+  allowOom: boolean
+  /** Over the memory limit when the script started (after evicting what the policy could): Redis's pre_command_oom_state. */
+  oomAtStart: boolean
 }
 
 interface Script {
@@ -427,10 +431,15 @@ export class LuaEngine implements ScriptingEngine {
     }
     const flags = cmd.flags
     if (flags & CF.NOSCRIPT) return this.refuse('This Redis command is not allowed from script')
+    // scriptVerifyWriteCommandAllow and scriptVerifyOOM: once a script has written, it is not stopped
+    // halfway by the disk or the memory limit (only its first write is refused).
     if (flags & CF.WRITE) {
       if (run.readOnly) return this.refuse('Write commands are not allowed from read-only scripts.')
-      run.wrote = true
+      const disk = run.wrote ? undefined : this.store.diskGuard?.()
+      if (disk !== undefined) return this.refuse(disk)
     }
+    if (flags & CF.DENYOOM && !run.allowOom && !run.wrote && run.oomAtStart) return this.refuse(E.OOM)
+    if (flags & CF.WRITE) run.wrote = true
     if ((cmd.name === 'xread' || cmd.name === 'xreadgroup') && hasBlockOption(argv)) {
       return this.refuse(`${bytesText(toLuaBytes(argv[0]!))} command is not allowed with BLOCK option from scripts`)
     }
@@ -544,7 +553,18 @@ export class LuaEngine implements ScriptingEngine {
     }
   }
 
-  private startRun(caller: Session, name: string, evalMode: boolean, readOnly: boolean): Run {
+  private startRun(caller: Session, name: string, evalMode: boolean, readOnly: boolean, flags: number): Run {
+    // A script that may write evicts first, as Redis evicts before any command, and notes whether
+    // memory is still over the limit (reads never evict).
+    let oomAtStart = false
+    if (!readOnly) {
+      try {
+        this.store.memoryCheck()
+      } catch (e) {
+        if (!(e instanceof ReplyError)) throw e
+        oomAtStart = true
+      }
+    }
     return {
       caller,
       name,
@@ -556,6 +576,8 @@ export class LuaEngine implements ScriptingEngine {
       start: performance.now(),
       repl: 3,
       argv: caller.argv,
+      allowOom: (flags & FLAG_ALLOW_OOM) !== 0,
+      oomAtStart,
     }
   }
 
@@ -610,7 +632,7 @@ export class LuaEngine implements ScriptingEngine {
     if (!compat && !(sc.flags & FLAG_NO_WRITES) && c.readOnly) {
       return replyError('Can not execute a script with write flag using *_ro command.')
     }
-    const run = this.startRun(ctx, sc.sha, true, c.readOnly || (!compat && (sc.flags & FLAG_NO_WRITES) !== 0))
+    const run = this.startRun(ctx, sc.sha, true, c.readOnly || (!compat && (sc.flags & FLAG_NO_WRITES) !== 0), compat ? 0 : sc.flags)
     const L = this.evalL
     lua.lua_settop(L, 0)
     lua.lua_rawgeti(L, LUA_REGISTRYINDEX, this.evalHandler)
@@ -943,7 +965,7 @@ export class LuaEngine implements ScriptingEngine {
     if (!(fn.flags & FLAG_NO_WRITES) && c.readOnly) {
       return replyError('Can not execute a script with write flag using *_ro command.')
     }
-    const run = this.startRun(ctx, fn.name, false, c.readOnly || (fn.flags & FLAG_NO_WRITES) !== 0)
+    const run = this.startRun(ctx, fn.name, false, c.readOnly || (fn.flags & FLAG_NO_WRITES) !== 0, fn.flags)
     const L = this.fnL
     lua.lua_settop(L, 0)
     lua.lua_rawgeti(L, LUA_REGISTRYINDEX, this.fnHandler)

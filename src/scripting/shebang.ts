@@ -23,16 +23,14 @@ export function flagBit(name: string): number {
 }
 
 /**
- * True when an EVAL body (`argv[1]`) declares its flags with `no-writes`: such a command neither
- * writes nor may replicate (Redis's scriptFlagsToCmdFlags), so CLIENT PAUSE WRITE and MONITOR mode let it run.
+ * The flags an EVAL body declares in its shebang; undefined without one (Redis's compatibility mode,
+ * where the command keeps its own flags) or when the shebang does not parse (EVAL then refuses it).
  */
-export function evalDeclaresNoWrites(argv: readonly (string | Uint8Array)[]): boolean {
-  const a = argv[1]
-  if (a === undefined) return false
+export function evalDeclaredFlags(body: string | Uint8Array): number | undefined {
   // Only a body that starts with `#!` has a shebang: skip the encoding otherwise.
-  if (typeof a === 'string' ? !a.startsWith('#!') : a[0] !== 0x23 || a[1] !== 0x21) return false
-  const sh = parseShebang(typeof a === 'string' ? Buffer.from(a, 'utf8') : a)
-  return typeof sh !== 'string' && !(sh.flags & FLAG_EVAL_COMPAT) && (sh.flags & FLAG_NO_WRITES) !== 0
+  if (typeof body === 'string' ? !body.startsWith('#!') : body[0] !== 0x23 || body[1] !== 0x21) return undefined
+  const sh = parseShebang(typeof body === 'string' ? Buffer.from(body, 'utf8') : body)
+  return typeof sh === 'string' || sh.flags & FLAG_EVAL_COMPAT ? undefined : sh.flags
 }
 
 const HEX = '0123456789abcdefABCDEF'
