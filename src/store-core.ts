@@ -100,17 +100,8 @@ export class StoreCore {
   dispatch(s: Session, cmd: Command, argv: Arg[], argStart: number, args?: Arg[]): Reply | Promise<Reply> {
     if (s.gate !== 0 || this.pausedUntil !== 0) return this.gated(s, cmd, argv, argStart)
     const flags = cmd.flags & CF.SCRIPT ? scriptCommandFlags(this, cmd, argv) : cmd.flags
-    // A script's commands are checked by the script (its start's memory state, its first write).
-    if (flags & CF.DENYOOM && !s.inScript) {
-      try {
-        this.memoryCheck()
-      } catch (e) {
-        if (e instanceof ReplyError) return this.reject(s, cmd, e)
-        throw e
-      }
-    }
-    if (this.diskGuard !== undefined && !s.inScript) {
-      const err = this.diskRefusal(s, cmd, flags)
+    if (flags & CF.DENYOOM || this.diskGuard !== undefined) {
+      const err = this.refusal(s, cmd, flags, (flags & CF.DENYOOM) !== 0)
       if (err !== undefined) return this.reject(s, cmd, err)
     }
     const r = this.runCommand(s, cmd, argv, argStart, args)
@@ -200,21 +191,10 @@ export class StoreCore {
     const inMulti = (g & G.MULTI) !== 0
     const name = cmd.name
     const flags = cmd.flags & CF.SCRIPT ? scriptCommandFlags(this, cmd, argv) : cmd.flags
-    if (
-      !s.inScript &&
-      (flags & CF.DENYOOM || (inMulti && !TX_CONTROL.has(name)) || (name === 'exec' && s.multiFlags & CF.DENYOOM))
-    ) {
-      try {
-        this.memoryCheck()
-      } catch (e) {
-        if (e instanceof ReplyError) return this.reject(s, cmd, e)
-        throw e
-      }
-    }
-    if (this.diskGuard !== undefined && !s.inScript) {
-      const err = this.diskRefusal(s, cmd, flags)
-      if (err !== undefined) return this.reject(s, cmd, err)
-    }
+    // Under the memory limit, a transaction queues nothing but its own control commands (Redis's rule).
+    const oomCheck = (flags & CF.DENYOOM) !== 0 || (inMulti && !TX_CONTROL.has(name)) || (name === 'exec' && (s.multiFlags & CF.DENYOOM) !== 0)
+    const refused = this.refusal(s, cmd, flags, oomCheck)
+    if (refused !== undefined) return this.reject(s, cmd, refused)
     if (g & G.SUBSCRIBED && s.resp === 2 && !SUBSCRIBED_OK.has(name)) {
       return this.reject(
         s,
@@ -427,16 +407,32 @@ export class StoreCore {
    */
   beforeWrite(): void {
     this.memoryCheck()
-    if (this.diskGuard !== undefined) {
-      const err = this.diskGuard()
-      if (err !== undefined) throw replyError(err)
-    }
+    const err = this.diskError()
+    if (err !== undefined) throw err
   }
 
-  /** Redis's writeCommandsDeniedByDiskError check: the MISCONF error for a write (or PING) while the disk refuses writes. */
-  private diskRefusal(s: Session, cmd: Command, flags: number): ReplyError | undefined {
-    if (!(flags & CF.WRITE || cmd.name === 'ping' || (cmd.name === 'exec' && s.multiFlags & CF.WRITE))) return undefined
-    const err = this.diskGuard!()
+  /**
+   * processCommand's OOM check (when `oomCheck`) and its writeCommandsDeniedByDiskError check (for a
+   * write, by its `flags` as dispatch sees them, or PING): the error to refuse `cmd` with, or undefined.
+   * A script's own commands are checked by the script (its start's memory state, its first write).
+   */
+  private refusal(s: Session, cmd: Command, flags: number, oomCheck: boolean): ReplyError | undefined {
+    if (s.inScript) return undefined
+    if (oomCheck) {
+      try {
+        this.memoryCheck()
+      } catch (e) {
+        if (e instanceof ReplyError) return e
+        throw e
+      }
+    }
+    if (this.diskGuard === undefined || !(flags & CF.WRITE || cmd.name === 'ping' || (cmd.name === 'exec' && s.multiFlags & CF.WRITE))) return undefined
+    return this.diskError()
+  }
+
+  /** The MISCONF error writes are refused with while the disk refuses them (see `diskGuard`), else undefined. */
+  private diskError(): ReplyError | undefined {
+    const err = this.diskGuard?.()
     return err === undefined ? undefined : replyError(err)
   }
 
