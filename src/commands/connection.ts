@@ -9,7 +9,7 @@ import { E, fail, syntaxError } from '../core/errors.js'
 import { string2ll } from '../core/numbers.js'
 import { MapReply, OK, SetReply, Status, Verbatim, type Reply } from '../core/reply.js'
 import { blockingOf } from '../keyspace/blocking.js'
-import { configWords, parseMemoryExact, registerConfig, strtollWhole } from '../keyspace/config.js'
+import { configWords, parseMemory, registerConfig, strtollWhole } from '../keyspace/config.js'
 import { stopMonitoring } from '../keyspace/monitor.js'
 import { sortedPrefixes, TF, trackingError, trackingFor } from '../keyspace/tracking.js'
 import { G, REPLY_OFF, REPLY_ON, REPLY_SKIP, REPLY_SKIP_NEXT, wire, type Session } from '../session.js'
@@ -34,12 +34,6 @@ const DEFAULT_LIMITS: OutputLimits = {
   pubsub: [33554432, 8388608, 60],
 }
 
-/** A hard or soft limit: Redis's memtoull (as a number). */
-function memory(t: string): number | undefined {
-  const n = parseMemoryExact(t)
-  return n === undefined ? undefined : Number(n)
-}
-
 registerConfig({
   name: 'client-output-buffer-limit',
   kind: {
@@ -54,8 +48,8 @@ registerConfig({
         let cls = words[i]!.toLowerCase()
         if (cls === 'replica') cls = 'slave'
         if (cls !== 'normal' && cls !== 'slave' && cls !== 'pubsub') throw new Error('Invalid client class specified in buffer limit configuration.')
-        const hard = memory(words[i + 1]!)
-        const soft = memory(words[i + 2]!)
+        const hard = parseMemory(words[i + 1]!)
+        const soft = parseMemory(words[i + 2]!)
         const secs = strtollWhole(words[i + 3]!)
         if (hard === undefined || soft === undefined || secs === undefined || secs < 0n) {
           throw new Error('Error in hard, soft or soft_seconds setting in buffer limit configuration.')

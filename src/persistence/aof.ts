@@ -388,7 +388,8 @@ function strerror(e: unknown): string {
 
 /** The multi-part append-only file adapter (see {@link AofFileOptions}). */
 export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonly directory: string } {
-  const dir = join(options.dir, options.dirname ?? 'appendonlydir')
+  const dirname = options.dirname ?? 'appendonlydir'
+  const dir = join(options.dir, dirname)
   const filename = options.filename ?? 'appendonly.aof'
   const manifestPath = join(dir, `${filename}.manifest`)
   // The store's `appendfsync` from open() on: CONFIG SET appendfsync changes it, as in Redis.
@@ -608,7 +609,7 @@ export function aofFile(options: AofFileOptions): PersistenceAdapter & { readonl
       const config = store.ks.config
       config.put('appendonly', true)
       config.put('appendfsync', policy)
-      config.put('appenddirname', options.dirname ?? 'appendonlydir')
+      config.put('appenddirname', dirname)
       config.put('appendfilename', filename)
       config.watch('appendfsync', (v) => (policy = v as FsyncPolicy))
       if (legacy) {
