@@ -20,7 +20,7 @@
  * @module
  */
 import { ReplyError } from '../core/errors.js'
-import type { StrValue } from '../core/bytes.js'
+import { strOf, type StoredStr, type StrValue } from '../core/bytes.js'
 import { GET, setGeneric } from '../commands/strings.js'
 import { readTyped } from '../commands/util.js'
 import { T } from '../keyspace/database.js'
@@ -216,7 +216,7 @@ export class Cache<T> {
     if (e !== undefined) {
       let value: T
       try {
-        value = this.codec.decode(e.value as StrValue)
+        value = this.codec.decode(strOf(e.value as StoredStr))
       } catch {
         // Not something this codec wrote: treat as a miss and replace it.
         this.counters.misses++

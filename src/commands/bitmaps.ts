@@ -1,4 +1,4 @@
-import { toBuffer, type StrValue } from '../core/bytes.js'
+import { strOf, toBuffer, type StoredStr, type StrValue } from '../core/bytes.js'
 import { fail, syntaxError } from '../core/errors.js'
 import { string2ll } from '../core/numbers.js'
 import type { Reply } from '../core/reply.js'
@@ -78,7 +78,7 @@ function bitTarget(ctx: Session, k: string, maxBit: number): { e: Entry; buf: Bu
     ne.flags |= F_RAW
     return { e: ne, buf, grew: true }
   }
-  const v = e.value as StrValue
+  const v = strOf(e.value as StoredStr)
   const before = typeof v === 'string' ? -1 : v.length
   const buf = ownedBuffer(v, need)
   e.value = buf
@@ -144,7 +144,7 @@ export const GETBIT = defineCommand('getbit', {
   run(ctx, [k, offset]: [string, number]): Reply {
     const e = readTyped(ctx, k, T.STRING)
     if (e === undefined) return 0
-    const v = e.value as StrValue
+    const v = strOf(e.value as StoredStr)
     if (typeof v === 'string') {
       const byte = Math.floor(offset / 8)
       // ASCII strings index bytes directly; others go through their bytes.
@@ -196,7 +196,7 @@ export const BITCOUNT = defineCommand('bitcount', {
   run(ctx, a: BitCountArgs): Reply {
     const e = readTyped(ctx, a.key, T.STRING)
     if (e === undefined) return 0
-    const buf = bytesOf(e.value as StrValue)
+    const buf = bytesOf(strOf(e.value as StoredStr))
     const r = a.range
     if (r === undefined) return popcount(buf, 0, buf.length - 1)
     let start = r.start
@@ -237,7 +237,7 @@ export const BITPOS = defineCommand('bitpos', {
     const e = readTyped(ctx, a.key, T.STRING)
     // A missing key is an endless run of zeros.
     if (e === undefined) return a.bit === 1 ? -1 : 0
-    const buf = bytesOf(e.value as StrValue)
+    const buf = bytesOf(strOf(e.value as StoredStr))
     const r = a.range
     const isBit = r?.bit === true
     const total = isBit ? buf.length * 8 : buf.length
@@ -283,7 +283,7 @@ export const BITOP = defineCommand('bitop', {
     let minlen = Infinity
     for (let i = 0; i < n; i++) {
       const e = readTyped(ctx, a.keys[i]!, T.STRING)
-      const b = e === undefined ? EMPTY : bytesOf(e.value as StrValue)
+      const b = e === undefined ? EMPTY : bytesOf(strOf(e.value as StoredStr))
       srcs[i] = b
       if (b.length > maxlen) maxlen = b.length
       if (b.length < minlen) minlen = b.length
@@ -410,7 +410,7 @@ function runBitfield(ctx: Session, a: BitfieldArgs): Reply {
   const out: Reply[] = new Array(a.ops.length)
   if (!a.writes) {
     const e = readTyped(ctx, a.key, T.STRING)
-    const src = e === undefined ? undefined : bytesOf(e.value as StrValue)
+    const src = e === undefined ? undefined : bytesOf(strOf(e.value as StoredStr))
     for (let i = 0; i < a.ops.length; i++) out[i] = getField(src, a.ops[i]!)
     return out
   }

@@ -4,7 +4,7 @@
  * HYLL bytes (src/types/hyperloglog.ts), so GET, SET, DUMP and APPEND see
  * exactly what Redis would store.
  */
-import type { StrValue } from '../core/bytes.js'
+import type { StoredStr } from '../core/bytes.js'
 import { fail, wrongType } from '../core/errors.js'
 import { OK, Status, type Reply } from '../core/reply.js'
 import { registerConfig } from '../keyspace/config.js'
@@ -43,7 +43,9 @@ const sparseMax = (ctx: Session): number => ctx.ks.config.get<number>('hll-spars
  */
 function hllBytes(e: Entry): Buffer {
   if (e.type !== T.STRING) wrongType()
-  let v = e.value as StrValue
+  let v = e.value as StoredStr
+  // An integer kept by INCR is digits, never a HYLL header.
+  if (typeof v === 'number') fail(hllErrors.WRONGTYPE)
   if (typeof v === 'string') {
     const b = Buffer.from(v, 'utf8')
     if (!isValidHll(b)) fail(hllErrors.WRONGTYPE)

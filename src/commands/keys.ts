@@ -1,4 +1,4 @@
-import { byteLength, type StrValue } from '../core/bytes.js'
+import { byteLength, strOf, type StoredStr, type StrValue } from '../core/bytes.js'
 import { E, fail, syntaxError } from '../core/errors.js'
 import { compileGlob } from '../core/glob.js'
 import { string2ll } from '../core/numbers.js'
@@ -21,12 +21,13 @@ export interface TypeHooks {
 export const TYPE_HOOKS: Partial<Record<number, TypeHooks>> = {}
 
 TYPE_HOOKS[T.STRING] = {
-  encoding: (v: StrValue) => stringEncoding(v, 0),
-  clone: (v: StrValue) => (typeof v === 'string' ? v : Buffer.from(v)),
+  encoding: (v: StoredStr) => stringEncoding(v, 0),
+  clone: (v: StoredStr) => (typeof v === 'object' ? Buffer.from(v) : v),
 }
 
 /** OBJECT ENCODING of a string value: int, embstr or raw, as Redis 7.2 picks them. */
-export function stringEncoding(v: StrValue, flags: number): string {
+export function stringEncoding(v: StoredStr, flags: number): string {
+  if (typeof v === 'number') return 'int'
   const len = byteLength(v)
   if (len <= 20 && !(flags & (F_RAW | F_NOINT))) {
     const s = typeof v === 'string' ? v : v.toString('latin1')
@@ -37,7 +38,7 @@ export function stringEncoding(v: StrValue, flags: number): string {
 }
 
 function encodingOf(e: Entry, ctx: Session): string {
-  if (e.type === T.STRING) return stringEncoding(e.value as StrValue, e.flags)
+  if (e.type === T.STRING) return stringEncoding(e.value as StoredStr, e.flags)
   const h = TYPE_HOOKS[e.type]
   return h ? h.encoding(e.value, ctx) : 'unknown'
 }
@@ -391,7 +392,7 @@ export const OBJECT_REFCOUNT = defineCommand('object|refcount', {
     if (e === undefined) return null
     // Redis shares the objects for the integers 0..9999 (refcount INT_MAX) while no LRU/LFU policy is active.
     if (e.type === T.STRING && !(e.flags & (F_RAW | F_NOINT | F_NOSHARE)) && ctx.store.sharedIntegers()) {
-      const v = e.value as StrValue
+      const v = strOf(e.value as StoredStr)
       // Values that came over the wire are Buffers.
       const text = v.length > 4 ? '' : typeof v === 'string' ? v : v.toString('latin1')
       const n = text === '' ? undefined : string2ll(text)

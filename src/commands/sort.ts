@@ -3,7 +3,7 @@
  * (`*` substitution, `->field` hash lookups, `#` for the element itself),
  * LIMIT, ASC/DESC, ALPHA and STORE, following Redis's sort.c step by step.
  */
-import { isBinaryKey, keyBytes, keyOf, type StrValue } from '../core/bytes.js'
+import { isBinaryKey, keyBytes, keyOf, strOf, type StoredStr, type StrValue } from '../core/bytes.js'
 import { fail, syntaxError, wrongType } from '../core/errors.js'
 import type { Reply } from '../core/reply.js'
 import { T } from '../keyspace/database.js'
@@ -119,7 +119,7 @@ function lookupByPattern(ctx: Session, p: SortPattern, elem: StrValue): StrValue
     const v = (e.value as { get(f: string): StrValue | undefined }).get(p.field)
     return v === undefined ? null : v
   }
-  return e.type === T.STRING ? (e.value as StrValue) : null
+  return e.type === T.STRING ? strOf(e.value as StoredStr) : null
 }
 
 /** Byte-wise comparison of two stored strings (compareStringObjects). */

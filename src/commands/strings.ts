@@ -1,4 +1,4 @@
-import { byteLength, toBuffer, type StrValue } from '../core/bytes.js'
+import { byteLength, strOf, toBuffer, type StoredStr, type StrValue } from '../core/bytes.js'
 import { E, fail, replyError, syntaxError, wrongType } from '../core/errors.js'
 import { incrByFloat, string2ll } from '../core/numbers.js'
 import { MapReply, OK, type Reply } from '../core/reply.js'
@@ -16,7 +16,8 @@ export function getValue(ctx: Session, k: string): StrValue | undefined {
   const e = ctx.db.read(k)
   if (e === undefined) return undefined
   if (e.type !== T.STRING) wrongType()
-  return e.value as StrValue
+  const v = e.value as StoredStr
+  return typeof v === 'number' ? String(v) : v
 }
 
 // ---------------------------------------------------------------- GET family
@@ -29,7 +30,7 @@ export const GET = defineCommand('get', {
 /** One key of MGET: its string value, or null when it is missing or holds another type. */
 export function mgetValue(db: Database, k: string): StrValue | null {
   const e = db.read(k)
-  return e !== undefined && e.type === T.STRING ? (e.value as StrValue) : null
+  return e !== undefined && e.type === T.STRING ? strOf(e.value as StoredStr) : null
 }
 
 export const MGET = defineCommand('mget', {
@@ -155,7 +156,7 @@ export function setFull(ctx: Session, k: string, value: StrValue, flags: number,
   const e = get ? db.read(k) : db.lookup(k)
   if (get && e !== undefined) {
     if (e.type !== T.STRING) wrongType()
-    old = e.value as StrValue
+    old = strOf(e.value as StoredStr)
   }
   if (((flags & SF.NX) !== 0 && e !== undefined) || ((flags & SF.XX) !== 0 && e === undefined)) return get ? old : null
   const ks = ctx.ks
@@ -290,7 +291,7 @@ export const GETEX = defineCommand('getex', {
       if (at === undefined) fail("invalid expire time in 'getex' command")
       expireAt = at
     }
-    const v = e.value as StrValue
+    const v = strOf(e.value as StoredStr)
     const ks = ctx.ks
     if (expireAt !== 0) {
       if (expireAt <= ks.now()) {
@@ -329,7 +330,7 @@ export const APPEND = defineCommand('append', {
       db.add(k, T.STRING, v)
       len = byteLength(v)
     } else {
-      const cur = e.value as StrValue
+      const cur = strOf(e.value as StoredStr)
       const total = byteLength(cur) + byteLength(v)
       checkSize(total)
       e.value = typeof cur === 'string' && typeof v === 'string' ? cur + v : Buffer.concat([toBuffer(cur), toBuffer(v)])
@@ -361,7 +362,7 @@ export const SETRANGE = defineCommand('setrange', {
       db.add(k, T.STRING, buf).flags |= F_RAW
       len = buf.length
     } else {
-      const cur = e.value as StrValue
+      const cur = strOf(e.value as StoredStr)
       const clen = byteLength(cur)
       if (vlen === 0) return clen
       checkSize(off + vlen)
@@ -384,8 +385,9 @@ const I64_MAX = 9223372036854775807n
 const I64_MIN = -9223372036854775808n
 const SAFE = 9007199254740991
 
-/** Parses a stored value as a 64-bit integer (`value is not an integer or out of range` otherwise). */
-function storedInt(v: StrValue): number | bigint {
+/** Reads a stored value as a 64-bit integer (`value is not an integer or out of range` otherwise). */
+function storedInt(v: StoredStr): number | bigint {
+  if (typeof v === 'number') return v
   const s = typeof v === 'string' ? v : v.length > 20 ? '' : v.toString('latin1')
   const n = string2ll(s)
   if (n === undefined) fail(E.NOT_INTEGER)
@@ -396,20 +398,21 @@ function storedInt(v: StrValue): number | bigint {
 export function incrBy(ctx: Session, k: string, by: number | bigint): Reply {
   const db = ctx.db
   const e = writeTyped(ctx, k, T.STRING)
-  const cur = e === undefined ? 0 : storedInt(e.value as StrValue)
+  const cur = e === undefined ? 0 : storedInt(e.value as StoredStr)
   let next: number | bigint
   if (typeof cur === 'number' && typeof by === 'number') {
     next = cur + by
     if (next > SAFE || next < -SAFE) next = bigAdd(cur, by)
   } else next = bigAdd(cur, by)
-  const text = typeof next === 'number' ? String(next) : next.toString()
-  if (e === undefined) db.add(k, T.STRING, text)
+  // A safe integer is kept as a number (printed when read); beyond ±2^53 the text is kept.
+  const stored = typeof next === 'number' ? next : next.toString()
+  if (e === undefined) db.add(k, T.STRING, stored)
   else {
-    e.value = text
+    e.value = stored
     e.flags = 0
   }
   ctx.signal(k, N.STRING, 'incrby')
-  if (ctx.ks.fx) ctx.effect('SET', k, text, 'KEEPTTL')
+  if (ctx.ks.fx) ctx.effect('SET', k, String(stored), 'KEEPTTL')
   return next
 }
 
@@ -443,7 +446,8 @@ export const INCRBYFLOAT = defineCommand('incrbyfloat', {
   run(ctx, [k, by]: [string, string]): Reply {
     const db = ctx.db
     const e = writeTyped(ctx, k, T.STRING)
-    const cur = e === undefined ? '0' : typeof e.value === 'string' ? e.value : (e.value as Buffer).toString('latin1')
+    const v = e === undefined ? '0' : strOf(e.value as StoredStr)
+    const cur = typeof v === 'string' ? v : v.toString('latin1')
     const text = incrByFloat(cur, by)
     // Redis stores the printed double as a string object, never int-encoded.
     if (e === undefined) db.add(k, T.STRING, text).flags = F_NOINT
@@ -495,7 +499,7 @@ function lcsValue(ctx: Session, k: string): Buffer {
   const e = ctx.db.read(k)
   if (e === undefined) return Buffer.alloc(0)
   if (e.type !== T.STRING) fail('The specified keys must contain string values')
-  return toBuffer(e.value as StrValue)
+  return toBuffer(strOf(e.value as StoredStr))
 }
 
 function lcs(a: Buffer, b: Buffer, o: LcsArgs, maxBulk: number): Reply {

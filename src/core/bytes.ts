@@ -55,6 +55,15 @@ export const isBinaryKey = (k: string): boolean => k.charCodeAt(0) === 0xdc00
 /** A stored string value: a JS string (meaning its UTF-8 bytes) or raw bytes. */
 export type StrValue = string | Buffer
 
+/**
+ * A string key's stored value: bytes, or a safe integer that INCR and its kin keep unformatted
+ * (Redis's int encoding), so a counter is not parsed and printed on every increment.
+ */
+export type StoredStr = StrValue | number
+
+/** A string key's value as bytes: a kept integer is printed. */
+export const strOf = (v: StoredStr): StrValue => (typeof v === 'number' ? String(v) : v)
+
 /** Byte length of a stored string value. */
 export function byteLength(v: StrValue): number {
   return typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { StrValue } from '../core/bytes.js'
+import type { StoredStr } from '../core/bytes.js'
 import { T, type Database, type Entry } from './database.js'
 import type { Keyspace } from './keyspace.js'
 
@@ -49,9 +49,14 @@ export function stringBytes(s: string): number {
   return s.charCodeAt(0) > 0xff ? (16 + 2 * n + 7) & ~7 : (16 + n + 7) & ~7
 }
 
-/** Heap bytes of a string or Buffer value. */
-export function valueBytes(v: StrValue): number {
-  return typeof v === 'string' ? stringBytes(v) : BUFFER_OVERHEAD + v.length
+/**
+ * Heap bytes of a string key's value: a string, a Buffer, or an integer kept by INCR (a small
+ * integer lives in the entry itself, a larger one in a 16-byte heap number).
+ */
+export function valueBytes(v: StoredStr): number {
+  if (typeof v === 'string') return stringBytes(v)
+  if (typeof v === 'number') return v >= -0x40000000 && v < 0x40000000 ? 0 : 16
+  return BUFFER_OVERHEAD + v.length
 }
 
 // Reused by the samplers so a write allocates nothing.
@@ -141,7 +146,7 @@ export function averageElementBytes(type: number, v: AnyCollection, n: number, s
 
 /** Estimated heap bytes of a value of `type`, sampling up to `samples` elements of a collection (0: all). */
 export function valueSize(type: number, value: unknown, samples: number): number {
-  if (type === T.STRING) return valueBytes(value as StrValue)
+  if (type === T.STRING) return valueBytes(value as StoredStr)
   const v = value as AnyCollection
   const n = collectionSize(v)
   const avg = averageElementBytes(type, v, n, samples)
@@ -162,10 +167,7 @@ export function valueSize(type: number, value: unknown, samples: number): number
 /** Estimated heap bytes of one key: its entry, key string, TTL bookkeeping and value. */
 export function entrySize(key: string, e: Entry, samples: number = SAMPLES_PER_WRITE): number {
   const base = ENTRY_OVERHEAD + stringBytes(key) + (e.expire !== 0 ? VOLATILE_OVERHEAD : 0)
-  if (e.type === T.STRING) {
-    const v = e.value as StrValue
-    return base + (typeof v === 'string' ? stringBytes(v) : BUFFER_OVERHEAD + v.length)
-  }
+  if (e.type === T.STRING) return base + valueBytes(e.value as StoredStr)
   return base + valueSize(e.type, e.value, samples)
 }
 

@@ -6,7 +6,7 @@
  * fields, databases with RESIZEDB, and DUMP payloads.
  */
 import { T, type Entry } from '../../keyspace/database.js'
-import { keyBytes, type StrValue } from '../../core/bytes.js'
+import { keyBytes, strOf, type StoredStr } from '../../core/bytes.js'
 import { formatDouble } from '../../core/numbers.js'
 import type { ListValue } from '../../commands/lists.js'
 import type { RedisSet } from '../../commands/sets.js'
@@ -73,7 +73,7 @@ export function writeValue(out: RdbOutput, type: number, e: Entry, lp: ListpackB
   const v = e.value
   switch (type) {
     case RDB_TYPE.STRING:
-      return out.str(v as StrValue)
+      return out.str(strOf(v as StoredStr))
     case RDB_TYPE.LIST_QUICKLIST_2:
       return writeList(out, v as ListValue, lp)
     case RDB_TYPE.SET_INTSET:
