@@ -47,8 +47,12 @@ export class Config {
 
   define(def: ParamDef): void {
     this.defs.set(def.name, def)
-    for (const a of def.aliases ?? []) this.defs.set(a, def)
     if (!this.values.has(def.name)) this.values.set(def.name, def.default)
+    // Aliases hold the value too, so `get` (on every collection write) is one lookup.
+    for (const a of def.aliases ?? []) {
+      this.defs.set(a, def)
+      this.values.set(a, this.values.get(def.name))
+    }
   }
 
   has(name: string): boolean {
@@ -57,8 +61,7 @@ export class Config {
 
   /** The parsed value of a parameter. */
   get<T = unknown>(name: string): T {
-    const def = this.defs.get(name)
-    return this.values.get(def ? def.name : name) as T
+    return this.values.get(name) as T
   }
 
   /** Sets a value directly (Store options and internal updates: no immutability check). */
@@ -66,6 +69,7 @@ export class Config {
     const def = this.defs.get(name)
     const key = def ? def.name : name
     this.values.set(key, value)
+    for (const a of def?.aliases ?? []) this.values.set(a, value)
     this.exact.delete(key)
     for (const fn of this.watchers.get(key) ?? []) fn(value)
   }
