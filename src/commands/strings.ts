@@ -16,8 +16,7 @@ export function getValue(ctx: Session, k: string): StrValue | undefined {
   const e = ctx.db.read(k)
   if (e === undefined) return undefined
   if (e.type !== T.STRING) wrongType()
-  const v = e.value as StoredStr
-  return typeof v === 'number' ? String(v) : v
+  return strOf(e.value as StoredStr)
 }
 
 // ---------------------------------------------------------------- GET family
