@@ -1,6 +1,5 @@
 import { bytesOut, keyOf, toStr, type StrValue } from '../core/bytes.js'
 import { fail } from '../core/errors.js'
-import { formatDouble } from '../core/numbers.js'
 import {
   HEXISTS,
   HGET,
@@ -22,7 +21,7 @@ import {
 } from '../commands/hashes.js'
 import type { StoreCore } from '../store-core.js'
 import { collectionScanArgs, memberOf, memberText, membersText, type CollectionScanOptions } from './sets.js'
-import { int64Arg, longAboveMinOf, needArgs, valueOf, type Key, type Value } from './strings.js'
+import { floatText, int64Arg, longAboveMinOf, needArgs, valueOf, type Key, type Value } from './strings.js'
 
 /** Fields and values for `hset()`/`hmset()`: an object, a Map, or [field, value] pairs. */
 export type HashFields = Record<string, Value> | Map<Field, Value> | ReadonlyArray<readonly [Field, Value]>
@@ -193,14 +192,14 @@ export class HashesApi {
    */
   hincrbyfloat(this: StoreCore, key: Key, field: Field, increment: number | string): number {
     this.beforeWrite()
-    const by = floatIncrement(typeof increment === 'string' ? increment : formatDouble(increment))
+    const by = floatIncrement(floatText(increment))
     return Number(hincrbyfloat(this.s, { key: keyOf(key), field: memberOf(field), by }))
   }
 
   /** HINCRBYFLOAT returning the new value exactly as Redis prints it (e.g. '0.3'). */
   hincrbyfloatString(this: StoreCore, key: Key, field: Field, increment: number | string): string {
     this.beforeWrite()
-    const by = floatIncrement(typeof increment === 'string' ? increment : formatDouble(increment))
+    const by = floatIncrement(floatText(increment))
     return hincrbyfloat(this.s, { key: keyOf(key), field: memberOf(field), by })
   }
 

@@ -58,6 +58,8 @@ export type LcsMatch = [[number, number], [number, number]] | [[number, number],
  */
 export function int64Arg(n: number | bigint): number | bigint {
   if (typeof n === 'number') return Number.isSafeInteger(n) ? n : BigInt(int64Of(n))
+  // Anything else from untyped callers is refused before a command runs, as a bad integer.
+  if (typeof n !== 'bigint') fail(E.NOT_INTEGER)
   if (n > 9223372036854775807n || n < -9223372036854775808n) fail(E.NOT_INTEGER)
   return n >= -9007199254740991n && n <= 9007199254740991n ? Number(n) : n
 }
@@ -66,6 +68,13 @@ export function int64Arg(n: number | bigint): number | bigint {
 export function longAboveMinOf(n: number): number {
   if (int64Of(n) === -9223372036854775808) fail('value is out of range, value must between -9223372036854775807 and 9223372036854775807')
   return n
+}
+
+/** A float argument as Redis reads it: a string as given, a number as Redis prints it; anything else is refused. */
+export function floatText(x: number | string): string {
+  if (typeof x === 'string') return x
+  if (typeof x !== 'number') fail(E.NOT_FLOAT)
+  return formatDouble(x)
 }
 
 /** The value form stored for a typed argument. */
@@ -266,8 +275,7 @@ export class StringsApi {
   /** INCRBYFLOAT. Returns the new value as Redis prints it, parsed as a number. */
   incrbyfloat(this: StoreCore, key: Key, increment: number | string): number {
     this.beforeWrite()
-    const inc = typeof increment === 'string' ? increment : formatDouble(increment)
-    return Number(INCRBYFLOAT.run(this.s, [keyOf(key), inc]))
+    return Number(INCRBYFLOAT.run(this.s, [keyOf(key), floatText(increment)]))
   }
 
   /** APPEND: returns the new length in bytes. */

@@ -33,7 +33,16 @@ export function readKey(k: Bytes): string {
 
 /** Bytes as a command argument (a string, or a Buffer): a Uint8Array that is not a Buffer is viewed as one, without a copy. */
 export function asArg(b: Bytes): string | Buffer {
-  return typeof b === 'string' || Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+  if (typeof b === 'string' || Buffer.isBuffer(b)) return b
+  if (b instanceof Uint8Array) return Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+  return notBytes(b)
+}
+
+/** What an untyped caller gets for a key, member or value that is not a string or bytes. */
+function notBytes(v: unknown): never {
+  const what =
+    v === null || v === undefined ? String(v) : Array.isArray(v) ? 'an array' : typeof v === 'object' ? `an instance of ${(v as object).constructor?.name ?? 'Object'}` : `a ${typeof v}`
+  throw new TypeError(`expected a string, Buffer or Uint8Array, got ${what}`)
 }
 
 /** The canonical string form of a byte buffer. */
@@ -92,7 +101,8 @@ export function ownValue(v: Bytes): StrValue {
   // A string with lone surrogates is normalised to the bytes Redis would store, so no stored
   // value string can start like a marked key string.
   if (typeof v === 'string') return v.isWellFormed() ? v : Buffer.from(v, 'utf8').toString('utf8')
-  return Buffer.from(v)
+  if (v instanceof Uint8Array) return Buffer.from(v)
+  return notBytes(v)
 }
 
 /** A reply string's bytes if it is a marked binary string, else the string itself. */
