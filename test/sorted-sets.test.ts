@@ -170,6 +170,10 @@ describe('typed API: reads', () => {
     // A listpack's distinct sample comes in set order.
     expect(two[0]!.score).toBeLessThan(two[1]!.score)
     for (const x of two) expect(s.zscore('z', x.member)).toBe(x.score)
+    // More repeated picks than a reply can hold: refused up front, as SRANDMEMBER and HRANDFIELD refuse them.
+    expect(() => s.zrandmemberCount('z', -(2 ** 40))).toThrow('ERR value is out of range')
+    expect(() => s.call('ZRANDMEMBER', 'z', '-1000000000000000', 'WITHSCORES')).toThrow('ERR value is out of range')
+    expect(() => s.call('SRANDMEMBER', 'z', '-1000000000000000')).toThrow('WRONGTYPE')
   })
 
   it('zscan returns small sets whole and iterates large ones', () => {

@@ -21,7 +21,7 @@ import { int64, key, kw, val } from './args.js'
 import { TYPE_HOOKS } from './keys.js'
 import { fitsBytes, parseCollectionScan, rangeCount, scanOptionsOf, type CollectionScanArgs } from './sets.js'
 import { defineCommand, type Arg } from './table.js'
-import { readTyped, writeTyped } from './util.js'
+import { readTyped, repeatPicks, writeTyped } from './util.js'
 
 // ---------------------------------------------------------------- configuration
 
@@ -407,7 +407,6 @@ export interface HRandFieldArgs {
 
 /** LONG_MAX / 2: the count bound with WITHVALUES (the reply holds two entries per field). */
 const HALF_LONG = 4611686018427387903n
-const MAX_REPLY = 0xffffffff
 
 /**
  * HRANDFIELD with a count: distinct fields for a positive count, independent
@@ -418,8 +417,7 @@ export function hrandfieldCount(ctx: Session, k: string, count: number, withValu
   if (h === undefined || count === 0) return []
   let fields: string[]
   if (count < 0) {
-    if (-count > MAX_REPLY) fail('value is out of range')
-    fields = h.sampleKeys(-count, true)
+    fields = h.sampleKeys(repeatPicks(count), true)
   } else fields = h.sampleKeys(count) // every field, in order, when count >= size
   if (!withValues) return fields
   const out = new Array<[string, StrValue]>(fields.length)

@@ -21,7 +21,7 @@ import { DenseSet } from '../types/dense-set.js'
 import { int64, key, kw, str } from './args.js'
 import { parseCursor, parseScanOptions, TYPE_HOOKS, type ScanArgs } from './keys.js'
 import { defineCommand, type Arg } from './table.js'
-import { readTyped, writeTyped } from './util.js'
+import { readTyped, repeatPicks, writeTyped } from './util.js'
 
 // ---------------------------------------------------------------- configuration
 
@@ -422,16 +422,12 @@ export function spopCount(ctx: Session, k: string, count: number): string[] {
   return out
 }
 
-/** The largest count a reply array can hold. */
-const MAX_REPLY = 0xffffffff
-
 /** SRANDMEMBER with a count: distinct members for a positive count, independent picks (repeats allowed) for a negative one. */
 export function srandmemberCount(ctx: Session, k: string, count: number): string[] {
   const s = readSet(ctx, k)
   if (s === undefined || count === 0) return []
   if (count < 0) {
-    if (-count > MAX_REPLY) fail('value is out of range')
-    return s.sample(-count, true)
+    return s.sample(repeatPicks(count), true)
   }
   if (count >= s.size) return s.members()
   return s.sample(count)

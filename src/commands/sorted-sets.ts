@@ -20,6 +20,7 @@ import { compareBytes, lexGteMin, lexLteMax, lexRangeNonEmpty, parseLexBound, So
 import { float, int, int64, key, kw, str } from './args.js'
 import { parseCursor, parseScanOptions, TYPE_HOOKS, type ScanArgs } from './keys.js'
 import { defineCommand, type Arg } from './table.js'
+import { repeatPicks } from './util.js'
 
 // ---------------------------------------------------------------- configuration
 
@@ -1107,7 +1108,7 @@ export function zrandNodes(ctx: Session, a: ZRandArgs): SortedSetNode[] {
   const z = readZset(ctx, a.key)
   const l = a.count!
   if (z === undefined || l === 0) return []
-  if (l < 0) return z.random(-l, true)
+  if (l < 0) return z.random(repeatPicks(l), true)
   if (l === 1) return z.random(1, true)
   // The whole set, highest first, as Redis 7.2 replies it.
   if (l >= z.size) return z.rangeByRank(0, -1, true)

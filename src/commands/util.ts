@@ -1,4 +1,4 @@
-import { wrongType } from '../core/errors.js'
+import { fail, wrongType } from '../core/errors.js'
 import type { Entry } from '../keyspace/database.js'
 import type { Session } from '../session.js'
 import { numArg } from './args.js'
@@ -60,4 +60,14 @@ export function expireTime(n: number | bigint, unitMs: 1 | 1000, relative: boole
     ms += now
   }
   return ms
+}
+
+/**
+ * The number of picks a negative count asks of SRANDMEMBER, HRANDFIELD or ZRANDMEMBER (repeats
+ * allowed). Redis would build a reply of any length; a count past what an array can hold is refused
+ * with the error Redis gives counts out of its range, before anything is allocated.
+ */
+export function repeatPicks(count: number): number {
+  if (-count > 0xffffffff) fail('value is out of range')
+  return -count
 }
