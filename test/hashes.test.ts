@@ -244,6 +244,15 @@ describe('encodings', () => {
     expect(s.objectEncoding('a')).toBe('hashtable')
     s.hset('b', 'abcd', 1)
     expect(s.objectEncoding('b')).toBe('hashtable')
+    // A change after the limit has been read applies at once, to that store only.
+    const t = newStore()
+    t.hset('c', { x: 1 })
+    t.call('CONFIG', 'SET', 'hash-max-listpack-entries', '1')
+    t.hset('c', 'y', 2)
+    expect(t.objectEncoding('c')).toBe('hashtable')
+    const u = newStore()
+    u.hset('c', { x: 1, y: 2, z: 3 })
+    expect(u.objectEncoding('c')).toBe('listpack')
   })
 
   it('COPY clones the hash with its encoding', () => {

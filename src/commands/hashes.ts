@@ -12,7 +12,7 @@ import { byteLength, type StrValue } from '../core/bytes.js'
 import { E, fail, syntaxError } from '../core/errors.js'
 import { incrByFloat, parseLongDouble, string2ll } from '../core/numbers.js'
 import { MapReply, OK, type Reply } from '../core/reply.js'
-import { registerConfig, type Config } from '../keyspace/config.js'
+import { hotParam, registerConfig, type Config } from '../keyspace/config.js'
 import { T } from '../keyspace/database.js'
 import { N } from '../keyspace/notifications.js'
 import type { Session } from '../session.js'
@@ -40,8 +40,8 @@ registerConfig({
   aliases: ['hash-max-ziplist-value'],
 })
 
-const lpEntries = (cfg: Config): number => cfg.get<number>('hash-max-listpack-entries')
-const lpValue = (cfg: Config): number => cfg.get<number>('hash-max-listpack-value')
+const lpEntries = hotParam<number>('hash-max-listpack-entries')
+const lpValue = hotParam<number>('hash-max-listpack-value')
 
 // ---------------------------------------------------------------- the value
 

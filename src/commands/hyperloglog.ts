@@ -7,7 +7,7 @@
 import type { StoredStr } from '../core/bytes.js'
 import { fail, wrongType } from '../core/errors.js'
 import { OK, Status, type Reply } from '../core/reply.js'
-import { registerConfig } from '../keyspace/config.js'
+import { hotParam, registerConfig } from '../keyspace/config.js'
 import { F_RAW, T, type Entry } from '../keyspace/database.js'
 import { N } from '../keyspace/notifications.js'
 import type { Session } from '../session.js'
@@ -34,7 +34,8 @@ import { defineCommand, type Arg } from './table.js'
 
 registerConfig({ name: 'hll-sparse-max-bytes', kind: { type: 'memory', min: 0, max: 9223372036854775807n }, default: HLL_SPARSE_MAX_BYTES_DEFAULT })
 
-const sparseMax = (ctx: Session): number => ctx.ks.config.get<number>('hll-sparse-max-bytes')
+const sparseMaxBytes = hotParam<number>('hll-sparse-max-bytes')
+const sparseMax = (ctx: Session): number => sparseMaxBytes(ctx.ks.config)
 
 /**
  * Redis's isHLLObjectOrReply on an entry: a string (plain WRONGTYPE

@@ -14,7 +14,7 @@ import { isBinaryKey, keyBytes, type StrValue } from '../core/bytes.js'
 import { E, fail, syntaxError } from '../core/errors.js'
 import { string2ll } from '../core/numbers.js'
 import { NULL_ARRAY, OK, type Reply } from '../core/reply.js'
-import { registerConfig } from '../keyspace/config.js'
+import { hotParam, registerConfig } from '../keyspace/config.js'
 import { T, type Entry } from '../keyspace/database.js'
 import { N } from '../keyspace/notifications.js'
 import { Deque, trimSpan } from '../types/list.js'
@@ -34,18 +34,11 @@ registerConfig({
 })
 registerConfig({ name: 'list-compress-depth', kind: { type: 'int', min: 0, max: 2147483647 }, default: 0 })
 
-/** Where a keyspace caches its `list-max-listpack-size` (kept current by a config watcher). */
-const FILL = Symbol('list-max-listpack-size')
-type FillCache = { [FILL]?: number }
+const fillParam = hotParam<number>('list-max-listpack-size')
 
-/** The `list-max-listpack-size` in effect (cached: it is read on every push and pop). */
+/** The `list-max-listpack-size` in effect (read on every push and pop). */
 export function listFill(ctx: Session): number {
-  const ks = ctx.ks as unknown as FillCache
-  const v = ks[FILL]
-  if (v !== undefined) return v
-  const config = ctx.ks.config
-  config.watch('list-max-listpack-size', (x) => (ks[FILL] = x as number))
-  return (ks[FILL] = config.get<number>('list-max-listpack-size'))
+  return fillParam(ctx.ks.config)
 }
 
 // ---------------------------------------------------------------- listpack sizes

@@ -13,7 +13,7 @@
 import { E, fail, replyError, syntaxError } from '../core/errors.js'
 import { string2ll } from '../core/numbers.js'
 import { SetReply, type Reply } from '../core/reply.js'
-import { registerConfig, type Config } from '../keyspace/config.js'
+import { hotParam, registerConfig, type Config } from '../keyspace/config.js'
 import { T } from '../keyspace/database.js'
 import { N } from '../keyspace/notifications.js'
 import type { Session } from '../session.js'
@@ -31,9 +31,10 @@ registerConfig({ name: 'set-max-listpack-entries', kind: { type: 'int', min: 0, 
 registerConfig({ name: 'set-max-listpack-value', kind: { type: 'int', min: 0, max: 9223372036854775807n }, default: 64 })
 
 /** Redis caps the intset size at 2^30 whatever the configuration says (intsetMaxEntries). */
-export const intsetMax = (cfg: Config): number => Math.min(cfg.get<number>('set-max-intset-entries'), 1 << 30)
-const lpEntries = (cfg: Config): number => cfg.get<number>('set-max-listpack-entries')
-const lpValue = (cfg: Config): number => cfg.get<number>('set-max-listpack-value')
+const intsetEntries = hotParam<number>('set-max-intset-entries')
+export const intsetMax = (cfg: Config): number => Math.min(intsetEntries(cfg), 1 << 30)
+const lpEntries = hotParam<number>('set-max-listpack-entries')
+const lpValue = hotParam<number>('set-max-listpack-value')
 
 // ---------------------------------------------------------------- the value
 

@@ -11,7 +11,7 @@ import { byteLength, isBinaryKey, keyBytes } from '../core/bytes.js'
 import { arityError, E, fail, replyError, ReplyError, syntaxError, wrongType } from '../core/errors.js'
 import { formatDouble, string2d } from '../core/numbers.js'
 import { Double, NULL_ARRAY, type Reply } from '../core/reply.js'
-import { registerConfig } from '../keyspace/config.js'
+import { hotParam, registerConfig } from '../keyspace/config.js'
 import { T, type Entry } from '../keyspace/database.js'
 import { N } from '../keyspace/notifications.js'
 import type { Session } from '../session.js'
@@ -37,8 +37,10 @@ registerConfig({
   aliases: ['zset-max-ziplist-value'],
 })
 
-const maxEntries = (ctx: Session): number => ctx.ks.config.get<number>('zset-max-listpack-entries')
-const maxValue = (ctx: Session): number => ctx.ks.config.get<number>('zset-max-listpack-value')
+const lpEntries = hotParam<number>('zset-max-listpack-entries')
+const lpValue = hotParam<number>('zset-max-listpack-value')
+const maxEntries = (ctx: Session): number => lpEntries(ctx.ks.config)
+const maxValue = (ctx: Session): number => lpValue(ctx.ks.config)
 
 // ---------------------------------------------------------------- the value
 

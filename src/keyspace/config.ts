@@ -33,6 +33,24 @@ export function registerConfig(def: ParamDef): void {
   CONFIG_PARAMS.push(def)
 }
 
+/** Slots of the parameters commands read on every call (see `hotParam`), by canonical name. */
+const HOT_SLOTS = new Map<string, number>()
+
+/**
+ * A reader of a parameter that commands read on every call (the listpack limits): each Config keeps
+ * its value in an array slot that `put` updates, so a read is an indexed load instead of a map
+ * lookup. `name` is the canonical name. Call at module load.
+ */
+export function hotParam<T>(name: string): (cfg: Config) => T {
+  let slot = HOT_SLOTS.get(name)
+  if (slot === undefined) HOT_SLOTS.set(name, (slot = HOT_SLOTS.size))
+  const s = slot
+  return (cfg) => {
+    const v = cfg.hot[s]
+    return (v !== undefined ? v : cfg.fillHot(name, s)) as T
+  }
+}
+
 /**
  * The parameters CONFIG GET/SET know, with Redis's names, validation and
  * error texts. Values are kept parsed (numbers, booleans, strings); listeners
@@ -44,6 +62,13 @@ export class Config {
   /** The exact decimal form of integer values beyond 2^53, which their numbers only approximate. */
   private readonly exact = new Map<string, string>()
   private readonly watchers = new Map<string, Array<(v: unknown) => void>>()
+  /** @internal Values of the `hotParam` parameters, filled on first read. */
+  readonly hot: unknown[] = []
+
+  /** @internal The first read of a `hotParam` parameter. */
+  fillHot(name: string, slot: number): unknown {
+    return (this.hot[slot] = this.values.get(name))
+  }
 
   define(def: ParamDef): void {
     this.defs.set(def.name, def)
@@ -71,6 +96,8 @@ export class Config {
     this.values.set(key, value)
     for (const a of def?.aliases ?? []) this.values.set(a, value)
     this.exact.delete(key)
+    const slot = HOT_SLOTS.get(key)
+    if (slot !== undefined) this.hot[slot] = value
     for (const fn of this.watchers.get(key) ?? []) fn(value)
   }
 
