@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { ManualClock, ReplyError, Store } from '../src/index.js'
+import { Rng } from './conformance/fuzz/gen.js'
 
 // Methods that end the store, keep handles open, switch the session's database, write files, or
 // take a callback the store would call later.
@@ -69,16 +70,6 @@ const JUNK: Array<() => unknown> = [
   () => () => 1,
 ]
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 4294967296
-  }
-}
-
 /** Every key of every database with its DUMP payload and TTL. */
 function digest(s: Store): string {
   const h = createHash('sha1')
@@ -103,7 +94,7 @@ describe('the typed API with arguments of any type', () => {
     expect(names.length).toBeGreaterThan(200)
     const problems: string[] = []
     for (let seed = 1; seed <= 1000; seed++) {
-      const r = rng(seed)
+      const r = new Rng(seed)
       const s = new Store({ activeExpiry: false, clock: new ManualClock(1_700_000_000_000) })
       s.set('str', 'v')
       s.incr('k')
@@ -113,8 +104,8 @@ describe('the typed API with arguments of any type', () => {
       s.sadd('s', 'a', 'b')
       s.xadd('x', '*', { f: 'v' })
       for (let step = 0; step < 20; step++) {
-        const name = names[Math.floor(r() * names.length)]!
-        const args = Array.from({ length: Math.floor(r() * 5) }, () => JUNK[Math.floor(r() * JUNK.length)]!())
+        const name = r.pick(names)
+        const args = Array.from({ length: r.int(0, 4) }, () => r.pick(JUNK)())
         const call = `${name}(${args.map(show).join(', ')})`
         const before = digest(s)
         try {
