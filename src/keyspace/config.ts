@@ -73,7 +73,7 @@ export class Config {
   define(def: ParamDef): void {
     this.defs.set(def.name, def)
     if (!this.values.has(def.name)) this.values.set(def.name, def.default)
-    // Aliases hold the value too, so `get` (on every collection write) is one lookup.
+    // Aliases hold the value too, so `get` is one lookup.
     for (const a of def.aliases ?? []) {
       this.defs.set(a, def)
       this.values.set(a, this.values.get(def.name))
