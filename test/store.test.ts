@@ -248,6 +248,54 @@ describe('expiry', () => {
     expect(s.call('MGET', 'a', 'b')).toEqual([null, null])
   })
 
+  it('typed methods that read several keys read the clock once, as a command does', () => {
+    let reads = 0
+    const s = fresh({ clock: { now: () => (reads++, 1_700_000_000_000) } })
+    const setup = () => {
+      s.flushall()
+      s.mset({ a: '1', b: '2' })
+      s.sadd('s1', 'x', 'y')
+      s.sadd('s2', 'y', 'z')
+      s.zadd('z1', { a: 1 })
+      s.zadd('z2', { b: 2 })
+      s.rpush('l1', 'a', 'b')
+      s.rpush('l2', 'c')
+      s.hset('h', { f: '1' })
+      s.pfadd('p1', 'a')
+      s.pfadd('p2', 'b')
+      for (const k of ['a', 'b', 's1', 's2', 'z1', 'z2', 'l1', 'l2', 'h', 'p1', 'p2']) s.expire(k, 1000)
+    }
+    const calls: Record<string, () => unknown> = {
+      mget: () => s.mget('a', 'b', 'a'),
+      mgetBuffer: () => s.mgetBuffer('a', 'b'),
+      exists: () => s.exists('a', 'b', 'a'),
+      del: () => s.del('a', 'b'),
+      touch: () => s.touch('a', 'b'),
+      msetnx: () => s.msetnx({ a: '1', b: '2' }),
+      rename: () => s.rename('a', 'b'),
+      copy: () => s.copy('a', 'b', { replace: true }),
+      lcs: () => s.lcs('a', 'b'),
+      bitop: () => s.bitop('AND', 'd', 'a', 'b'),
+      pfcount: () => s.pfcount('p1', 'p2'),
+      pfmerge: () => s.pfmerge('p1', 'p2'),
+      lmove: () => s.lmove('l1', 'l2', 'LEFT', 'RIGHT'),
+      lmpop: () => s.lmpop(['l1', 'l2'], 'LEFT'),
+      smove: () => s.smove('s1', 's2', 'x'),
+      sunion: () => s.sunion('s1', 's2'),
+      sinterstore: () => s.sinterstore('s1', 's1', 's2'),
+      zinter: () => s.zinter(['z1', 'z2']),
+      zunionstore: () => s.zunionstore('z1', ['z1', 'z2']),
+      sort: () => s.sort('l1', { by: 'h->f', get: ['a', '#'] }),
+    }
+    for (const [name, call] of Object.entries(calls)) {
+      setup()
+      reads = 0
+      call()
+      expect([name, reads]).toEqual([name, 1])
+    }
+    s.close()
+  })
+
   it('follows fake timers when using the default clock', () => {
     vi.useFakeTimers({ now: 5_000_000 })
     try {

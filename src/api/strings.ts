@@ -216,14 +216,20 @@ export class StringsApi {
 
   /** MGET: values of several keys (null for missing or non-string keys). */
   mget(this: StoreCore, ...keys: Key[]): Array<string | null> {
-    // Keys read as `get` reads them, values decoded in the same pass.
+    // Keys read as `get` reads them, values decoded in the same pass, at one time (one clock read).
     const db = this.s.db
-    const out: Array<string | null> = new Array(keys.length)
-    for (let i = 0; i < keys.length; i++) {
-      const v = mgetValue(db, readKey(keys[i]!))
-      out[i] = v === null || typeof v === 'string' ? v : toStr(v)
+    const ks = this.ks
+    const own = ks.beginSnapshot()
+    try {
+      const out: Array<string | null> = new Array(keys.length)
+      for (let i = 0; i < keys.length; i++) {
+        const v = mgetValue(db, readKey(keys[i]!))
+        out[i] = v === null || typeof v === 'string' ? v : toStr(v)
+      }
+      return out
+    } finally {
+      if (own) ks.endSnapshot()
     }
-    return out
   }
 
   /** MGET with exact bytes. */
