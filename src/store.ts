@@ -139,3 +139,8 @@ for (const api of APIS) {
     Object.defineProperty(Store.prototype, name, desc)
   }
 }
+
+// A misspelt name in either list would silently change nothing.
+for (const name of [...SERVES_BLOCKED, ...AT_ONE_TIME]) {
+  if (typeof (Store.prototype as unknown as Record<string, unknown>)[name] !== 'function') throw new Error(`Store has no method ${name}`)
+}
