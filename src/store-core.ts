@@ -264,7 +264,7 @@ export class StoreCore {
         } else if ((r as unknown) instanceof Replies) {
           // One item however many replies it holds: EXEC's array counts queued commands.
           const list = (r as unknown as Replies).list
-          out.push((list.length === 1 ? snapshot(list[0]!) : new Replies(list.map(snapshot))) as unknown as Reply)
+          out.push((list.length === 1 ? snapshot(list[0]!) : new Replies(list.map((x) => snapshot(x)))) as unknown as Reply)
         } else out.push(snapshot(r))
       }
     } finally {
@@ -595,19 +595,73 @@ function numberArg(n: number): string {
  * A reply as it stands now: EXEC sends its replies once the whole queue has run, and a later queued
  * SETBIT, SETRANGE, APPEND or PFADD changes a stored Buffer in place, so Buffers are copied.
  */
-function snapshot(r: Reply): Reply {
+function snapshot(r: Reply, depth = 0): Reply {
   if (r === null || typeof r !== 'object') return r
   if (Buffer.isBuffer(r)) return Buffer.from(r)
+  if (depth >= DEEP) return walkDeep(r, dataKids, (x) => snapshot(x), snapshotNode)
   if (Array.isArray(r)) {
     for (let i = 0; i < r.length; i++) {
       const x = r[i]!
-      if (x !== null && typeof x === 'object') r[i] = snapshot(x)
+      if (x !== null && typeof x === 'object') r[i] = snapshot(x, depth + 1)
     }
     return r
   }
-  if (r instanceof MapReply) return new MapReply(r.entries.map(snapshot))
-  if (r instanceof SetReply) return new SetReply(r.items.map(snapshot))
+  if (r instanceof MapReply) return new MapReply(r.entries.map((x) => snapshot(x, depth + 1)))
+  if (r instanceof SetReply) return new SetReply(r.items.map((x) => snapshot(x, depth + 1)))
   return r
+}
+
+/** `snapshot` of an aggregate whose elements are done. */
+function snapshotNode(r: Reply, items: Reply[]): Reply {
+  if (Array.isArray(r)) {
+    for (let i = 0; i < items.length; i++) r[i] = items[i]!
+    return r
+  }
+  return r instanceof MapReply ? new MapReply(items) : new SetReply(items)
+}
+
+/** Nesting past which replies are walked by a loop instead of recursion (a script reply can nest ~8,000 deep). */
+const DEEP = 256
+
+/** The elements of an array, map or set reply (what `snapshot` copies through), else undefined. */
+function dataKids(r: Reply): readonly Reply[] | undefined {
+  if (Array.isArray(r)) return r
+  if (r instanceof MapReply) return r.entries
+  if (r instanceof SetReply) return r.items
+  return undefined
+}
+
+/** The elements of any aggregate reply (what `toJs` converts through), else undefined. */
+function replyKids(r: Reply): readonly Reply[] | undefined {
+  const k = dataKids(r)
+  if (k !== undefined) return k
+  if (r instanceof Push) return r.items
+  if ((r as unknown) instanceof Replies) return (r as unknown as Replies).list
+  return undefined
+}
+
+/**
+ * Rebuilds a deeply nested reply bottom-up with a stack of its own: `leaf` for what `kids` says
+ * has no elements, `node` for an aggregate once its elements are done.
+ */
+function walkDeep<T>(root: Reply, kids: (r: Reply) => readonly Reply[] | undefined, leaf: (r: Reply) => T, node: (r: Reply, items: T[]) => T): T {
+  const top = kids(root)
+  if (top === undefined) return leaf(root)
+  const stack: Array<{ r: Reply; items: readonly Reply[]; out: T[] }> = [{ r: root, items: top, out: [] }]
+  for (;;) {
+    const f = stack[stack.length - 1]!
+    if (f.out.length === f.items.length) {
+      stack.pop()
+      const v = node(f.r, f.out)
+      if (stack.length === 0) return v
+      stack[stack.length - 1]!.out.push(v)
+      continue
+    }
+    const x = f.items[f.out.length]!
+    const k = kids(x)
+    if (k === undefined) f.out.push(leaf(x))
+    else stack.push({ r: x, items: k, out: [] })
+  }
 }
 
 function fromReply(r: Reply, buffers: boolean, resp: 2 | 3): unknown {
@@ -618,8 +672,15 @@ function fromReply(r: Reply, buffers: boolean, resp: 2 | 3): unknown {
   return toJs(r, buffers, resp)
 }
 
+/** A RESP3 map's converted entries (key, value, key, value…) as a Map. */
+function mapOf(items: unknown[]): Map<unknown, unknown> {
+  const m = new Map<unknown, unknown>()
+  for (let i = 0; i < items.length; i += 2) m.set(items[i], items[i + 1])
+  return m
+}
+
 /** Converts an internal reply to the documented `call()` shape (RESP2 conventions unless the session speaks RESP3). */
-export function toJs(r: Reply, buffers: boolean, resp: 2 | 3 = 2): unknown {
+export function toJs(r: Reply, buffers: boolean, resp: 2 | 3 = 2, depth = 0): unknown {
   if (r === null) return null
   switch (typeof r) {
     case 'string':
@@ -633,22 +694,25 @@ export function toJs(r: Reply, buffers: boolean, resp: 2 | 3 = 2): unknown {
   }
   // A copy: a stored value must not change under the caller (SETBIT, APPEND… write in place), nor the caller's writes reach the store.
   if (Buffer.isBuffer(r)) return buffers ? Buffer.from(r) : r.toString('utf8')
-  if (Array.isArray(r)) return r.map((x) => toJs(x, buffers, resp))
+  if (depth >= DEEP) {
+    const pairs = (x: Reply, items: unknown[]): unknown => (x instanceof MapReply && resp === 3 ? mapOf(items) : items)
+    return walkDeep(r, replyKids, (x) => toJs(x, buffers, resp), pairs)
+  }
+  const d = depth + 1
+  if (Array.isArray(r)) return r.map((x) => toJs(x, buffers, resp, d))
   if (r instanceof ReplyError) return r // inside an array (EXEC): kept as a value
   if (r instanceof Status) return r.value
   if (r instanceof Double) return resp === 3 ? r.value : buffers ? Buffer.from(r.text ?? formatDouble(r.value)) : (r.text ?? formatDouble(r.value))
   if (r instanceof MapReply) {
-    if (resp === 2) return r.entries.map((x) => toJs(x, buffers, resp))
-    const m = new Map<unknown, unknown>()
-    for (let i = 0; i < r.entries.length; i += 2) m.set(toJs(r.entries[i]!, buffers, resp), toJs(r.entries[i + 1]!, buffers, resp))
-    return m
+    const items = r.entries.map((x) => toJs(x, buffers, resp, d))
+    return resp === 2 ? items : mapOf(items)
   }
-  if (r instanceof SetReply) return r.items.map((x) => toJs(x, buffers, resp))
+  if (r instanceof SetReply) return r.items.map((x) => toJs(x, buffers, resp, d))
   if (r instanceof Verbatim || r instanceof BigNumber) return buffers ? Buffer.from(r.value) : r.value
   if (r instanceof Bool) return resp === 3 ? r.value : r.value ? 1 : 0
-  if (r instanceof Push) return r.items.map((x) => toJs(x, buffers, resp))
+  if (r instanceof Push) return r.items.map((x) => toJs(x, buffers, resp, d))
   // SUBSCRIBE a b queued in MULTI: its confirmations are one item of EXEC's array.
-  if ((r as unknown) instanceof Replies) return (r as unknown as Replies).list.map((x) => toJs(x, buffers, resp))
+  if ((r as unknown) instanceof Replies) return (r as unknown as Replies).list.map((x) => toJs(x, buffers, resp, d))
   if (r === NULL_ARRAY) return null
   return r
 }

@@ -247,12 +247,60 @@ function writeDouble(out: RespWriter, d: number, resp: 2 | 3, text?: string): vo
   }
 }
 
-function writeItems(out: RespWriter, items: Reply[], resp: 2 | 3): void {
-  for (let i = 0; i < items.length; i++) writeReply(out, items[i]!, resp)
+/** Nesting past which aggregates are written by a loop instead of recursion (a script reply can nest ~8,000 deep). */
+const DEEP = 256
+
+function writeItems(out: RespWriter, items: readonly Reply[], resp: 2 | 3, depth: number): void {
+  if (depth >= DEEP) return writeDeep(out, items, resp)
+  for (let i = 0; i < items.length; i++) writeReply(out, items[i]!, resp, depth + 1)
+}
+
+/**
+ * Writes the header of an aggregate (array, map, set, push; nothing for a queued command's
+ * replies) and returns its elements, or returns undefined for any other reply.
+ */
+function openAggregate(out: RespWriter, r: Reply, resp: 2 | 3): readonly Reply[] | undefined {
+  if (r === null || typeof r !== 'object') return undefined
+  if (Array.isArray(r)) {
+    out.header(42, r.length)
+    return r
+  }
+  if (r instanceof MapReply) {
+    const e = r.entries
+    if (resp === 3) out.header(37, e.length >>> 1)
+    else out.header(42, e.length)
+    return e
+  }
+  if (r instanceof SetReply) {
+    out.header(resp === 3 ? 126 : 42, r.items.length)
+    return r.items
+  }
+  if (r instanceof Push) {
+    out.header(resp === 3 ? 62 : 42, r.items.length)
+    return r.items
+  }
+  if ((r as unknown) instanceof Replies) return (r as unknown as Replies).list
+  return undefined
+}
+
+/** Writes deeply nested elements with a stack of its own. */
+function writeDeep(out: RespWriter, items: readonly Reply[], resp: 2 | 3): void {
+  const stack: Array<{ items: readonly Reply[]; i: number }> = [{ items, i: 0 }]
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1]!
+    if (f.i === f.items.length) {
+      stack.pop()
+      continue
+    }
+    const x = f.items[f.i++]!
+    const inner = openAggregate(out, x, resp)
+    if (inner !== undefined) stack.push({ items: inner, i: 0 })
+    else writeReply(out, x, resp)
+  }
 }
 
 /** Appends the RESP encoding of `reply` to `out`. */
-export function writeReply(out: RespWriter, reply: Reply, resp: 2 | 3): void {
+export function writeReply(out: RespWriter, reply: Reply, resp: 2 | 3, depth = 0): void {
   switch (typeof reply) {
     case 'string':
       writeBulkString(out, reply)
@@ -284,7 +332,7 @@ export function writeReply(out: RespWriter, reply: Reply, resp: 2 | 3): void {
       }
       if (Array.isArray(reply)) {
         out.header(42, reply.length)
-        writeItems(out, reply, resp)
+        writeItems(out, reply, resp, depth)
         return
       }
       if (reply instanceof Uint8Array) {
@@ -301,18 +349,6 @@ export function writeReply(out: RespWriter, reply: Reply, resp: 2 | 3): void {
       }
       if (reply instanceof Double) {
         writeDouble(out, reply.value, resp, reply.text)
-        return
-      }
-      if (reply instanceof MapReply) {
-        const e = reply.entries
-        if (resp === 3) out.header(37, e.length >>> 1)
-        else out.header(42, e.length)
-        writeItems(out, e, resp)
-        return
-      }
-      if (reply instanceof SetReply) {
-        out.header(resp === 3 ? 126 : 42, reply.items.length)
-        writeItems(out, reply.items, resp)
         return
       }
       if (reply instanceof Bool) {
@@ -341,14 +377,12 @@ export function writeReply(out: RespWriter, reply: Reply, resp: 2 | 3): void {
         }
         return
       }
-      if (reply instanceof Push) {
-        out.header(resp === 3 ? 62 : 42, reply.items.length)
-        writeItems(out, reply.items, resp)
-        return
-      }
-      if ((reply as unknown) instanceof Replies) {
-        for (const x of (reply as unknown as Replies).list) writeReply(out, x, resp)
-        return
+      {
+        const items = openAggregate(out, reply, resp)
+        if (items !== undefined) {
+          writeItems(out, items, resp, depth)
+          return
+        }
       }
       break
   }

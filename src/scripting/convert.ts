@@ -30,12 +30,16 @@ const {
   lua_pop,
   lua_pushvalue,
   lua_checkstack,
+  lua_gettop,
   LUA_TSTRING,
   LUA_TNUMBER,
   LUA_TBOOLEAN,
   LUA_TTABLE,
   LUA_TNIL,
 } = lua
+
+/** Lua 5.1's LUAI_MAXCSTACK: the most stack slots C code may use, which ends a script reply's nesting. */
+const LUAI_MAXCSTACK = 8000
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 const encoder = new TextEncoder()
@@ -314,8 +318,51 @@ function crlfToSpaces(s: string): string {
  * Converts the Lua value on top of the stack into a reply, as Redis's
  * luaReplyToRedisReply does (lua.md §6), and pops it. `resp3Booleans` is true
  * once the script called `redis.setresp(3)`.
+ *
+ * Redis recurses; this walks with a stack of its own (a reply may nest about 8,000 levels, more than
+ * JS frames allow), keeping the Lua stack exactly as the recursion would: each enclosing table stays
+ * on it, with a map's or set's inner table and current key, so the depth where Redis's stack check
+ * fails is the same.
  */
-export function popReply(L: LuaState, resp3Booleans: boolean, depth = 0): Reply {
+export function popReply(L: LuaState, resp3Booleans: boolean): Reply {
+  const frames: Frame[] = []
+  for (;;) {
+    // Convert the value on top; an aggregate becomes a frame whose first element is then on top.
+    let v = convertTop(L, resp3Booleans, frames)
+    while (v !== PENDING) {
+      const f = frames[frames.length - 1]
+      if (f === undefined) return v
+      f.out.push(v)
+      v = advance(L, f)
+      if (v !== PENDING) frames.pop()
+    }
+  }
+}
+
+const enum K {
+  ARRAY,
+  MAP,
+  SET,
+}
+
+/** A table being converted: what it has produced so far and where it is. */
+interface Frame {
+  kind: K
+  out: Reply[]
+  /** Arrays: the next index. Maps: whether the entry's value is on top, its key converted. */
+  j: number
+}
+
+/** Marks "an element is now on top of the Lua stack to convert" (a frame was started or advanced). */
+const PENDING = Symbol('pending')
+
+/** Converts and pops the value on top, or starts a frame for an array, map or set table. */
+function convertTop(L: LuaState, r3: boolean, frames: Frame[]): Reply | typeof PENDING {
+  // Redis's lua_checkstack(lua, 4) against 5.1's LUAI_MAXCSTACK, at every value.
+  if (lua_gettop(L) + 4 > LUAI_MAXCSTACK) {
+    lua_pop(L, 1)
+    return new ReplyError('ERR reached lua stack limit')
+  }
   const t = lua_type(L, -1)
   let out: Reply
   switch (t) {
@@ -324,15 +371,41 @@ export function popReply(L: LuaState, resp3Booleans: boolean, depth = 0): Reply 
       break
     case LUA_TBOOLEAN: {
       const b = lua_toboolean(L, -1)
-      out = resp3Booleans ? new Bool(b) : b ? 1 : null
+      out = r3 ? new Bool(b) : b ? 1 : null
       break
     }
     case LUA_TNUMBER:
       out = numberToInteger(lua_tonumber(L, -1))
       break
-    case LUA_TTABLE:
-      out = tableReply(L, resp3Booleans, depth)
-      break
+    case LUA_TTABLE: {
+      const r = tableReply(L)
+      if (r !== undefined) {
+        out = r
+        break
+      }
+      // An aggregate: its frame, then its first element.
+      lua_pushstring(L, MAP_FIELD)
+      lua_rawget(L, -2)
+      let f: Frame
+      if (lua_type(L, -1) === LUA_TTABLE) {
+        lua_pushnil(L)
+        f = { kind: K.MAP, out: [], j: 0 }
+      } else {
+        lua_pop(L, 1)
+        lua_pushstring(L, SET_FIELD)
+        lua_rawget(L, -2)
+        if (lua_type(L, -1) === LUA_TTABLE) {
+          lua_pushnil(L)
+          f = { kind: K.SET, out: [], j: 0 }
+        } else {
+          lua_pop(L, 1)
+          f = { kind: K.ARRAY, out: [], j: 1 }
+        }
+      }
+      const first = advance(L, f)
+      if (first === PENDING) frames.push(f)
+      return first
+    }
     default:
       out = null
   }
@@ -340,8 +413,47 @@ export function popReply(L: LuaState, resp3Booleans: boolean, depth = 0): Reply 
   return out
 }
 
-function tableReply(L: LuaState, r3: boolean, depth: number): Reply {
-  if (depth > 1000 || !lua_checkstack(L, 4)) return new ReplyError('ERR reached lua stack limit')
+/**
+ * Puts a frame's next element on top of the Lua stack (PENDING), or ends the frame: pops what it
+ * holds on the stack, its table included, and returns its reply.
+ */
+function advance(L: LuaState, f: Frame): Reply | typeof PENDING {
+  if (f.kind === K.ARRAY) {
+    lua_rawgeti(L, -1, f.j++)
+    if (lua_type(L, -1) !== LUA_TNIL) return PENDING
+    lua_pop(L, 2)
+    return f.out
+  }
+  if (f.kind === K.MAP) {
+    // Stack: table, map, key [, value]. After a key comes its value, already on top.
+    if (f.j === 1) {
+      f.j = 0
+      return PENDING
+    }
+    if (lua_next(L, -2) !== 0) {
+      lua_pushvalue(L, -2)
+      f.j = 1
+      return PENDING
+    }
+    lua_pop(L, 2)
+    return new MapReply(f.out)
+  }
+  // Set: table, set, key. Members are the keys; the values are dropped.
+  if (lua_next(L, -2) !== 0) {
+    lua_pop(L, 1)
+    lua_pushvalue(L, -1)
+    return PENDING
+  }
+  lua_pop(L, 2)
+  return new SetReply(f.out)
+}
+
+/**
+ * The reply of a table that is not an aggregate (an error, status, double, big number or verbatim
+ * table), or undefined for an array, map or set. Leaves the Lua stack as it found it.
+ */
+function tableReply(L: LuaState): Reply | undefined {
+  if (!lua_checkstack(L, 4)) return new ReplyError('ERR reached lua stack limit')
   const err = rawStringField(L, -1, ERR_FIELD)
   if (err !== undefined) {
     const e = new ReplyError(crlfToSpaces(latin(err)))
@@ -377,44 +489,7 @@ function tableReply(L: LuaState, r3: boolean, depth: number): Reply {
     }
   }
   lua_pop(L, 1)
-  lua_pushstring(L, MAP_FIELD)
-  lua_rawget(L, -2)
-  if (lua_type(L, -1) === LUA_TTABLE) {
-    const entries: Reply[] = []
-    lua_pushnil(L)
-    while (lua_next(L, -2) !== 0) {
-      lua_pushvalue(L, -2)
-      entries.push(popReply(L, r3, depth + 1))
-      entries.push(popReply(L, r3, depth + 1))
-    }
-    lua_pop(L, 1)
-    return new MapReply(entries)
-  }
-  lua_pop(L, 1)
-  lua_pushstring(L, SET_FIELD)
-  lua_rawget(L, -2)
-  if (lua_type(L, -1) === LUA_TTABLE) {
-    const items: Reply[] = []
-    lua_pushnil(L)
-    while (lua_next(L, -2) !== 0) {
-      lua_pop(L, 1)
-      lua_pushvalue(L, -1)
-      items.push(popReply(L, r3, depth + 1))
-    }
-    lua_pop(L, 1)
-    return new SetReply(items)
-  }
-  lua_pop(L, 1)
-  const arr: Reply[] = []
-  for (let j = 1; ; j++) {
-    lua_rawgeti(L, -1, j)
-    if (lua_type(L, -1) === LUA_TNIL) {
-      lua_pop(L, 1)
-      break
-    }
-    arr.push(popReply(L, r3, depth + 1))
-  }
-  return arr
+  return undefined
 }
 
 /** A command argument as Lua sees it in KEYS/ARGV. */

@@ -120,6 +120,46 @@ describe('RESP3 big numbers', () => {
   })
 })
 
+describe('deeply nested replies', () => {
+  // Lua building a chain of N tables under the top one; the shapes and depths are valkey's, byte for byte.
+  const arrays = (n: number) => `local t = {} local c = t for i=1,${n} do local x = {} c[1] = x c = x end return t`
+  const maps = (n: number) => `redis.setresp(3) local t = {map={}} local c = t for i=1,${n} do local x = {map={}} c.map.k = x c = x end return t`
+  const sets = (n: number) => `local t = {set={}} local c = t for i=1,${n} do local x = {set={}} c.set[x] = true c = x end return t`
+  const E = '-ERR reached lua stack limit\r\n'
+  const depth = (r: unknown): [number, unknown] => {
+    let d = 0
+    while (Array.isArray(r) && r.length > 0) {
+      d++
+      r = r[0]
+    }
+    return [d, r]
+  }
+
+  it('nest as deep as Redis converts them: 7,995 arrays, the next level is the stack-limit error', () => {
+    const s = newStore()
+    expect(depth(s.call('EVAL', arrays(7994), '0'))).toEqual([7994, []])
+    const [d, innermost] = depth(s.call('EVAL', arrays(7995), '0'))
+    expect(d).toBe(7995)
+    expect((innermost as Error).message).toBe('ERR reached lua stack limit')
+    expect(encodeReply(s.session().execute(['EVAL', arrays(7995), '0']) as never, 2).toString('latin1')).toBe('*1\r\n'.repeat(7995) + E)
+    // Through a transaction (its replies are copied when EXEC ends) and the Buffer shape.
+    s.call('MULTI')
+    s.call('EVAL', arrays(7994), '0')
+    expect(depth((s.call('EXEC') as unknown[])[0])).toEqual([7994, []])
+    expect(depth(s.callBuffer('EVAL', arrays(7994), '0'))[0]).toBe(7994)
+  })
+
+  it('count a map or set level as three stack slots, as Redis does (its key is on the stack too)', () => {
+    const sess = newStore().session()
+    sess.execute(['HELLO', '3'])
+    const run = (body: string) => encodeReply(sess.execute(['EVAL', body, '0']) as never, 3).toString('latin1')
+    expect(run(maps(2664))).toBe('%1\r\n$1\r\nk\r\n'.repeat(2664) + '%0\r\n')
+    // At the 2,665th map both the key and the value are past the limit.
+    expect(run(maps(2665))).toBe('%1\r\n$1\r\nk\r\n'.repeat(2664) + '%1\r\n' + E + E)
+    expect(run(sets(2665))).toBe('~1\r\n'.repeat(2665) + E)
+  })
+})
+
 describe('error statistics', () => {
   it('counts each error once, as recorded from valkey 8: a redis.call error when it happens, not again in the reply', () => {
     const s = newStore()
