@@ -565,7 +565,6 @@ export class PersistenceHost {
     this.noFinalSave = true
   }
 
-  /** Stops everything: a running snapshot is cancelled, effects stop, adapters close. */
   /**
    * Redis's writeCommandsDeniedByDiskError, as the MISCONF error to refuse a write with: an
    * append-only file that failed its last write, or (with stop-writes-on-bgsave-error and save
@@ -581,6 +580,7 @@ export class PersistenceHost {
     return E.MISCONF
   }
 
+  /** Stops everything: a running snapshot is cancelled, effects stop, adapters close. */
   close(): void {
     if (this.closed) return
     this.closed = true

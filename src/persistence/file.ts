@@ -15,8 +15,6 @@ import { RdbParser, type RdbContents } from './rdb/reader.js'
 import { RdbSink, type RdbWriteOptions } from './rdb/sink.js'
 import { KeyspaceSnapshot } from './snapshot.js'
 
-
-
 /** Options of `rdbFile`. */
 export interface RdbFileOptions extends RdbWriteOptions {
   /** The snapshot file (Redis: `dir` + `dbfilename`, e.g. `data/dump.rdb`). */
