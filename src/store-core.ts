@@ -202,7 +202,7 @@ export class StoreCore {
         replyError(`Can't execute '${name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
       )
     }
-    if (g & G.MONITOR && monitorRefuses(s, cmd, argv)) return this.reject(s, cmd, replyError("Replica can't interact with the keyspace"))
+    if (g & G.MONITOR && monitorRefuses(s, cmd, flags)) return this.reject(s, cmd, replyError("Replica can't interact with the keyspace"))
     if (inMulti && cmd.flags & CF.NO_MULTI) return this.reject(s, cmd, replyError('Command not allowed inside a transaction'))
     if (this.pausedUntil !== 0 && this.isPaused(s, cmd, flags)) {
       return this.pauseEnded().then(() => this.dispatch(s, cmd, argv, argStart))

@@ -97,15 +97,6 @@ function declaredFlags(store: StoreCore, cmd: Command, argv: readonly Arg[]): nu
 }
 
 /**
- * True when the script an EVAL, EVALSHA or FCALL would run declares `no-writes`: the command then
- * neither writes nor may replicate (Redis's scriptFlagsToCmdFlags), which MONITOR mode looks at.
- */
-export function declaresNoWrites(store: StoreCore, cmd: Command, argv: readonly Arg[]): boolean {
-  const f = declaredFlags(store, cmd, argv)
-  return f !== undefined && (f & FLAG_NO_WRITES) !== 0
-}
-
-/**
  * Redis's evalGetCommandFlags / fcallGetCommandFlags: a script command's flags as dispatch checks
  * them (OOM, MISCONF, CLIENT PAUSE, MULTI): a script that declares flags writes and is refused out of
  * memory unless it says `no-writes` (or `allow-oom`), and may replicate only as far as it writes.

@@ -25,7 +25,6 @@ import { systemClock } from '../core/clock.js'
 import { Status } from '../core/reply.js'
 import { CF, TABLE, type Arg, type Command } from '../commands/table.js'
 import { redactionMask } from '../commands/admin.js'
-import { declaresNoWrites } from '../commands/scripting.js'
 import { G, type Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
 import { deliveryOf } from './delivery.js'
@@ -193,14 +192,14 @@ export function addMonitorListener(store: StoreCore, listener: MonitorListener):
   }
 }
 
-/** Commands a session in MONITOR mode may not run (Redis: "Replica can't interact with the keyspace"). */
-export function monitorRefuses(s: Session, cmd: Command, argv: Arg[]): boolean {
-  const f = cmd.flags
-  if (f & (CF.READONLY | CF.WRITE)) return true
-  if (cmd.name === 'exec') return (s.multiFlags & (CF.READONLY | CF.WRITE)) !== 0
-  if (!(f & CF.MAY_REPLICATE)) return false
-  // A script that declares its flags replaces EVAL's may-replicate: `no-writes` touches nothing.
-  return !declaresNoWrites(s.store, cmd, argv)
+/**
+ * Commands a session in MONITOR mode may not run (Redis: "Replica can't interact with the keyspace").
+ * `flags`: the command's as dispatch checks them (a script declaring `no-writes` neither writes nor
+ * may replicate).
+ */
+export function monitorRefuses(s: Session, cmd: Command, flags: number): boolean {
+  if (flags & (CF.READONLY | CF.WRITE | CF.MAY_REPLICATE)) return true
+  return cmd.name === 'exec' && (s.multiFlags & (CF.READONLY | CF.WRITE)) !== 0
 }
 
 function redact(cmd: Command, argv: Arg[]): Arg[] {
