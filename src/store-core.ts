@@ -419,12 +419,8 @@ export class StoreCore {
   private refusal(s: Session, cmd: Command, flags: number, oomCheck: boolean): ReplyError | undefined {
     if (s.inScript) return undefined
     if (oomCheck) {
-      try {
-        this.memoryCheck()
-      } catch (e) {
-        if (e instanceof ReplyError) return e
-        throw e
-      }
+      const oom = this.oomError()
+      if (oom !== undefined) return oom
     }
     if (this.diskGuard === undefined || !(flags & CF.WRITE || cmd.name === 'ping' || (cmd.name === 'exec' && s.multiFlags & CF.WRITE))) return undefined
     return this.diskError()
@@ -440,6 +436,17 @@ export class StoreCore {
   memoryCheck(): void {
     const m = this.memory
     if (m.limited && m.over()) m.enforce()
+  }
+
+  /** `memoryCheck` with its OOM error returned instead of thrown (undefined: within the limits). */
+  oomError(): ReplyError | undefined {
+    try {
+      this.memoryCheck()
+    } catch (e) {
+      if (e instanceof ReplyError) return e
+      throw e
+    }
+    return undefined
   }
 
   /**

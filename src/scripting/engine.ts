@@ -556,15 +556,7 @@ export class LuaEngine implements ScriptingEngine {
   private startRun(caller: Session, name: string, evalMode: boolean, readOnly: boolean, flags: number): Run {
     // A script that may write evicts first, as Redis evicts before any command, and notes whether
     // memory is still over the limit (reads never evict).
-    let oomAtStart = false
-    if (!readOnly) {
-      try {
-        this.store.memoryCheck()
-      } catch (e) {
-        if (!(e instanceof ReplyError)) throw e
-        oomAtStart = true
-      }
-    }
+    const oomAtStart = !readOnly && this.store.oomError() !== undefined
     return {
       caller,
       name,
