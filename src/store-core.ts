@@ -1,3 +1,5 @@
+import { Buffer } from 'node:buffer'
+import { performance } from 'node:perf_hooks'
 import { asArg, keyBytes, keyOf } from './core/bytes.js'
 import { systemClock, type Clock } from './core/clock.js'
 import { fail, replyError, ReplyError } from './core/errors.js'

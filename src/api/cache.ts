@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { Buffer } from 'node:buffer'
 import { ReplyError } from '../core/errors.js'
 import { strOf, type StoredStr, type StrValue } from '../core/bytes.js'
 import { GET, setGeneric } from '../commands/strings.js'

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { keyOf } from '../core/bytes.js'
 import { fail, wrongType } from '../core/errors.js'
 import { Double, NULL_ARRAY, type Reply } from '../core/reply.js'

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { keyOf } from '../core/bytes.js'
 import { PFADD, PFCOUNT, PFMERGE } from '../commands/hyperloglog.js'
 import type { Reply } from '../core/reply.js'

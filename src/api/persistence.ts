@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { asArg, keyOf } from '../core/bytes.js'
 import { ReplyError } from '../core/errors.js'
 import { BGREWRITEAOF, BGSAVE, DUMP, lastSave, RESTORE, SAVE, type RestoreArgs } from '../commands/persistence.js'

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { keyOf, ownValue, type Bytes, type StrValue } from '../core/bytes.js'
 import { fail, ReplyError } from '../core/errors.js'
 import { MapReply, NULL_ARRAY, type Reply } from '../core/reply.js'

@@ -6,6 +6,7 @@
  *   embedis [--port 6379] [--bind 127.0.0.1] [--requirepass pw] [--databases 16]
  *           [--dir d] [--dbfilename f] [--save "3600 1 300 100"] [--appendonly yes] [--appendfsync everysec]
  */
+import process from 'node:process'
 import { parseArgs } from 'node:util'
 import { createServer } from '../server/server.js'
 import { lua } from '../scripting/index.js'

@@ -9,6 +9,7 @@
  * latency events, and every reply says so in Redis's own words. The slow log
  * is real: the dispatcher reports each command's duration to `recordSlow`.
  */
+import { Buffer } from 'node:buffer'
 import { E, fail, ReplyError, syntaxError } from '../core/errors.js'
 import { string2ll } from '../core/numbers.js'
 import { Double, MapReply, OK, Replies, type Reply, SetReply, Status, Verbatim } from '../core/reply.js'

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { strOf, toBuffer, type StoredStr, type StrValue } from '../core/bytes.js'
 import { fail, syntaxError } from '../core/errors.js'
 import { string2ll } from '../core/numbers.js'

@@ -4,6 +4,7 @@
  * key is an ordinary sorted set whose scores are 52-bit geohashes
  * (src/types/geohash.ts), so ZRANGE, ZREM and TYPE work on it.
  */
+import { Buffer } from 'node:buffer'
 import { fail, syntaxError, wrongType } from '../core/errors.js'
 import { formatDouble } from '../core/numbers.js'
 import { Double, NULL_ARRAY, type Reply } from '../core/reply.js'

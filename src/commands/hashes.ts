@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { Buffer } from 'node:buffer'
 import { byteLength, type StrValue } from '../core/bytes.js'
 import { E, fail, syntaxError } from '../core/errors.js'
 import { incrByFloat, parseLongDouble, string2ll } from '../core/numbers.js'

@@ -4,6 +4,7 @@
  * HYLL bytes (src/types/hyperloglog.ts), so GET, SET, DUMP and APPEND see
  * exactly what Redis would store.
  */
+import { Buffer } from 'node:buffer'
 import type { StoredStr } from '../core/bytes.js'
 import { fail, wrongType } from '../core/errors.js'
 import { OK, Status, type Reply } from '../core/reply.js'

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { byteLength, strOf, type StoredStr, type StrValue } from '../core/bytes.js'
 import { E, fail, syntaxError } from '../core/errors.js'
 import { compileGlob } from '../core/glob.js'

@@ -9,7 +9,7 @@
  * The blocking variants (BLPOP, BLMOVE, ...) live in `blocking.ts` and reuse
  * the non-blocking cores exported here.
  */
-import { isUtf8 } from 'node:buffer'
+import { Buffer, isUtf8 } from 'node:buffer'
 import { isBinaryKey, keyBytes, type StrValue } from '../core/bytes.js'
 import { E, fail, syntaxError } from '../core/errors.js'
 import { string2ll } from '../core/numbers.js'

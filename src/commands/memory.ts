@@ -3,6 +3,7 @@
  * figures INFO's `memory` section prints. Sizes are embedis's estimates of
  * V8 heap bytes (src/keyspace/memory.ts), not Redis's allocator figures.
  */
+import process from 'node:process'
 import { syntaxError } from '../core/errors.js'
 import { Double, MapReply, OK, Verbatim, type Reply } from '../core/reply.js'
 import { ENTRY_OVERHEAD, VOLATILE_OVERHEAD, entrySize } from '../keyspace/memory.js'

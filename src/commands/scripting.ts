@@ -6,6 +6,7 @@
  * (`embedis/lua`), so the core never loads the Lua VM. Without an engine every
  * scripting command answers an error that says how to install one.
  */
+import { Buffer } from 'node:buffer'
 import { fail, replyError, type ReplyError } from '../core/errors.js'
 import { OK as OK_STATUS, type Reply } from '../core/reply.js'
 import { registerConfig } from '../keyspace/config.js'

@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks'
+import process from 'node:process'
 import { E, fail, syntaxError } from '../core/errors.js'
 import { compileGlob } from '../core/glob.js'
 import { string2ll } from '../core/numbers.js'

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { Buffer } from 'node:buffer'
 import { E, fail, replyError, syntaxError } from '../core/errors.js'
 import { string2ll } from '../core/numbers.js'
 import { SetReply, type Reply } from '../core/reply.js'

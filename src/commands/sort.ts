@@ -3,6 +3,7 @@
  * (`*` substitution, `->field` hash lookups, `#` for the element itself),
  * LIMIT, ASC/DESC, ALPHA and STORE, following Redis's sort.c step by step.
  */
+import { Buffer } from 'node:buffer'
 import { isBinaryKey, keyBytes, keyOf, strOf, type StoredStr, type StrValue } from '../core/bytes.js'
 import { fail, syntaxError, wrongType } from '../core/errors.js'
 import type { Reply } from '../core/reply.js'

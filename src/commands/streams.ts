@@ -4,6 +4,7 @@
  * Redis 7.2's t_stream.c, including its order of checks (some commands look
  * the key up before they validate IDs, so those IDs are parsed in `run`).
  */
+import { Buffer } from 'node:buffer'
 import { isBinaryKey, keyBytes, keyText, type StrValue } from '../core/bytes.js'
 import { E, fail, syntaxError, wrongType } from '../core/errors.js'
 import { string2ll } from '../core/numbers.js'

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer'
 import { byteLength, strOf, toBuffer, type StoredStr, type StrValue } from '../core/bytes.js'
 import { E, fail, replyError, syntaxError, wrongType } from '../core/errors.js'
 import { incrByFloat, string2ll } from '../core/numbers.js'

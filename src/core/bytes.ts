@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer'
+import { Buffer, isUtf8 } from 'node:buffer'
 
 /**
  * Keys, members and fields are kept as JavaScript strings so they can be `Map`

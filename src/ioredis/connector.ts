@@ -5,6 +5,8 @@
  * the next microtask (ioredis queues a command only after writing it), and
  * the replies of everything written meanwhile come back as one `data` event.
  */
+import { Buffer } from 'node:buffer'
+import process from 'node:process'
 import { EventEmitter } from 'node:events'
 import { RespConnection } from '../server/connection.js'
 import type { StoreCore } from '../store-core.js'

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import type { Clock } from '../core/clock.js'
 import { string2ll } from '../core/numbers.js'
 import { Config, CONFIG_PARAMS, LLONG_MAX, parseMemoryExact } from './config.js'

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import { Buffer } from 'node:buffer'
 import type { StoredStr } from '../core/bytes.js'
 import { T, type Database, type Entry } from './database.js'
 import type { Keyspace } from './keyspace.js'

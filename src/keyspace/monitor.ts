@@ -21,6 +21,8 @@
  * Nothing here costs anything until something monitors: the dispatcher
  * checks `store.monitors` (undefined while nobody monitors) and nothing else.
  */
+import { Buffer } from 'node:buffer'
+import { performance } from 'node:perf_hooks'
 import { systemClock } from '../core/clock.js'
 import { Status } from '../core/reply.js'
 import { CF, TABLE, type Arg, type Command } from '../commands/table.js'

@@ -9,6 +9,7 @@
  * const store = new Store({ persistence: [aofFile({ dir: 'data' }), rdbFile({ path: 'data/dump.rdb' })] })
  * ```
  */
+import { Buffer } from 'node:buffer'
 import { keyOf } from '../core/bytes.js'
 import { E, ReplyError } from '../core/errors.js'
 import type { Reply } from '../core/reply.js'

@@ -12,6 +12,7 @@
  * `aof-load-truncated yes`; any other damage is refused with the file and
  * byte offset named.
  */
+import { Buffer } from 'node:buffer'
 import {
   closeSync,
   existsSync,

@@ -12,6 +12,7 @@
  * snapshot are skipped; an emptied (FLUSHDB) or swapped (SWAPDB) database
  * keeps its old map, which is what the walk reads.
  */
+import { performance } from 'node:perf_hooks'
 import type { Entry } from '../keyspace/database.js'
 import type { Keyspace } from '../keyspace/keyspace.js'
 

@@ -3,7 +3,7 @@
  * requests (multibulk and inline, with Redis's limits and protocol errors), and
  * an incremental parser for server replies into a JSON-friendly tagged form.
  */
-import { isUtf8 } from 'node:buffer'
+import { Buffer, isUtf8 } from 'node:buffer'
 import { ReplyError, replyError } from '../core/errors.js'
 import {
   BigNumber,

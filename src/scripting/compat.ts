@@ -4,6 +4,8 @@
  * difference (lua.md §11). Installed into a fresh state before the redis
  * table and the protection of the globals.
  */
+import { Buffer } from 'node:buffer'
+import process from 'node:process'
 import { asciiBytes, formatG, formatLuaNumber, NEG_NAN, strtodSpecial, toExponentialC, toFixedC, type LuaState } from './fengari.js'
 import { chunkId, checkLua51 } from './lua51.js'
 import { argError, checkBytes, checkInt, lauxlib, latin1, fromLatin1, lua, luaError, optInt, toLong, to_luastring } from './libs/util.js'

@@ -3,6 +3,7 @@
  * script_lua.c does them (lua.md §4–§6): `redis.call` arguments, command
  * replies pushed into Lua, and the script's return value turned into a reply.
  */
+import { Buffer } from 'node:buffer'
 import { keyBytes } from '../core/bytes.js'
 import { ReplyError } from '../core/errors.js'
 import { formatDouble, fpconvDtoa } from '../core/numbers.js'

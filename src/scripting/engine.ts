@@ -10,6 +10,8 @@
  * writes reach the effect listeners as the commands it ran (wrapped in
  * MULTI/EXEC when there are several).
  */
+import { Buffer } from 'node:buffer'
+import { performance } from 'node:perf_hooks'
 import { createHash } from 'node:crypto'
 import { isBinaryKey, keyBytes } from '../core/bytes.js'
 import { E, replyError, ReplyError } from '../core/errors.js'

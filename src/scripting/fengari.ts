@@ -15,6 +15,8 @@
  * require cache and put back afterwards), so other users of fengari in the same
  * process (ioredis-mock, for one) keep an unpatched VM.
  */
+import { Buffer } from 'node:buffer'
+import process from 'node:process'
 import { createRequire } from 'node:module'
 import { dirname, sep } from 'node:path'
 import { installTableLayout } from './table51.js'

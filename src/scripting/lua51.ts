@@ -15,6 +15,7 @@
  * script (scripts are cached by SHA1).
  */
 
+import { Buffer } from 'node:buffer'
 import { isAlnum, isAlpha, isDigit, isSpace } from './ctype.js'
 
 // Tokens: single characters are their byte; the rest follow 5.1's order (llex.h).

@@ -5,6 +5,8 @@
  * little-endian) of everything before it. Strings are written plain; reading
  * also understands the integer and LZF-compressed encodings Redis writes.
  */
+import { Buffer } from 'node:buffer'
+
 
 export const OPCODE_FUNCTION2 = 245
 export const OPCODE_FUNCTION_PRE_GA = 246

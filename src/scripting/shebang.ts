@@ -4,6 +4,8 @@
  * evalExtractShebangFlags, functions.c functionExtractLibMetaData), with
  * Redis's own argument splitting (sdssplitargs).
  */
+import { Buffer } from 'node:buffer'
+
 
 /** Script flags (src/script.c scripts_flags_def), in Redis's order. */
 export const SCRIPT_FLAGS = ['no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'] as const

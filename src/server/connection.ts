@@ -9,6 +9,8 @@
  * their order. Pub/sub messages arrive through the session's `out` sink; those
  * for the session's own running command follow its reply, as in Redis 7.2.
  */
+import { Buffer } from 'node:buffer'
+import process from 'node:process'
 import { ReplyError, replyError } from '../core/errors.js'
 import { Push, Replies, type Reply } from '../core/reply.js'
 import { RequestParser, RespWriter, writeReply } from '../protocol/resp.js'

@@ -25,6 +25,7 @@
  * `hllAdd`, which reports it in its result because Redis keeps the updates made
  * before the bad opcode was reached).
  */
+import { Buffer } from 'node:buffer'
 import { fail } from '../core/errors.js'
 
 /** Register index bits. */

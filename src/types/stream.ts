@@ -16,6 +16,7 @@
  * appends are O(1). Consumer-group PELs are ordered maps by ID (`IdMap`).
  */
 
+import { Buffer } from 'node:buffer'
 import type { StrValue } from '../core/bytes.js'
 import { string2ll } from '../core/numbers.js'
 

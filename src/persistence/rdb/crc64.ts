@@ -4,6 +4,8 @@
  * with. The 64-bit state is kept as two 32-bit halves so no BigInt is touched
  * per byte; eight bytes are folded per step (slice-by-8 tables).
  */
+import { Buffer } from 'node:buffer'
+
 
 /** Reflected polynomial, low and high 32 bits. */
 const POLY_LO = 0xac4bc9b5

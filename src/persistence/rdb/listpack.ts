@@ -4,6 +4,7 @@
  * and, read-only for files from older servers, ziplist, intset and zipmap.
  * Layouts: shared/reference/rdb.md §6–7.
  */
+import { Buffer } from 'node:buffer'
 import type { StrValue } from '../../core/bytes.js'
 
 // ---------------------------------------------------------------- listpack writer

@@ -8,6 +8,8 @@
  * offsets below 8192, matches up to 264 bytes); its output differs from
  * Redis's byte for byte but any LZF decoder reads it.
  */
+import { Buffer } from 'node:buffer'
+
 
 const HLOG = 14
 const HSIZE = 1 << HLOG

@@ -5,6 +5,7 @@
  * encodings, little-endian numbers). Chunks go to a sink as they fill (a file
  * descriptor, a stream) or are collected for `finish()`.
  */
+import { Buffer } from 'node:buffer'
 import type { StrValue } from '../../core/bytes.js'
 import { Crc64 } from './crc64.js'
 import { lzfCompress } from './lzf.js'

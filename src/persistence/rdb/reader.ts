@@ -12,7 +12,7 @@
  * once the parse (checksum included) succeeded. Errors are {@link RdbError}s
  * naming the file and the byte offset.
  */
-import { isUtf8 } from 'node:buffer'
+import { Buffer, isUtf8 } from 'node:buffer'
 import { bufferKey, type StrValue } from '../../core/bytes.js'
 import { string2d } from '../../core/numbers.js'
 import { Entry, T } from '../../keyspace/database.js'

@@ -5,6 +5,7 @@
  * pending entries), key framing (expire, idle), the file header with AUX
  * fields, databases with RESIZEDB, and DUMP payloads.
  */
+import { Buffer } from 'node:buffer'
 import { T, type Entry } from '../../keyspace/database.js'
 import { keyBytes, strOf, type StoredStr } from '../../core/bytes.js'
 import { formatDouble } from '../../core/numbers.js'

@@ -3,6 +3,7 @@
  * `/` escaped as `\/`, empty tables encoded as `{}`, sparse-array rules,
  * `cjson.null`, and lua-cjson's error messages.
  */
+import { Buffer } from 'node:buffer'
 import { formatG } from '../fengari.js'
 import type { LuaState } from '../fengari.js'
 import { argError, checkBytes, cString, lauxlib, lua, luaError, to_luastring } from './util.js'

@@ -1,4 +1,5 @@
 /** Small helpers shared by the JS-written Lua libraries. */
+import { Buffer } from 'node:buffer'
 import { fengari, type LuaState } from '../fengari.js'
 
 export const F = fengari()
