@@ -3,7 +3,7 @@
  * requests (multibulk and inline, with Redis's limits and protocol errors), and
  * an incremental parser for server replies into a JSON-friendly tagged form.
  */
-import { Buffer, isUtf8 } from 'node:buffer'
+import { Buffer, isAscii, isUtf8 } from 'node:buffer'
 import { ReplyError, replyError } from '../core/errors.js'
 import {
   BigNumber,
@@ -618,6 +618,13 @@ function splitBytes(d: Uint8Array, from: number, to: number): Buffer[] | null {
   }
 }
 
+/** True when bytes [s, e) of `d` are all ASCII (short spans are checked here, without a view). */
+function isAsciiSpan(d: Buffer, s: number, e: number): boolean {
+  if (e - s > 32) return isAscii(d.subarray(s, e))
+  for (let i = s; i < e; i++) if (d[i]! > 127) return false
+  return true
+}
+
 /**
  * Splits an inline command line into arguments with Redis's quoting rules
  * (see {@link RequestParser}); null when quotes are unbalanced. A string is
@@ -644,6 +651,12 @@ export interface RequestParserOptions {
    * 10 arguments and 16384 bytes per argument. Can be changed at any time.
    */
   authenticated?: boolean
+  /**
+   * Multibulk arguments made only of ASCII bytes come as strings (their bytes
+   * as characters), the form the Store keeps keys and values in: no Buffer is
+   * made for them, and none is converted. Others stay Buffers. Default false.
+   */
+  strings?: boolean
 }
 
 /**
@@ -656,8 +669,9 @@ export interface RequestParserOptions {
  * if (parser.error) { reply(parser.error); close() }
  * ```
  *
- * Each argument is a Buffer of its own (the parser never hands out views onto
- * fed chunks, and keeps no reference to a chunk once `next()` returned null).
+ * Each argument is a Buffer of its own, or a string under the `strings` option
+ * (the parser never hands out views onto fed chunks, and keeps no reference to
+ * a chunk once `next()` returned null).
  * Empty commands (`*0`, `*-1`, blank inline lines) are skipped, as Redis does.
  * On a protocol error `error` holds Redis's exact reply (`ERR Protocol error:
  * …`); commands before the error are still returned first, and nothing after.
@@ -674,7 +688,8 @@ export class RequestParser {
   private left = 0
   /** Length of the bulk being read, or -1 while its header is awaited. */
   private bulk = -1
-  private argv: Buffer[] = []
+  private argv: Array<Buffer | string> = []
+  private readonly strings: boolean
   /** Bytes from `input.start` already scanned for a terminator (avoids rescans). */
   private scanned = 0
 
@@ -682,6 +697,7 @@ export class RequestParser {
     this.maxBulkLen = options.maxBulkLen ?? 512 * 1024 * 1024
     this.maxMultibulkLen = options.maxMultibulkLen ?? 2147483647
     this.authenticated = options.authenticated ?? true
+    this.strings = options.strings ?? false
   }
 
   /** Adds received bytes. The chunk must not be modified until `next()` returns null. */
@@ -699,8 +715,11 @@ export class RequestParser {
     return this.left > 0 || this.input.available > 0
   }
 
-  /** The next complete command, or null when more input is needed (or after an error). */
-  next(): Buffer[] | null {
+  /**
+   * The next complete command, or null when more input is needed (or after an error). Arguments
+   * are Buffers, or strings for the ASCII ones under the `strings` option.
+   */
+  next(): Array<Buffer | string> | null {
     if (this.error !== null) return null
     const inp = this.input
     for (;;) {
@@ -767,12 +786,14 @@ export class RequestParser {
           inp.keep()
           return null
         }
-        const arg = Buffer.allocUnsafe(n)
-        if (n <= 32) {
-          const d = inp.data
-          for (let i = 0, j = inp.start; i < n; i++, j++) arg[i] = d[j]!
-        } else {
-          inp.data.copy(arg, 0, inp.start, inp.start + n)
+        const d = inp.data
+        const s = inp.start
+        let arg: Buffer | string
+        if (this.strings && isAsciiSpan(d, s, s + n)) arg = d.latin1Slice(s, s + n)
+        else {
+          arg = Buffer.allocUnsafe(n)
+          if (n <= 32) for (let i = 0, j = s; i < n; i++, j++) arg[i] = d[j]!
+          else d.copy(arg, 0, s, s + n)
         }
         inp.start += n + 2
         this.argv.push(arg)

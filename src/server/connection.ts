@@ -121,6 +121,7 @@ export class RespConnection {
     this.parser = new RequestParser({
       maxBulkLen: store.ks.config.get<number>('proto-max-bulk-len'),
       authenticated: s.authenticated,
+      strings: true,
     })
   }
 
@@ -176,7 +177,7 @@ export class RespConnection {
     const parser = this.parser
     const s = this.session
     while (!this.waiting && !this.closing) {
-      let argv: Buffer[] | null
+      let argv: Array<Buffer | string> | null
       try {
         argv = parser.next()
       } catch (e) {

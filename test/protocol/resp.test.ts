@@ -294,13 +294,13 @@ describe('RequestParser', () => {
     const value = Buffer.alloc(3_000_000, 0x62)
     const wire = encodeCommand(['SET', 'k', value])
     const p = new RequestParser()
-    let argv: Buffer[] | null = null
+    let argv: Array<Buffer | string> | null = null
     for (let i = 0; i < wire.length; i += 65536) {
       p.feed(wire.subarray(i, i + 65536))
       argv = p.next() ?? argv
     }
     expect(argv).not.toBeNull()
-    expect(argv![2]!.equals(value)).toBe(true)
+    expect((argv![2] as Buffer).equals(value)).toBe(true)
   })
 
   describe('inline commands', () => {
@@ -440,6 +440,13 @@ describe('properties', () => {
   const arg = fc.oneof(
     fc.uint8Array({ maxLength: 40, size: 'max' }).map((a) => Buffer.from(a)),
     fc.string({ maxLength: 20, size: 'max' }).map((s) => Buffer.from(s, 'utf8')),
+    // Long ASCII arguments, and the same with one byte past ASCII (the two checks of `strings`).
+    fc.string({ minLength: 30, maxLength: 90 }).map((s) => Buffer.from(s, 'latin1')),
+    fc.tuple(fc.string({ minLength: 30, maxLength: 90 }), fc.nat(), fc.integer({ min: 128, max: 255 })).map(([s, at, c]) => {
+      const b = Buffer.from(s, 'latin1')
+      if (b.length > 0) b[at % b.length] = c
+      return b
+    }),
     fc.constantFrom(Buffer.from('\r\n'), Buffer.from('*1\r\n'), Buffer.from('$'), Buffer.alloc(0)),
   )
   const argvs = fc.array(fc.array(arg, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 8 })
@@ -459,16 +466,20 @@ describe('properties', () => {
 
   it('multibulk: encode then parse in random chunks gives back the argv', () => {
     fc.assert(
-      fc.property(argvs, fc.array(fc.nat(), { maxLength: 12 }), (cmds, cuts) => {
+      fc.property(argvs, fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), (cmds, cuts, strings) => {
         const wire = Buffer.concat(cmds.map((argv) => Buffer.from(encodeCommand(argv))))
-        const p = new RequestParser()
-        const got: Buffer[][] = []
+        const p = new RequestParser({ strings })
+        const got: Array<Buffer | string>[] = []
         for (const part of cutAt(wire, cuts)) {
           p.feed(part)
           for (let argv; (argv = p.next()) !== null; ) got.push(argv)
         }
         expect(p.error).toBeNull()
-        expect(got.map((a) => a.map((x) => x.toString('hex')))).toEqual(cmds.map((a) => a.map((x) => x.toString('hex'))))
+        const bytes = (x: Buffer | string): Buffer => (typeof x === 'string' ? Buffer.from(x, 'latin1') : x)
+        expect(got.map((a) => a.map((x) => bytes(x).toString('hex')))).toEqual(cmds.map((a) => a.map((x) => x.toString('hex'))))
+        // Under `strings`, exactly the all-ASCII arguments are strings.
+        const ascii = (b: Buffer): boolean => b.every((c) => c < 128)
+        expect(got.map((a) => a.map((x) => typeof x === 'string'))).toEqual(cmds.map((a) => a.map((x) => strings && ascii(x))))
       }),
     )
   })
@@ -488,13 +499,14 @@ describe('properties', () => {
     fc.assert(
       fc.property(fc.array(arg, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 6 }), (argv, cuts) => {
         const wire = Buffer.from(argv.map(quote).join(' ') + '\r\n', 'latin1')
-        const p = new RequestParser()
-        const got: Buffer[][] = []
+        // Inline arguments are Buffers even under `strings`.
+        const p = new RequestParser({ strings: true })
+        const got: Array<Buffer | string>[] = []
         for (const part of cutAt(wire, cuts)) {
           p.feed(part)
           for (let a; (a = p.next()) !== null; ) got.push(a)
         }
-        expect(got.map((a) => a.map((x) => x.toString('hex')))).toEqual([argv.map((x) => x.toString('hex'))])
+        expect(got.map((a) => a.map((x) => (x as Buffer).toString('hex')))).toEqual([argv.map((x) => x.toString('hex'))])
       }),
     )
   })
