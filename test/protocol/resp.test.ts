@@ -32,15 +32,24 @@ function parseReply(bytes: Buffer, step = bytes.length): Tagged[] {
   return out
 }
 
-/** Feeds `chunks` to a fresh parser and collects commands (as latin1 strings) and the error. */
+/**
+ * Feeds `chunks` to a fresh parser and collects commands (as latin1 strings) and the error. Each
+ * case runs twice, with and without the `strings` option, which must read the same commands.
+ */
 function parseRequests(chunks: (Buffer | string)[], opts?: ConstructorParameters<typeof RequestParser>[0]) {
-  const p = new RequestParser(opts)
-  const cmds: string[][] = []
-  for (const c of chunks) {
-    p.feed(typeof c === 'string' ? Buffer.from(c, 'latin1') : c)
-    for (let argv; (argv = p.next()) !== null; ) cmds.push(argv.map((a) => a.toString('latin1')))
+  const run = (strings: boolean) => {
+    const p = new RequestParser({ ...opts, strings })
+    const cmds: string[][] = []
+    for (const c of chunks) {
+      p.feed(typeof c === 'string' ? Buffer.from(c, 'latin1') : c)
+      for (let argv; (argv = p.next()) !== null; ) cmds.push(argv.map((a) => (typeof a === 'string' ? a : a.toString('latin1'))))
+    }
+    return { cmds, error: p.error?.message ?? null, parser: p }
   }
-  return { cmds, error: p.error?.message ?? null, parser: p }
+  const plain = run(false)
+  const strings = run(true)
+  expect({ cmds: strings.cmds, error: strings.error }).toEqual({ cmds: plain.cmds, error: plain.error })
+  return plain
 }
 
 describe('encodeReply RESP2', () => {
