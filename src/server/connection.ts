@@ -39,6 +39,9 @@ export interface ConnectionInfo {
 
 const SLAB = 8 * 1024
 
+/** Longest request text whose arguments may be slices of it (see `feedString`). */
+const SLICE_TEXT_MAX = 256
+
 /** Where the last successful parseMultibulk stopped. */
 let parsedEnd = 0
 
@@ -139,10 +142,15 @@ export class RespConnection {
    * Requests given as a string (what ioredis writes). ASCII multibulk
    * commands are parsed straight from the string, with string arguments (no
    * byte copies); anything else goes through the byte parser.
+   *
+   * Only short texts are: an argument of 13 characters or more sliced from a
+   * string is a view that keeps the whole string alive, and a stored key or
+   * value would hold on to a whole pipeline's text. The byte parser makes
+   * every argument a string of its own.
    */
   feedString(text: string): void {
     if (this.closing) return
-    if (this.waiting || this.parser.midCommand) {
+    if (this.waiting || this.parser.midCommand || text.length > SLICE_TEXT_MAX) {
       this.feed(Buffer.from(text, 'utf8'))
       return
     }

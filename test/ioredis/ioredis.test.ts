@@ -2,6 +2,7 @@
  * The ioredis drop-in, with ioredis 5 (RESP2) and ioredis 6 (RESP3 by
  * default): the same behaviour as against a Redis server.
  */
+import { setFlagsFromString } from 'node:v8'
 import { Redis as IORedis5 } from 'ioredis'
 import { Redis as IORedis6 } from 'ioredis6'
 import { afterEach, describe, expect, it, vi } from 'vitest'
@@ -10,6 +11,15 @@ import { createRedisClass, getDefaultStore, resetDefaultStore, setRedisVersion }
 import { Store } from '../../src/store.js'
 import { lua } from '../../src/scripting/index.js'
 import { sleep, until } from '../helpers/wait.js'
+
+/**
+ * True when `s` is a V8 sliced string (a view that keeps its parent string alive): it has the map
+ * of a known slice. Natives syntax is enabled for this one function.
+ */
+setFlagsFromString('--allow-natives-syntax')
+const SLICE = 'y'.repeat(100).slice(1, 30)
+const sameMap = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: unknown, b: unknown) => boolean
+const isSlice = (s: unknown): boolean => typeof s === 'string' && sameMap(s, SLICE)
 
 type Client = InstanceType<typeof IORedis5>
 type Ctor = new (...args: any[]) => Client
@@ -58,6 +68,22 @@ describe.each(VERSIONS)('%s in-process', (_name, Redis) => {
     await r.set('text', 'héllo ✓')
     expect(await r.get('text')).toBe('héllo ✓')
     expect(await r.strlen('text')).toBe(Buffer.byteLength('héllo ✓'))
+  })
+
+  it("stored keys and values of a pipeline are strings of their own, not views that keep the pipeline's text alive", async () => {
+    fresh()
+    const r = client()
+    const p = r.pipeline()
+    for (let i = 0; i < 200; i++) p.set(`pipelined-key:${i}`, `a value of some length ${i}`)
+    await p.exec()
+    const db = store.ks.dbs[0]!
+    expect(db.size).toBe(200)
+    for (const [key, e] of db.map) {
+      expect(isSlice(key)).toBe(false)
+      expect(isSlice(e.value)).toBe(false)
+    }
+    // The check itself: a slice of 13 characters or more of a longer string is one.
+    expect(isSlice('x'.repeat(200).slice(1, 40))).toBe(true)
   })
 
   it('pipelines answer [[err, result], ...]', async () => {
