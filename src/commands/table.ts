@@ -87,9 +87,19 @@ export const TABLE = new Map<string, Command>()
 const BY_SPELLING = new Map<string, Command>()
 let nextId = 0
 
+/** The name `bySpelling` found last, and its command: callers repeat one command, with one string. */
+let lastName = ''
+let lastCmd: Command | undefined
+
 /** The command for a name spelled all lower- or all upper-case (the common spellings), or undefined. */
 export function bySpelling(name: string): Command | undefined {
-  return BY_SPELLING.get(name)
+  if (name === lastName) return lastCmd
+  const cmd = BY_SPELLING.get(name)
+  if (cmd !== undefined) {
+    lastName = name
+    lastCmd = cmd
+  }
+  return cmd
 }
 
 function metaOf(name: string): CommandMeta {
