@@ -60,6 +60,12 @@ describe('Store basics', () => {
     const misses = (t: string) => Number(/keyspace_misses:(\d+)/.exec(t)![1])
     expect(s.get('zz\uD800')).toBeNull()
     expect(misses(s.call('INFO', 'stats') as string)).toBe(misses(before) + 1)
+    // The same through call(): GET and MGET read keys as the typed methods do.
+    expect(s.call('GET', 'a\uD800')).toBe('replacement')
+    expect(s.call('MGET', 'b\uDFFF', 'a\uD800', 'zz\uD800', '\uDC00\u00ff')).toEqual(['x', 'replacement', null, 'text'])
+    expect(s.call('GET', '\uDC00\u00ff')).toBe('text')
+    expect(s.call('GET', 'zz\uD800')).toBeNull()
+    expect(misses(s.call('INFO', 'stats') as string)).toBe(misses(before) + 3)
   })
 
   it('copies Buffer values so later changes by the caller do not leak in', () => {

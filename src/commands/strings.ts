@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer'
-import { byteLength, strOf, toBuffer, type StoredStr, type StrValue } from '../core/bytes.js'
+import { byteLength, readKey, strOf, toBuffer, type StoredStr, type StrValue } from '../core/bytes.js'
 import { E, fail, replyError, syntaxError, wrongType } from '../core/errors.js'
 import { incrByFloat, string2ll } from '../core/numbers.js'
 import { MapReply, OK, type Reply } from '../core/reply.js'
@@ -22,8 +22,10 @@ export function getValue(ctx: Session, k: string): StrValue | undefined {
 
 // ---------------------------------------------------------------- GET family
 
+// GET and MGET only read: `readKey` spares the well-formedness check on the hit path (Database.read
+// looks an ill-formed key's canonical form up on a miss), as the typed methods do.
 export const GET = defineCommand('get', {
-  parse: (a) => key(a[0]!),
+  parse: (a) => readKey(a[0]!),
   run: (ctx, k: string): Reply => getValue(ctx, k) ?? null,
 })
 
@@ -34,7 +36,7 @@ export function mgetValue(db: Database, k: string): StrValue | null {
 }
 
 export const MGET = defineCommand('mget', {
-  parse: (a) => a.map(key),
+  parse: (a) => a.map(readKey),
   run(ctx, keys: string[]): Reply {
     const out: Reply[] = new Array(keys.length)
     for (let i = 0; i < keys.length; i++) out[i] = mgetValue(ctx.db, keys[i]!)
