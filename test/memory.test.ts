@@ -246,6 +246,11 @@ describe('INFO memory', () => {
     s.call('APPEND', 's', 'more')
     s.call('SETRANGE', 's', 20, 'x')
     s.call('INCR', 'n')
+    // Counters: made by INCRBY, then past 2^53 (kept as text from there on), and one made by SET.
+    s.call('INCRBY', 'big', '9007199254740990')
+    s.call('INCRBY', 'big', 5)
+    s.call('SET', 'c', '7')
+    s.call('INCR', 'c')
     s.call('HSET', 'h', 'a', '1', 'b', '2')
     s.call('HDEL', 'h', 'a')
     s.call('RPUSH', 'l', 'a', 'b', 'c')
@@ -259,7 +264,7 @@ describe('INFO memory', () => {
     expect(s.usedMemory()).toBe(accountedSum(s))
     // Each key's accounted size is its current estimate.
     for (const [k, e] of s.ks.dbs[0]!.map) expect(s.memory.acct.sizeOf(e)).toBe(entrySize(k, e, 0))
-    s.call('DEL', 'h', 'h2', 'l', 'set', 'z', 's', 'n')
+    s.call('DEL', 'h', 'h2', 'l', 'set', 'z', 's', 'n', 'big', 'c')
     expect(s.usedMemory()).toBe(0)
   })
 })

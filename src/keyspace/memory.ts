@@ -234,8 +234,10 @@ export class Accounting {
       if ((this.used += m) > this.peak) this.peak = this.used
       db.access![e.idx] = this.initAccess()
       db.sizes![e.idx] = m
-      // A string value (immutable): while the entry keeps it, and its TTL presence, the size stands.
-      this.fresh = e.type === T.STRING && typeof e.value === 'string' ? e : undefined
+      // A string value or a counter (both immutable): while the entry keeps it, and its TTL presence,
+      // the size stands.
+      const v = e.value
+      this.fresh = e.type === T.STRING && (typeof v === 'string' || typeof v === 'number') ? e : undefined
       this.freshValue = e.value
       this.freshTtl = e.expire !== 0
     }
