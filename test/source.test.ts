@@ -27,8 +27,8 @@ function code(text: string): string {
     .replace(/'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`/g, "''")
 }
 
-/** A read of the global `name` as a value: a member, a call or `instanceof`. */
-const usePattern = (name: string): RegExp => new RegExp(`(?<![.\\w$])${name}\\s*[.(]|instanceof\\s+${name}\\b`)
+/** A read of the global `name` as a value: a member of it, or `instanceof` it (a method named `process()` is not one). */
+const usePattern = (name: string): RegExp => new RegExp(`(?<![.\\w$])${name}\\s*\\.|instanceof\\s+${name}\\b`)
 
 const ACCESSORS: Array<[name: string, module: string]> = [
   ['Buffer', 'node:buffer'],
@@ -61,5 +61,6 @@ describe('source', () => {
     expect(usePattern('performance').test(code('const t = performance.now()'))).toBe(true)
     expect(usePattern('Buffer').test(code("// Buffer.from in a comment\nconst s = 'Buffer.from'"))).toBe(false)
     expect(usePattern('Buffer').test(code('function f(b: Buffer): Buffer[] { return [b] }'))).toBe(false)
+    expect(usePattern('process').test(code('class C { private process(): void { this.process() } }'))).toBe(false)
   })
 })

@@ -10,7 +10,6 @@
  * for the session's own running command follow its reply, as in Redis 7.2.
  */
 import { Buffer } from 'node:buffer'
-import process from 'node:process'
 import { ReplyError, replyError } from '../core/errors.js'
 import { Push, Replies, type Reply } from '../core/reply.js'
 import { RequestParser, RespWriter, writeReply } from '../protocol/resp.js'
