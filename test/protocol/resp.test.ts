@@ -493,6 +493,34 @@ describe('properties', () => {
     )
   })
 
+  it('strings: damaged requests in random chunks read the same as without it, errors included', () => {
+    // Well-formed commands with bytes overwritten by protocol characters and digits: signs, leading
+    // zeros, missing or misplaced CR/LF, wrong lengths, counts past what follows.
+    const noise = fc.constantFrom(...'*$\r\n-+0123456789 a'.split('').map((c) => c.charCodeAt(0)))
+    const damaged = fc
+      .tuple(argvs, fc.array(fc.tuple(fc.nat(), noise), { maxLength: 4 }))
+      .map(([cmds, hits]) => {
+        const wire = Buffer.concat(cmds.map((argv) => Buffer.from(encodeCommand(argv))))
+        for (const [at, c] of hits) wire[at % wire.length] = c
+        return wire
+      })
+    fc.assert(
+      fc.property(damaged, fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), (wire, cuts, authenticated) => {
+        const read = (strings: boolean) => {
+          const p = new RequestParser({ strings, authenticated, maxBulkLen: 64 })
+          const got: string[][] = []
+          for (const part of cutAt(wire, cuts)) {
+            p.feed(part)
+            for (let argv; (argv = p.next()) !== null; ) got.push(argv.map((x) => (typeof x === 'string' ? Buffer.from(x, 'latin1') : x).toString('hex')))
+          }
+          return { got, error: p.error?.message ?? null }
+        }
+        expect(read(true)).toEqual(read(false))
+      }),
+      { numRuns: 500 },
+    )
+  })
+
   /** Quotes an argument for an inline command (like redis-cli's sdscatrepr). */
   const quote = (b: Buffer): string => {
     let s = '"'
