@@ -15,7 +15,8 @@ import { mkdirSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
-import { median, runWorkload, zipfWorkload } from './eviction.js'
+import { runWorkload, zipfWorkload } from './eviction.js'
+import { median } from './lib.js'
 
 type StoreCtor = new (o: object) => { get(k: string): unknown; set(k: string, v: string): unknown; close(): void }
 

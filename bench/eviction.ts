@@ -11,7 +11,7 @@
  * (needs node --expose-gc, which `npm run bench` passes).
  */
 import { LRUCache } from 'lru-cache'
-import { isMain } from './lib.js'
+import { isMain, median } from './lib.js'
 import { Store } from '../src/index.js'
 import type { EvictionPolicy } from '../src/keyspace/eviction.js'
 
@@ -118,8 +118,6 @@ export function runWorkload(cache: { get(k: string): unknown; set(k: string, v: 
   return { hitRate: h / requests, opsPerSec: (requests / ms) * 1000 }
 }
 
-/** The median of some numbers (the upper one of an even count). */
-export const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!
 
 export async function benchEviction(opts: { keys?: number; requests?: number; rounds?: number } = {}): Promise<EvictionResult[]> {
   const n = opts.keys ?? Number(process.env.EVICTION_KEYS ?? 1_000_000)

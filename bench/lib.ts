@@ -22,31 +22,53 @@ export interface Row {
 
 /** Options for a bench run: how long each task runs. */
 export interface RunOptions {
+  /** Time per task in ms, over all rounds. Default 400. */
   time?: number
   warmupTime?: number
+  /**
+   * Rounds: every task runs once per round, and its figure is the median over the rounds. A burst
+   * of load from elsewhere on the machine then costs one contender one round, not its figure.
+   * Default 3.
+   */
+  rounds?: number
   /** Operations each task call performs (the harness's per-call overhead is spread over them). Default 1. */
   opsPerCall?: number
 }
 
-/** Runs every row's implementations in one Bench (same process, same run) and returns ops/s per cell. */
+/**
+ * Runs every row's implementations in one Bench (same process, same run), in rounds, and returns
+ * ops/s per cell: the median over the rounds.
+ */
 export async function runRows(rows: Row[], opts: RunOptions = {}): Promise<Map<string, Map<string, number>>> {
-  const bench = new Bench({ time: opts.time ?? 400, warmupTime: opts.warmupTime ?? 100 })
+  const rounds = opts.rounds ?? 3
+  const bench = new Bench({ time: (opts.time ?? 400) / rounds, warmupTime: opts.warmupTime ?? 100 })
   // Every task starts on a collected heap, so garbage left by the one before (promises of the
   // async contenders, setup) is not charged to it.
   const gc = (globalThis as { gc?: () => void }).gc
   const beforeAll = (): void => gc?.()
   for (const row of rows) for (const [name, fn] of Object.entries(row.impls)) bench.add(`${row.op}\u0000${name}`, fn, { beforeAll })
-  await bench.run()
+  const runs = new Map<string, number[]>()
+  for (let r = 0; r < rounds; r++) {
+    await bench.run()
+    for (const t of bench.tasks) {
+      const res = t.result as { throughput?: { mean: number }; hz?: number } | undefined
+      const hz = (res?.throughput?.mean ?? res?.hz ?? 0) * (opts.opsPerCall ?? 1)
+      let list = runs.get(t.name)
+      if (list === undefined) runs.set(t.name, (list = []))
+      list.push(hz)
+    }
+  }
   const out = new Map<string, Map<string, number>>()
-  for (const t of bench.tasks) {
-    const [op, name] = t.name.split('\u0000') as [string, string]
-    const r = t.result as { throughput?: { mean: number }; hz?: number } | undefined
-    const hz = (r?.throughput?.mean ?? r?.hz ?? 0) * (opts.opsPerCall ?? 1)
+  for (const [task, list] of runs) {
+    const [op, name] = task.split('\u0000') as [string, string]
     if (!out.has(op)) out.set(op, new Map())
-    out.get(op)!.set(name, hz)
+    out.get(op)!.set(name, median(list))
   }
   return out
 }
+
+/** The median of some numbers (the upper one of an even count). */
+export const median = (a: number[]): number => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!
 
 /** Prints ops/s and the ratio of each contender to `baseline` (a column name), per row. */
 export function printTable(title: string, results: Map<string, Map<string, number>>, baseline: string): void {

@@ -1,7 +1,8 @@
 /**
  * Foundation benchmarks: typed get/set/incr/mget/set-with-EX and the same
  * through call(), against a bare Map, lru-cache, ioredis-mock and a real server
- * over loopback (ioredis), all measured in one run. Ratios are to Map.
+ * over loopback (ioredis), all measured in one run, each the median of three
+ * rounds (runRows). Ratios are to Map.
  */
 import { LRUCache } from 'lru-cache'
 import { Store } from '../src/index.js'
