@@ -49,6 +49,8 @@ export async function runRows(rows: Row[], opts: RunOptions = {}): Promise<Map<s
   for (const row of rows) for (const [name, fn] of Object.entries(row.impls)) bench.add(`${row.op}\u0000${name}`, fn, { beforeAll })
   const runs = new Map<string, number[]>()
   for (let r = 0; r < rounds; r++) {
+    // Without a reset, run() leaves tasks that have results as they are.
+    bench.reset()
     await bench.run()
     for (const t of bench.tasks) {
       const res = t.result as { throughput?: { mean: number }; hz?: number } | undefined
