@@ -881,6 +881,8 @@ export class RequestParser {
       i = e + 2
     }
     inp.start = i
+    // What `find` scanned belonged to this command.
+    this.scanned = 0
     return argv
   }
 

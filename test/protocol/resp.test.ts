@@ -493,19 +493,30 @@ describe('properties', () => {
     )
   })
 
+  it('strings: a command read in one pass after a partial header was scanned leaves no stale scan behind', () => {
+    const p = new RequestParser({ strings: true })
+    const got: string[][] = []
+    for (const part of ['*1\r\n$4\r\nPING\r\n*1', '\r\n$3\r\nSET\r\n\r\n*1\r\n$6\r\nAPPEND\r\n']) {
+      p.feed(Buffer.from(part))
+      for (let argv; (argv = p.next()) !== null; ) got.push(argv.map(String))
+    }
+    expect({ got, error: p.error }).toEqual({ got: [['PING'], ['SET'], ['APPEND']], error: null })
+  })
+
   it('strings: damaged requests in random chunks read the same as without it, errors included', () => {
     // Well-formed commands with bytes overwritten by protocol characters and digits: signs, leading
-    // zeros, missing or misplaced CR/LF, wrong lengths, counts past what follows.
+    // zeros, missing or misplaced CR/LF, wrong lengths, counts past what follows; inline lines between.
     const noise = fc.constantFrom(...'*$\r\n-+0123456789 a'.split('').map((c) => c.charCodeAt(0)))
+    const inline = fc.constantFrom('', '\r\n', '\r\n', '\n', 'PING\r\n', 'ECHO "a b"\r\n', '*0\r\n')
     const damaged = fc
-      .tuple(argvs, fc.array(fc.tuple(fc.nat(), noise), { maxLength: 4 }))
+      .tuple(fc.array(fc.tuple(fc.array(arg, { minLength: 1, maxLength: 6 }), inline), { minLength: 1, maxLength: 8 }), fc.array(fc.tuple(fc.nat(), noise), { maxLength: 3 }))
       .map(([cmds, hits]) => {
-        const wire = Buffer.concat(cmds.map((argv) => Buffer.from(encodeCommand(argv))))
+        const wire = Buffer.concat(cmds.flatMap(([argv, line]) => [Buffer.from(encodeCommand(argv)), Buffer.from(line)]))
         for (const [at, c] of hits) wire[at % wire.length] = c
         return wire
       })
     fc.assert(
-      fc.property(damaged, fc.array(fc.nat(), { maxLength: 12 }), fc.boolean(), (wire, cuts, authenticated) => {
+      fc.property(damaged, fc.array(fc.nat(), { maxLength: 24 }), fc.boolean(), (wire, cuts, authenticated) => {
         const read = (strings: boolean) => {
           const p = new RequestParser({ strings, authenticated, maxBulkLen: 64 })
           const got: string[][] = []
@@ -517,7 +528,7 @@ describe('properties', () => {
         }
         expect(read(true)).toEqual(read(false))
       }),
-      { numRuns: 500 },
+      { numRuns: 2000 },
     )
   })
 
