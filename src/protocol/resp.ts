@@ -431,6 +431,13 @@ export function encodeCommand(argv: readonly (string | Uint8Array)[]): Buffer {
 export const INLINE_MAX_SIZE = 64 * 1024
 
 /**
+ * Redis's PROTO_MBULK_BIG_ARG. Under the parser's `strings` option, arguments this long or longer
+ * stay Buffers: their bytes live outside V8's heap (whose limit a server full of big values would
+ * reach first), and no argument can exceed V8's longest string.
+ */
+export const BIG_ARG = 32 * 1024
+
+/**
  * Unconsumed input: either a view onto the chunk last fed (parsed in place) or
  * an owned, growable buffer holding leftovers plus later chunks.
  */
@@ -681,9 +688,10 @@ export interface RequestParserOptions {
    */
   authenticated?: boolean
   /**
-   * Multibulk arguments made only of ASCII bytes come as strings (their bytes
-   * as characters), the form the Store keeps keys and values in: no Buffer is
-   * made for them, and none is converted. Others stay Buffers. Default false.
+   * Multibulk arguments made only of ASCII bytes, shorter than {@link BIG_ARG},
+   * come as strings (their bytes as characters), the form the Store keeps keys
+   * and values in: no Buffer is made for them, and none is converted. Others
+   * stay Buffers. Default false.
    */
   strings?: boolean
 }
@@ -822,7 +830,7 @@ export class RequestParser {
         const d = inp.data
         const s = inp.start
         let arg: Buffer | string
-        if (this.strings && isAsciiSpan(d, s, s + n)) arg = asciiString(d, s, s + n)
+        if (this.strings && n < BIG_ARG && isAsciiSpan(d, s, s + n)) arg = asciiString(d, s, s + n)
         else {
           arg = Buffer.allocUnsafe(n)
           if (n <= 32) for (let i = 0, j = s; i < n; i++, j++) arg[i] = d[j]!
@@ -842,7 +850,7 @@ export class RequestParser {
   /**
    * The common case in one pass, under `strings`: a complete `*N\r\n$len\r\narg\r\n…` command at the
    * start of the input, written the plain way (no sign, no leading zero, within the limits) with
-   * ASCII arguments. Null, with nothing consumed, for anything else: the state machine of `next`
+   * ASCII arguments shorter than BIG_ARG. Null, with nothing consumed, for anything else: the state machine of `next`
    * then reads it, with Redis's errors.
    */
   private whole(): string[] | null {
@@ -872,7 +880,7 @@ export class RequestParser {
         if (++digits > 10 || i >= end) return null
         len = len * 10 + (c - 48)
       }
-      if (c !== 13 || len > maxLen) return null
+      if (c !== 13 || len > maxLen || len >= BIG_ARG) return null
       const s = i + 2
       const e = s + len
       // The two bytes after the payload are skipped unchecked, as Redis does.

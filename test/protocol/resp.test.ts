@@ -4,6 +4,7 @@ import { bufferKey } from '../../src/core/bytes.js'
 import { ReplyError } from '../../src/core/errors.js'
 import { Bool, Double, MapReply, NULL_ARRAY, Push, SetReply, Status, Verbatim, type Reply } from '../../src/core/reply.js'
 import {
+  BIG_ARG,
   INLINE_MAX_SIZE,
   ReplyParser,
   RequestParser,
@@ -486,11 +487,29 @@ describe('properties', () => {
         expect(p.error).toBeNull()
         const bytes = (x: Buffer | string): Buffer => (typeof x === 'string' ? Buffer.from(x, 'latin1') : x)
         expect(got.map((a) => a.map((x) => bytes(x).toString('hex')))).toEqual(cmds.map((a) => a.map((x) => x.toString('hex'))))
-        // Under `strings`, exactly the all-ASCII arguments are strings.
+        // Under `strings`, exactly the all-ASCII arguments are strings (these are all shorter than BIG_ARG).
         const ascii = (b: Buffer): boolean => b.every((c) => c < 128)
         expect(got.map((a) => a.map((x) => typeof x === 'string'))).toEqual(cmds.map((a) => a.map((x) => strings && ascii(x))))
       }),
     )
+  })
+
+  it('strings: arguments of BIG_ARG bytes or more stay Buffers, in one pass and in chunks', () => {
+    const small = 'a'.repeat(BIG_ARG - 1)
+    const big = 'b'.repeat(BIG_ARG)
+    const wire = encodeCommand(['SET', small, big])
+    for (const cut of [0, 10, 100, wire.length - 3]) {
+      const p = new RequestParser({ strings: true })
+      const got: Array<Buffer | string>[] = []
+      for (const part of cut === 0 ? [wire] : [wire.subarray(0, cut), wire.subarray(cut)]) {
+        p.feed(part)
+        for (let argv; (argv = p.next()) !== null; ) got.push(argv)
+      }
+      expect(got.length).toBe(1)
+      const [name, k, v] = got[0]!
+      expect([name, k]).toEqual(['SET', small])
+      expect(Buffer.isBuffer(v) && v.toString('latin1') === big).toBe(true)
+    }
   })
 
   it('strings: a command read in one pass after a partial header was scanned leaves no stale scan behind', () => {
