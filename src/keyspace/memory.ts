@@ -238,7 +238,7 @@ export class Accounting {
       // the size stands.
       const v = e.value
       this.fresh = e.type === T.STRING && (typeof v === 'string' || typeof v === 'number') ? e : undefined
-      this.freshValue = e.value
+      this.freshValue = v
       this.freshTtl = e.expire !== 0
     }
     ks.onKeyRemoved = (db, _key, i) => {

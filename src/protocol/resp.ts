@@ -633,6 +633,14 @@ function isAsciiSpan(d: Buffer, s: number, e: number): boolean {
 }
 
 /**
+ * Bytes [s, e) of `d` as a string argument (the parser's `strings` option): all ASCII and shorter
+ * than BIG_ARG; else undefined, and the argument stays a Buffer.
+ */
+function stringArg(d: Buffer, s: number, e: number): string | undefined {
+  return e - s < BIG_ARG && isAsciiSpan(d, s, e) ? asciiString(d, s, e) : undefined
+}
+
+/**
  * Bytes [s, e) of `d`, all ASCII, as a string. Short ones are built here: a native
  * `latin1Slice` call costs about 70 ns, several times the string itself.
  */
@@ -829,9 +837,8 @@ export class RequestParser {
         }
         const d = inp.data
         const s = inp.start
-        let arg: Buffer | string
-        if (this.strings && n < BIG_ARG && isAsciiSpan(d, s, s + n)) arg = asciiString(d, s, s + n)
-        else {
+        let arg: Buffer | string | undefined = this.strings ? stringArg(d, s, s + n) : undefined
+        if (arg === undefined) {
           arg = Buffer.allocUnsafe(n)
           if (n <= 32) for (let i = 0, j = s; i < n; i++, j++) arg[i] = d[j]!
           else d.copy(arg, 0, s, s + n)
@@ -880,12 +887,14 @@ export class RequestParser {
         if (++digits > 10 || i >= end) return null
         len = len * 10 + (c - 48)
       }
-      if (c !== 13 || len > maxLen || len >= BIG_ARG) return null
+      if (c !== 13 || len > maxLen) return null
       const s = i + 2
       const e = s + len
       // The two bytes after the payload are skipped unchecked, as Redis does.
-      if (e + 2 > end || !isAsciiSpan(d, s, e)) return null
-      argv[k] = asciiString(d, s, e)
+      if (e + 2 > end) return null
+      const arg = stringArg(d, s, e)
+      if (arg === undefined) return null
+      argv[k] = arg
       i = e + 2
     }
     inp.start = i
