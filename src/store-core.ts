@@ -4,7 +4,7 @@ import { asArg, keyBytes, keyOf } from './core/bytes.js'
 import { systemClock, type Clock } from './core/clock.js'
 import { fail, replyError, ReplyError } from './core/errors.js'
 import { BigNumber, Bool, Double, MapReply, NULL_ARRAY, Push, Replies, type Reply, SetReply, Status, Verbatim } from './core/reply.js'
-import { formatDouble } from './core/numbers.js'
+import { formatDouble, integerText } from './core/numbers.js'
 import { CF, lower, resolveCommand, TABLE, type Arg, type Command } from './commands/table.js'
 import type { Database, Entry } from './keyspace/database.js'
 import { Keyspace, type Effect } from './keyspace/keyspace.js'
@@ -596,7 +596,7 @@ function randomHex(n: number): string {
 }
 
 function numberArg(n: number): string {
-  if (Number.isInteger(n)) return Math.abs(n) < 1e21 ? n.toFixed(0) : String(n)
+  if (Number.isInteger(n)) return integerText(n)
   return formatDouble(n)
 }
 

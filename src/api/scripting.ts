@@ -1,5 +1,6 @@
 import { asArg, type Bytes } from '../core/bytes.js'
 import { fail, ReplyError } from '../core/errors.js'
+import { integerText } from '../core/numbers.js'
 import {
   EVAL,
   EVAL_RO,
@@ -65,7 +66,7 @@ export interface DefinedScript {
 }
 
 function arg(v: ScriptArg): Arg {
-  if (typeof v === 'number') return Number.isInteger(v) ? v.toFixed(0) : String(v)
+  if (typeof v === 'number') return Number.isInteger(v) ? integerText(v) : String(v)
   return asArg(v)
 }
 

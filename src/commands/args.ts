@@ -1,6 +1,6 @@
 import { keyOf, ownValue, type StrValue } from '../core/bytes.js'
 import { E, fail } from '../core/errors.js'
-import { string2d, string2ll } from '../core/numbers.js'
+import { integerText, string2d, string2ll } from '../core/numbers.js'
 import type { Arg } from './table.js'
 
 /** An argument as text (Buffers decoded as UTF-8). */
@@ -10,7 +10,10 @@ export function str(a: Arg): string {
 
 /** An argument as an upper-case keyword for option matching (ASCII case-insensitive, as Redis's strcasecmp). */
 export function kw(a: Arg): string {
-  return (typeof a === 'string' ? a : a.toString('latin1')).toUpperCase()
+  const s = typeof a === 'string' ? a : a.toString('latin1')
+  // Keywords usually come in upper case already, and toUpperCase is a call into the runtime.
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 97) return s.toUpperCase()
+  return s
 }
 
 /** A key, member or field argument in its canonical string form. */
@@ -60,5 +63,5 @@ export function rangeInt(a: Arg, min: number, max: number, msg?: string): number
 
 /** A number as an argument for effects and RESP (integers without exponent). */
 export function numArg(n: number | bigint): string {
-  return typeof n === 'bigint' ? n.toString() : Number.isInteger(n) ? n.toFixed(0) : String(n)
+  return typeof n === 'bigint' ? n.toString() : Number.isInteger(n) ? integerText(n) : String(n)
 }

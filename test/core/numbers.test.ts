@@ -11,6 +11,7 @@ import {
   formatInt,
   formatLongDouble,
   incrByFloat,
+  integerText,
   isInt64,
   parseLongDouble,
   string2d,
@@ -95,6 +96,22 @@ describe('string2ll', () => {
   it('formatInt prints numbers and bigints', () => {
     expect(formatInt(-42)).toBe('-42')
     expect(formatInt(-9223372036854775808n)).toBe('-9223372036854775808')
+  })
+})
+
+describe('integerText', () => {
+  it('writes every integral double as toFixed(0) does: exact digits, no exponent below 1e21', () => {
+    expect(integerText(2 ** 60)).toBe('1152921504606846976')
+    expect(integerText(-(2 ** 53) - 2)).toBe('-9007199254740994')
+    expect(integerText(-0)).toBe('0')
+    expect(integerText(1e21)).toBe('1e+21')
+    const integral = fc.oneof(
+      fc.integer(),
+      fc.maxSafeInteger(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(Math.trunc),
+      fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(Number),
+    )
+    fc.assert(fc.property(integral, (n) => integerText(n) === n.toFixed(0)), { numRuns: 5000 })
   })
 })
 
