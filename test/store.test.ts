@@ -197,6 +197,36 @@ describe('expiry', () => {
     expect(s.ttl('k')).toBe(-1)
   })
 
+  it('SET with a TTL over a live key replaces value and TTL, and the key stays known to active expiry', () => {
+    const clock = new ManualClock(1_000)
+    const s = fresh({ clock })
+    for (const [i, set] of [(k: string) => s.set(k, 'a'), (k: string) => s.set(k, 'a', { ex: 100 })].entries()) {
+      const k = `k${i}`
+      set(k)
+      // Typed and through call(), from no TTL or another TTL to a new one.
+      expect(s.set(k, 'b', { px: 500 })).toBe('OK')
+      expect(s.pttl(k)).toBe(500)
+      expect(s.call('SET', k, 'c', 'EX', 2)).toBe('OK')
+      expect([s.get(k), s.pttl(k)]).toEqual(['c', 2000])
+      expect(s.set(k, 'd', { pxat: 1_500 })).toBe('OK')
+      expect(s.info('keyspace')).toMatch(new RegExp(`keys=${i + 1},expires=${i + 1},`))
+    }
+    // Past its time, a key is expired first (counted, and reported when observed), then written anew with its TTL.
+    clock.set(1_500)
+    expect(s.set('k0', 'e', { px: 10 })).toBe('OK')
+    expect(s.info('stats')).toMatch(/expired_keys:1\r\n/)
+    expect(s.pttl('k0')).toBe(10)
+    const effects: Effect[] = []
+    s.onEffect((e) => effects.push(e))
+    expect(s.set('k1', 'e', { px: 10 })).toBe('OK')
+    expect(s.info('stats')).toMatch(/expired_keys:2\r\n/)
+    expect(effects.map((e) => e.argv[0])).toEqual(['DEL', 'SET'])
+    // The cycle finds every key with a TTL.
+    clock.set(10_000)
+    s.ks.activeExpireCycle()
+    expect(s.dbsize()).toBe(0)
+  })
+
   it('EXPIRE with NX/XX/GT/LT and past times', () => {
     const clock = new ManualClock(1_000_000)
     const s = fresh({ clock })

@@ -131,21 +131,26 @@ export const SET = defineCommand('set', {
  * caller runs it in a time snapshot, so the expiry is checked against the time it was computed at.
  */
 export function setGeneric(ctx: Session, k: string, value: StrValue, flags: number, expireAt: number): Reply {
-  return flags === 0 && expireAt === 0 && setQuick(ctx, k, value) ? OK : setFull(ctx, k, value, flags, expireAt)
+  return flags === 0 && setQuick(ctx, k, value, expireAt) ? OK : setFull(ctx, k, value, flags, expireAt)
 }
 
 /**
- * A plain SET over a key without a TTL while no write is observed (`Keyspace.unobserved`): the
- * value is all that changes, so the general path's lookup, signals and effects have nothing to do.
- * False (nothing done) in any other case.
+ * A plain SET (with or without a new TTL, `expireAt` 0 for none) over a live key while no write is
+ * observed (`Keyspace.unobserved`): the value and TTL are all that change, so the general path's
+ * lookup, signals and effects have nothing to do. False (nothing done) in any other case, and when
+ * a TTL would be removed. Called with a TTL, it runs in the command's time snapshot (as setGeneric).
  */
-export function setQuick(ctx: Session, k: string, value: StrValue): boolean {
+export function setQuick(ctx: Session, k: string, value: StrValue, expireAt = 0): boolean {
   const db = ctx.db
   const e = db.map.get(k)
-  if (e === undefined || e.expire !== 0 || !ctx.ks.unobserved(db)) return false
+  if (e === undefined || !ctx.ks.unobserved(db)) return false
+  if (e.expire !== 0) {
+    if (expireAt === 0 || e.expire <= ctx.ks.now()) return false
+  } else if (expireAt !== 0) db.volatile.add(k)
   e.type = T.STRING
   e.value = value
   e.flags = 0
+  e.expire = expireAt
   e.lru = ctx.ks.lruClock
   return true
 }
