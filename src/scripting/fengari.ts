@@ -429,7 +429,30 @@ export function formatLuaNumber(n: number): string {
     return NAN_U[1]! >>> 31 ? '-nan' : 'nan'
   }
   if (Number.isInteger(n) && Math.abs(n) < 1e14) return String(n)
-  return formatG(n, 14)
+  return shortG14(n) ?? formatG(n, 14)
+}
+
+/**
+ * `%.14g` of a number whose shortest round-trip text (String) has at most 14 significant digits and
+ * a decimal exponent in -4..13; undefined for any other. n lies within half an ulp of that text, far
+ * closer than rounding to 14 digits can move it, so %.14g has the same digits; and in that exponent
+ * range both write them in fixed notation without trailing zeros. formatG's exact rounding costs
+ * microseconds (toExponential and toFixed to 100 digits).
+ */
+function shortG14(n: number): string | undefined {
+  const s = String(n)
+  let i = s.charCodeAt(0) === 45 ? 1 : 0
+  if (s.charCodeAt(i) === 48) {
+    // 0.000ddd: at most three zeros after the point (exponent ≥ -4).
+    i += 2
+    const first = i
+    while (s.charCodeAt(i) === 48) i++
+    return i - first <= 3 && s.length - i <= 14 ? s : undefined
+  }
+  if (s.indexOf('e') !== -1) return undefined
+  const dot = s.indexOf('.')
+  // An integer part of at most 14 digits (exponent ≤ 13); digits in all at most 14.
+  return (dot === -1 ? s.length : dot) - i <= 14 && s.length - i - (dot === -1 ? 0 : 1) <= 14 ? s : undefined
 }
 
 /**

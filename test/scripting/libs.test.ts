@@ -3,7 +3,7 @@ import fc from 'fast-check'
 import { Packr } from 'msgpackr'
 import { Store } from '../../src/index.js'
 import { lua } from '../../src/scripting/index.js'
-import { formatLuaNumber, toFixedC, toExponentialC } from '../../src/scripting/fengari.js'
+import { formatG, formatLuaNumber, toFixedC, toExponentialC } from '../../src/scripting/fengari.js'
 import { numberToArg, numberToInteger } from '../../src/scripting/convert.js'
 import { crc64, dumpFunctions, lzfDecompress, readFunctionsPayload } from '../../src/scripting/rdb-functions.js'
 import { isValkeyAvailable, startValkey, type ValkeyServer } from '../helpers/valkey.js'
@@ -126,6 +126,17 @@ describe('number formatting', () => {
         expect(s).not.toMatch(/\.$|e[+-]\d$|\.0+e|\.\d*0e/)
       }),
     )
+  })
+
+  it('takes the shortest text when it is what %.14g writes, and the exact rounding otherwise', () => {
+    const cases = [1.5, -0.25, 0.0001234, 0.00001234, 12345678901234.5, 1234567890123.5, 0.1 + 0.2, 1 / 3, 1e21 / 3]
+    expect(cases.map(formatLuaNumber)).toEqual(cases.map((x) => formatG(x, 14)))
+    expect(formatLuaNumber(0.0001234)).toBe('0.0001234')
+    expect(formatLuaNumber(0.00001234)).toBe('1.234e-05')
+    expect(formatLuaNumber(12345678901234.5)).toBe('12345678901234')
+    // Short decimals (what scripts mostly hold) and arbitrary doubles, against the exact rounding.
+    const short = fc.tuple(fc.integer({ min: -1e15, max: 1e15 }), fc.integer({ min: 0, max: 20 })).map(([m, e]) => m / 10 ** e)
+    fc.assert(fc.property(fc.oneof(short, fc.double({ noNaN: true, noDefaultInfinity: true })), (x) => formatLuaNumber(x) === (x === 0 ? (Object.is(x, -0) ? '-0' : '0') : formatG(x, 14))), { numRuns: 20000 })
   })
 
   it('converts numbers for redis.call and for replies as Redis does', () => {
