@@ -113,13 +113,30 @@ function load(): Fengari {
 const MAX_CALLS = 19999
 const FRESH_CALLS = 16383
 
-/** The Lua 5.1 hash key of the string `goto` as fengari's lexer looks reserved words up. */
-const GOTO_HASH = '|676f746f'
+/**
+ * The key a Lua string has in tables (and in the lexer's tables): `|` then one char per byte. fengari
+ * writes each byte in hex without padding, which is slow (a runtime call per byte) and ambiguous
+ * (bytes 1,35 and 18,3 both give `|123`, so two such strings were one table key). Other key kinds
+ * never begin with `|` (ltable's table_hash).
+ */
+export function luaStringKey(b: Uint8Array): string {
+  const n = b.length
+  let s = '|'
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) s += String.fromCharCode(b[i]!)
+    return s
+  }
+  for (let i = 0; i < n; i += 8192) s += String.fromCharCode.apply(null, b.subarray(i, i + 8192) as unknown as number[])
+  return s
+}
+
+/** `goto` is an ordinary name in Lua 5.1: a key outside the strings' `|` space, so the lexer finds no reserved word. */
+const GOTO_KEY = luaStringKey(new Uint8Array([103, 111, 116, 111]))
 
 /**
  * Patches made before fengari's modules load, because the others copy these functions:
- *  - `goto` is an ordinary name in Lua 5.1: its hash is changed (consistently, for every use)
- *    so the lexer's reserved-word lookup misses it;
+ *  - strings get their table keys from `luaStringKey`; `goto`, an ordinary name in Lua 5.1, gets
+ *    another (consistently, for every use) so the lexer's reserved-word lookup misses it;
  *  - `%` is Lua 5.1's `a - floor(a/b)*b` (5.3 uses fmod with a sign fix: `1e17 % 3` is 1
  *    there, 0 in 5.1, and `-5 % math.huge` is inf there, -nan in 5.1);
  *  - library functions taking integers truncate a number toward zero, as 5.1's C cast does
@@ -128,11 +145,11 @@ const GOTO_HASH = '|676f746f'
  */
 function preload(req: NodeJS.Require, dir: string): void {
   const lstring = req(dir + 'lstring.js')
-  const hash = lstring.luaS_hash
+  lstring.luaS_hash = luaStringKey
   lstring.luaS_hashlongstr = function (ts: any) {
     if (ts.hash === null) {
-      const h = hash(ts.getstr())
-      ts.hash = h === GOTO_HASH ? h + '|' : h
+      const h = luaStringKey(ts.getstr())
+      ts.hash = h === GOTO_KEY ? '!goto' : h
     }
     return ts.hash
   }

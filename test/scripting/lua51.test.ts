@@ -131,6 +131,23 @@ describe('scripts as Redis 7.2 runs them', () => {
     expect(s.call('FCALL', 'f', '0')).toBe(3)
     // A table key "goto" is still the same key everywhere.
     expect(s.call('EVAL', 'local t = {goto = 1} t["goto"] = t.goto + 1 return t.goto', '0')).toBe(2)
+    // A string "goto|" is another key.
+    expect(s.call('EVAL', 'local t = {goto = 1} t["goto|"] = 2 return {t.goto, t["goto|"]}', '0')).toEqual([1, 2])
+  })
+
+  it('keeps every string a table key of its own, binary ones included', () => {
+    const s = newStore()
+    // Bytes 1,35 and 18,3 (and 1,2,3 and 18,3 and 1,35 as hex digits) are different keys.
+    const keys = ['\\1#', '\\18\\3', '\\1\\2\\3', '\\0', '\\0\\0', '\\255', '|', '']
+    const script = `local t = {} local k = {${keys.map((k) => `"${k}"`).join(', ')}}
+      for i, x in ipairs(k) do t[x] = i end
+      local out = {} for i, x in ipairs(k) do out[i] = t[x] end
+      local n = 0 for _ in pairs(t) do n = n + 1 end
+      out[#out + 1] = n return out`
+    expect(s.call('EVAL', script, '0')).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 8])
+    // Long keys too, and from KEYS (strings made outside the VM).
+    const long = 'x'.repeat(10000) + '\u00e9'
+    expect(s.call('EVAL', 'local t = {[KEYS[1]] = 1, [KEYS[2]] = 2} return {t[KEYS[1]], t[KEYS[2]], t[string.rep("x", 10000)]}', '2', long, long.slice(0, -1))).toEqual([1, 2, 2])
   })
 
   it('keeps the sign of a NaN through the math functions that take two numbers, and frexp', () => {
