@@ -135,15 +135,21 @@ export function setGeneric(ctx: Session, k: string, value: StrValue, flags: numb
 }
 
 /**
- * A plain SET (with or without a new TTL, `expireAt` 0 for none) over a live key while no write is
- * observed (`Keyspace.unobserved`): the value and TTL are all that change, so the general path's
- * lookup, signals and effects have nothing to do. False (nothing done) in any other case, and when
- * a TTL would be removed. Called with a TTL, it runs in the command's time snapshot (as setGeneric).
+ * A plain SET (with or without a new TTL, `expireAt` 0 for none) while no write is observed
+ * (`Keyspace.unobserved`): the key is added, or its value and TTL replaced, with no signals or
+ * effects to send. False (nothing done) when writes are observed, when a TTL would be removed,
+ * and for an expired key. Called with a TTL, it runs in the command's time snapshot (as setGeneric).
  */
 export function setQuick(ctx: Session, k: string, value: StrValue, expireAt = 0): boolean {
   const db = ctx.db
+  // Observed first: under eviction it is always, and the lookup would be done twice.
+  if (!ctx.ks.unobserved(db)) return false
   const e = db.map.get(k)
-  if (e === undefined || !ctx.ks.unobserved(db)) return false
+  if (e === undefined) {
+    const added = db.add(k, T.STRING, value)
+    if (expireAt !== 0) db.setExpire(k, added, expireAt)
+    return true
+  }
   if (e.expire !== 0) {
     if (expireAt === 0 || e.expire <= ctx.ks.now()) return false
   } else if (expireAt !== 0) db.volatile.add(k)
