@@ -3,7 +3,8 @@ import fc from 'fast-check'
 import { Packr } from 'msgpackr'
 import { Store } from '../../src/index.js'
 import { lua } from '../../src/scripting/index.js'
-import { formatG, formatLuaNumber, toFixedC, toExponentialC } from '../../src/scripting/fengari.js'
+import { createRequire } from 'node:module'
+import { fengari, formatG, formatLuaNumber, rewriteSource, toFixedC, toExponentialC } from '../../src/scripting/fengari.js'
 import { numberToArg, numberToInteger } from '../../src/scripting/convert.js'
 import { crc64, dumpFunctions, lzfDecompress, readFunctionsPayload } from '../../src/scripting/rdb-functions.js'
 import { isValkeyAvailable, startValkey, type ValkeyServer } from '../helpers/valkey.js'
@@ -156,6 +157,27 @@ describe('number formatting', () => {
         expect(numberToArg(n)).toBe(String(n === 0 ? 0 : n))
       }),
     )
+  })
+})
+
+describe('the private fengari instance', () => {
+  it('empties stack slots by storing undefined, not with delete, and leaves fengari itself as it is', () => {
+    expect(rewriteSource('  delete L.stack[--L.top];\n delete L.stack[i];\n delete g.mainthread.stack[x + 1];\n delete t[k];')).toBe(
+      '  L.stack[--L.top] = undefined;\n L.stack[i] = undefined;\n g.mainthread.stack[x + 1] = undefined;\n delete t[k];',
+    )
+    // The same calls on the private instance and on fengari as published: the slots they used stay
+    // in the array (holding undefined) on the one, and are deleted on the other.
+    const used = (f: any): number => {
+      const L = f.lauxlib.luaL_newstate()
+      f.lualib.luaL_openlibs(L)
+      expect(f.lauxlib.luaL_dostring(L, f.to_luastring('local function f(a, b) local c = a + b return c end for i = 1, 10 do f(i, i) end'))).toBe(0)
+      f.lua.lua_settop(L, 0)
+      const stack = L.stack as unknown[]
+      expect(stack.slice(L.top).every((v) => v === undefined)).toBe(true)
+      return Object.keys(stack).length
+    }
+    const plain = createRequire(import.meta.url)('fengari')
+    expect(used(fengari())).toBeGreaterThan(used(plain))
   })
 })
 
