@@ -118,12 +118,18 @@ function load(): Fengari {
 }
 
 /**
- * fengari's sources as this instance compiles them. fengari empties a stack slot with `delete`,
- * which is a call into V8's runtime (about 50 ns) and leaves a hole in the array; every Lua call
- * and return empties several. Storing `undefined` reads the same to every use of a slot.
+ * fengari's sources as this instance compiles them, with two costs taken out of its hot paths
+ * (each about 50 ns, measured):
+ *  - a stack slot is emptied with `delete`, a call into V8's runtime that leaves a hole in the
+ *    array, several times per Lua call and return; storing `undefined` reads the same to every
+ *    use of a slot;
+ *  - every new table key clears the table's map of dead keys, and clearing a Map, even an empty
+ *    one, allocates a new backing store; it is cleared only when it holds something.
  */
 export function rewriteSource(src: string): string {
-  return src.replace(/\bdelete ((?:[A-Za-z_$][\w$]*\.)*stack\[[^\];]+\]);/g, '$1 = undefined;')
+  return src
+    .replace(/\bdelete ((?:[A-Za-z_$][\w$]*\.)*stack\[[^\];]+\]);/g, '$1 = undefined;')
+    .replace(/\bt\.dead_strong\.clear\(\);/g, 'if (t.dead_strong.size !== 0) t.dead_strong.clear();')
 }
 
 /**

@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import { Packr } from 'msgpackr'
 import { Store } from '../../src/index.js'
 import { lua } from '../../src/scripting/index.js'
+import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fengari, formatG, formatLuaNumber, rewriteSource, toFixedC, toExponentialC } from '../../src/scripting/fengari.js'
 import { numberToArg, numberToInteger } from '../../src/scripting/convert.js'
@@ -165,6 +166,12 @@ describe('the private fengari instance', () => {
     expect(rewriteSource('  delete L.stack[--L.top];\n delete L.stack[i];\n delete g.mainthread.stack[x + 1];\n delete t[k];')).toBe(
       '  L.stack[--L.top] = undefined;\n L.stack[i] = undefined;\n g.mainthread.stack[x + 1] = undefined;\n delete t[k];',
     )
+    expect(rewriteSource('    t.dead_strong.clear();\n')).toBe('    if (t.dead_strong.size !== 0) t.dead_strong.clear();\n')
+    // Each rule finds what it rewrites in fengari as installed (the rules would go stale silently otherwise).
+    const src = (f: string) => readFileSync(createRequire(import.meta.url).resolve(`fengari/src/${f}`), 'utf8')
+    for (const f of ['ldo.js', 'lapi.js', 'ltable.js']) expect(rewriteSource(src(f))).not.toBe(src(f))
+    expect(rewriteSource(src('ltable.js'))).not.toMatch(/^\s*t\.dead_strong\.clear\(\)/m)
+    expect(rewriteSource(src('ldo.js'))).not.toMatch(/delete \S*stack\[/)
     // The same calls on the private instance and on fengari as published: the slots they used stay
     // in the array (holding undefined) on the one, and are deleted on the other.
     const used = (f: any): number => {
