@@ -12,6 +12,7 @@ const groups: Record<string, () => Promise<unknown>> = {
   types: () => benchTypes(),
   collections: async () => (await import('./collections.js')).benchCollections(),
   scripting: async () => (await import('./scripting.js')).benchScripting(),
+  bullmq: async () => (await import('./bullmq.js')).benchBullmq(),
   eviction: async () => (await import('./eviction.js')).benchEviction(),
   persistence: async () => (await import('./persistence.js')).benchPersistence(),
 }
