@@ -124,12 +124,16 @@ function load(): Fengari {
  *    array, several times per Lua call and return; storing `undefined` reads the same to every
  *    use of a slot;
  *  - every new table key clears the table's map of dead keys, and clearing a Map, even an empty
- *    one, allocates a new backing store; it is cleared only when it holds something.
+ *    one, allocates a new backing store; it is cleared only when it holds something;
+ *  - every call allocated a CallInfo and every return dropped it; a thread now keeps its chain
+ *    and reuses the next one, as C Lua does (every field a call reads is set when it starts).
  */
 export function rewriteSource(src: string): string {
   return src
     .replace(/\bdelete ((?:[A-Za-z_$][\w$]*\.)*stack\[[^\];]+\]);/g, '$1 = undefined;')
     .replace(/\bt\.dead_strong\.clear\(\);/g, 'if (t.dead_strong.size !== 0) t.dead_strong.clear();')
+    .replace('    L.ci = ci.previous;\n    L.ci.next = null;\n', '    L.ci = ci.previous;\n')
+    .replace(/const luaE_extendCI = function\(L\) \{\n    let ci = new CallInfo\(\);/, 'const luaE_extendCI = function(L) {\n    let ci = L.ci.next;\n    if (ci !== null) { L.ci = ci; return ci; }\n    ci = new CallInfo();')
 }
 
 /**

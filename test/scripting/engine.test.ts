@@ -219,6 +219,25 @@ describe('sandbox', () => {
     expect(s.eval('return ("x"):rep(2)')).toBe('xx')
   })
 
+  it('runs calls at every depth after errors, tail calls and coroutines unwound frames', () => {
+    const s = newStore()
+    const script = `
+      local function depth(n) if n == 0 then return 0 end return 1 + depth(n - 1) end
+      local function tail(n, acc) if n == 0 then return acc end return tail(n - 1, acc + 1) end
+      local out = {}
+      out[#out + 1] = tostring(pcall(function() local function f(n) return 1 + f(n + 1) end return f(1) end))
+      out[#out + 1] = depth(300)
+      out[#out + 1] = select(2, pcall(function() return depth(10) + error({code = 7}) end)).code
+      out[#out + 1] = tail(5000, 0)
+      local co = coroutine.wrap(function(x) local y = coroutine.yield(depth(x)) return depth(y) + 1 end)
+      out[#out + 1] = co(20)
+      out[#out + 1] = co(30)
+      out[#out + 1] = select('#', pcall(depth, 40))
+      out[#out + 1] = depth(3)
+      return out`
+    for (let i = 0; i < 3; i++) expect(s.eval(script)).toEqual(['false', 300, 7, 5000, 20, 31, 2, 3])
+  })
+
   it('stops an endless loop at busy-reply-threshold', () => {
     const s = newStore({ config: { 'busy-reply-threshold': 50 } })
     const t0 = Date.now()
