@@ -11,7 +11,7 @@ import { BigNumber, Bool, Double, MapReply, NULL_ARRAY, Push, SetReply, Status, 
 import type { Arg } from '../commands/table.js'
 import { fengari, type LuaState } from './fengari.js'
 
-const { lua } = fengari()
+const { lua, pushOwned } = fengari()
 const {
   lua_pushnumber,
   lua_pushboolean,
@@ -93,7 +93,9 @@ export function toLuaBytes(v: string | Buffer | Uint8Array): Uint8Array {
 
 /** Pushes a JS string or bytes as a Lua string. */
 export function pushBytes(L: LuaState, v: string | Buffer | Uint8Array): void {
-  lua_pushstring(L, toLuaBytes(v))
+  // The bytes of a text string are made here, and nothing else holds them: Lua takes them as they are.
+  if (typeof v === 'string' && v.charCodeAt(0) !== 0xdc00) pushOwned(L, toLuaBytes(v))
+  else lua_pushstring(L, toLuaBytes(v))
 }
 
 const TWO63 = 9223372036854775808
@@ -126,7 +128,7 @@ export function numberToInteger(n: number): number | bigint {
 export function pushReply(L: LuaState, r: Reply, resp: 2 | 3): void {
   switch (typeof r) {
     case 'string':
-      lua_pushstring(L, toLuaBytes(r))
+      pushBytes(L, r)
       return
     case 'number':
       lua_pushnumber(L, r)
@@ -497,7 +499,7 @@ function tableReply(L: LuaState): Reply | undefined {
 export function pushArgs(L: LuaState, args: Arg[]): void {
   lua_createtable(L, args.length, 0)
   for (let i = 0; i < args.length; i++) {
-    lua_pushstring(L, toLuaBytes(args[i]!))
+    pushBytes(L, args[i]!)
     lua_rawseti(L, -2, i + 1)
   }
 }

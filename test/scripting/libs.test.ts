@@ -169,7 +169,8 @@ describe('the private fengari instance', () => {
     expect(rewriteSource('    t.dead_strong.clear();\n')).toBe('    if (t.dead_strong.size !== 0) t.dead_strong.clear();\n')
     // Each rule finds what it rewrites in fengari as installed (the rules would go stale silently otherwise).
     const src = (f: string) => readFileSync(createRequire(import.meta.url).resolve(`fengari/src/${f}`), 'utf8')
-    for (const f of ['ldo.js', 'lapi.js', 'ltable.js', 'lstate.js']) expect(rewriteSource(src(f))).not.toBe(src(f))
+    for (const f of ['ldo.js', 'lapi.js', 'ltable.js', 'lstate.js', 'defs.js']) expect(rewriteSource(src(f))).not.toBe(src(f))
+    expect(rewriteSource(src('defs.js'))).toContain('luastring_from = (a) => new Uint8Array(a);')
     expect(rewriteSource(src('lstate.js'))).toMatch(/let ci = L\.ci\.next;\n\s*if \(ci !== null\) \{ L\.ci = ci; return ci; \}/)
     expect(rewriteSource(src('ldo.js'))).not.toMatch(/L\.ci = ci\.previous;\s*L\.ci\.next = null;/)
     expect(rewriteSource(src('ltable.js'))).not.toMatch(/^\s*t\.dead_strong\.clear\(\)/m)
