@@ -27,7 +27,7 @@ import {
   type ScriptingEngine,
   type ScriptingHook,
 } from '../commands/scripting.js'
-import { CF, lower, TABLE, type Arg, type Command } from '../commands/table.js'
+import { bySpelling, CF, lower, TABLE, type Arg, type Command } from '../commands/table.js'
 import type { Effect, Keyspace } from '../keyspace/keyspace.js'
 import { G, type Session } from '../session.js'
 import type { StoreCore } from '../store-core.js'
@@ -1018,7 +1018,8 @@ function argsOf(L: LuaState): Arg[] | string {
 /** Redis's lookupCommand: the command (or subcommand) for an argv, without arity checks. */
 function lookup(argv: Arg[]): { cmd: Command; argStart: number } | undefined {
   const a0 = argv[0]!
-  let cmd = TABLE.get(typeof a0 === 'string' && isBinaryKey(a0) ? lower(keyBytes(a0)) : lower(a0))
+  // The usual spellings (all lower or all upper case) are found without lower-casing the name.
+  let cmd = (typeof a0 === 'string' ? bySpelling(a0) : undefined) ?? TABLE.get(typeof a0 === 'string' && isBinaryKey(a0) ? lower(keyBytes(a0)) : lower(a0))
   if (cmd === undefined) return undefined
   if (cmd.subcommands !== undefined && argv.length >= 2) {
     const sub = cmd.subcommands.get(lower(argv[1]!))
