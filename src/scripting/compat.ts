@@ -761,8 +761,12 @@ export function installCompat(L: LuaState): void {
     lauxlib.luaL_checkany(L, 1)
     lua.lua_settop(L, 1)
     if (lua.lua_type(L, 1) !== LUA_TSTRING) return tonum(L)
-    const special = strtodSpecial(latin1(lua.lua_tostring(L, 1)))
-    if (special !== undefined) return num(L, special)
+    // inf, infinity and nan (any case) all hold an n: other text needs no look.
+    const bytes = lua.lua_tostring(L, 1) as Uint8Array
+    if (bytes.includes(110) || bytes.includes(78)) {
+      const special = strtodSpecial(latin1(bytes))
+      if (special !== undefined) return num(L, special)
+    }
     // "-0" is the integer 0 in 5.3, but the double -0 in 5.1 (tostring gives "-0").
     const n = tonum(L)
     if (lua.lua_type(L, -1) === LUA_TNUMBER && Object.is(lua.lua_tonumber(L, -1), 0) && /^[ \t\n\v\f\r]*-/.test(latin1(lua.lua_tostring(L, 1)))) {
