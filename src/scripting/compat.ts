@@ -6,7 +6,7 @@
  */
 import { Buffer } from 'node:buffer'
 import process from 'node:process'
-import { asciiBytes, formatG, formatLuaNumber, NEG_NAN, strtodSpecial, toExponentialC, toFixedC, type LuaState } from './fengari.js'
+import { asciiBytes, fengari, formatG, formatLuaNumber, NEG_NAN, strtodSpecial, toExponentialC, toFixedC, type LuaState } from './fengari.js'
 import { chunkId, checkLua51 } from './lua51.js'
 import { argError, checkBytes, checkInt, lauxlib, latin1, fromLatin1, lua, luaError, optInt, toLong, to_luastring } from './libs/util.js'
 import { strFind, strGmatch, strGsub, strMatch } from './libs/patterns.js'
@@ -15,6 +15,7 @@ import { crAsin, crCos, crSin } from '../types/geohash.js'
 const { LUA_TNUMBER, LUA_TSTRING, LUA_TTABLE, LUA_TNIL, LUA_TBOOLEAN, LUA_TFUNCTION, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS } = lua
 
 const s = to_luastring
+const { pushOwned } = fengari()
 
 function setField(L: LuaState, idx: number, name: string, fn: ((L: LuaState) => number) | null): void {
   if (fn === null) lua.lua_pushnil(L)
@@ -738,7 +739,7 @@ export function installCompat(L: LuaState): void {
   lua.lua_pop(L, 1)
   setField(L, G, 'tostring', (L) => {
     if (lua.lua_type(L, 1) === LUA_TNUMBER) {
-      lua.lua_pushstring(L, asciiBytes(formatLuaNumber(lua.lua_tonumber(L, 1))))
+      pushOwned(L, asciiBytes(formatLuaNumber(lua.lua_tonumber(L, 1))))
       return 1
     }
     return tostr(L)
