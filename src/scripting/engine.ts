@@ -500,6 +500,9 @@ export class LuaEngine implements ScriptingEngine {
       ks.endBatch()
     }
     lua.lua_settop(L, 0)
+    // The thread reuses CallInfos across calls (rewriteSource); each holds the function it ran, so
+    // the chain is dropped once the script is done, or it would keep what those closures hold.
+    L.ci.next = null
     return reply
   }
 
@@ -824,6 +827,7 @@ export class LuaEngine implements ScriptingEngine {
       F.readonlyBypass.on = false
       lauxlib.luaL_unref(L, LUA_REGISTRYINDEX, realGlobals)
       lua.lua_settop(L, 0)
+      L.ci.next = null
     }
     if (err === undefined && lib.functions.size === 0) err = 'No functions registered'
     if (err === undefined) {

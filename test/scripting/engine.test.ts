@@ -238,6 +238,13 @@ describe('sandbox', () => {
     for (let i = 0; i < 3; i++) expect(s.eval(script)).toEqual(['false', 300, 7, 5000, 20, 31, 2, 3])
   })
 
+  it('keeps no call frame of a finished script (nor the functions and data they held)', () => {
+    const s = newStore({ scripting: undefined })
+    const engine = lua().install(s) as unknown as { evalL: { ci: { next: unknown } } }
+    s.eval('local big = {} for i = 1, 1000 do big[i] = i end local function f(n) if n == 0 then return #big end return f(n - 1) end return f(50)')
+    expect(engine.evalL.ci.next).toBeNull()
+  })
+
   it('stops an endless loop at busy-reply-threshold', () => {
     const s = newStore({ config: { 'busy-reply-threshold': 50 } })
     const t0 = Date.now()
