@@ -137,7 +137,7 @@ describe('scripts as Redis 7.2 runs them', () => {
 
   it('keeps every string a table key of its own, binary ones included', () => {
     const s = newStore()
-    // Bytes 1,35 and 18,3 (and 1,2,3 and 18,3 and 1,35 as hex digits) are different keys.
+    // Bytes 1,35 and 18,3 and 1,2,3 (each `123` in unpadded hex) are different keys.
     const keys = ['\\1#', '\\18\\3', '\\1\\2\\3', '\\0', '\\0\\0', '\\255', '|', '']
     const script = `local t = {} local k = {${keys.map((k) => `"${k}"`).join(', ')}}
       for i, x in ipairs(k) do t[x] = i end
