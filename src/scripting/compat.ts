@@ -6,7 +6,7 @@
  */
 import { Buffer } from 'node:buffer'
 import process from 'node:process'
-import { asciiBytes, fengari, formatG, formatLuaNumber, NEG_NAN, strtodSpecial, toExponentialC, toFixedC, type LuaState } from './fengari.js'
+import { asciiBytes, fengari, formatG, formatLuaNumber, NEG_NAN, toExponentialC, toFixedC, type LuaState } from './fengari.js'
 import { chunkId, checkLua51 } from './lua51.js'
 import { argError, checkBytes, checkInt, lauxlib, latin1, fromLatin1, lua, luaError, optInt, toLong, to_luastring } from './libs/util.js'
 import { strFind, strGmatch, strGsub, strMatch } from './libs/patterns.js'
@@ -762,12 +762,6 @@ export function installCompat(L: LuaState): void {
     lauxlib.luaL_checkany(L, 1)
     lua.lua_settop(L, 1)
     if (lua.lua_type(L, 1) !== LUA_TSTRING) return tonum(L)
-    // inf, infinity and nan (any case) all hold an n: other text needs no look.
-    const bytes = lua.lua_tostring(L, 1) as Uint8Array
-    if (bytes.includes(110) || bytes.includes(78)) {
-      const special = strtodSpecial(latin1(bytes))
-      if (special !== undefined) return num(L, special)
-    }
     // "-0" is the integer 0 in 5.3, but the double -0 in 5.1 (tostring gives "-0").
     const n = tonum(L)
     if (lua.lua_type(L, -1) === LUA_TNUMBER && Object.is(lua.lua_tonumber(L, -1), 0) && /^[ \t\n\v\f\r]*-/.test(latin1(lua.lua_tostring(L, 1)))) {

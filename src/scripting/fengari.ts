@@ -438,7 +438,7 @@ function patch(core: any, m: Record<string, any>, bypass: { on: boolean }): void
 const STRTOD_SPECIAL = /^[ \t\n\v\f\r]*([+-]?)(inf(?:inity)?|nan(?:\([0-9A-Za-z_]*\))?)[ \t\n\v\f\r]*$/i
 
 /** What strtod (so Lua 5.1) reads from `inf`, `infinity` or `nan` text, signed; undefined for other text. */
-export function strtodSpecial(text: string): number | undefined {
+function strtodSpecial(text: string): number | undefined {
   const m = STRTOD_SPECIAL.exec(text)
   if (m === null) return undefined
   if (m[2]![0] === 'n' || m[2]![0] === 'N') return m[1] === '-' ? NEG_NAN : NaN
