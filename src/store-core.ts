@@ -4,7 +4,7 @@ import { asArg, keyBytes, keyOf } from './core/bytes.js'
 import { systemClock, type Clock } from './core/clock.js'
 import { fail, replyError, ReplyError } from './core/errors.js'
 import { BigNumber, Bool, Double, MapReply, NULL_ARRAY, Push, Replies, type Reply, SetReply, Status, Verbatim } from './core/reply.js'
-import { formatDouble, integerText } from './core/numbers.js'
+import { formatDouble, numberText } from './core/numbers.js'
 import { CF, lower, resolveCommand, TABLE, type Arg, type Command } from './commands/table.js'
 import type { Database, Entry } from './keyspace/database.js'
 import { Keyspace, type Effect } from './keyspace/keyspace.js'
@@ -395,7 +395,7 @@ export class StoreCore {
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!
       if (typeof a === 'string' || Buffer.isBuffer(a)) argv[i + 1] = a
-      else args[i] = argv[i + 1] = typeof a === 'number' ? numberArg(a) : a instanceof Uint8Array ? asArg(a) : String(a)
+      else args[i] = argv[i + 1] = typeof a === 'number' ? numberText(a) : a instanceof Uint8Array ? asArg(a) : String(a)
     }
     // `args` (our own rest array, now all strings and Buffers) doubles as the parsed arguments: no slice.
     const reply = s.execute(argv, args as Arg[])
@@ -593,11 +593,6 @@ function randomHex(n: number): string {
   let s = ''
   while (s.length < n) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0')
   return s.slice(0, n)
-}
-
-function numberArg(n: number): string {
-  if (Number.isInteger(n)) return integerText(n)
-  return formatDouble(n)
 }
 
 /**

@@ -1,6 +1,6 @@
 import { asArg, type Bytes } from '../core/bytes.js'
 import { fail, ReplyError } from '../core/errors.js'
-import { integerText } from '../core/numbers.js'
+import { numArg } from '../commands/args.js'
 import {
   EVAL,
   EVAL_RO,
@@ -66,7 +66,7 @@ export interface DefinedScript {
 }
 
 function arg(v: ScriptArg): Arg {
-  if (typeof v === 'number') return Number.isInteger(v) ? integerText(v) : String(v)
+  if (typeof v === 'number') return numArg(v)
   return asArg(v)
 }
 

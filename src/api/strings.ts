@@ -1,6 +1,6 @@
 import { bytesOut, keyOf, ownValue, readKey, toStr, type Bytes, type StrValue } from '../core/bytes.js'
 import { E, fail } from '../core/errors.js'
-import { formatDouble, integerText } from '../core/numbers.js'
+import { formatDouble, numberText } from '../core/numbers.js'
 import { OK, type MapReply } from '../core/reply.js'
 import { APPEND, DECR, GETDEL, GETEX, GETRANGE, getValue, INCR, INCRBY, INCRBYFLOAT, LCS, MGET, mgetValue, MSET, MSETNX, SETRANGE, SF, STRLEN, TTL_UNIT, setFull, setGeneric, setQuick } from '../commands/strings.js'
 import { absoluteExpire } from '../commands/util.js'
@@ -80,7 +80,7 @@ export function floatText(x: number | string): string {
 /** The value form stored for a typed argument. */
 export function valueOf(v: Value): StrValue {
   if (typeof v === 'string') return v
-  if (typeof v === 'number') return Number.isInteger(v) ? integerText(v) : formatDouble(v)
+  if (typeof v === 'number') return numberText(v)
   return ownValue(v)
 }
 

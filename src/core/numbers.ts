@@ -88,6 +88,11 @@ export function integerText(n: number): string {
   return n <= 9007199254740991 && n >= -9007199254740991 ? String(n) : n.toFixed(0)
 }
 
+/** A number given as a command argument or value, as Redis would read it back: integers in full, other numbers as Redis prints doubles. */
+export function numberText(n: number): string {
+  return Number.isInteger(n) ? integerText(n) : formatDouble(n)
+}
+
 /** Decimal text of an integer (bigint or integral number). */
 export function formatInt(n: number | bigint): string {
   return typeof n === 'number' ? String(n) : n.toString()
