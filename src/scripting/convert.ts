@@ -4,7 +4,7 @@
  * replies pushed into Lua, and the script's return value turned into a reply.
  */
 import { Buffer } from 'node:buffer'
-import { keyBytes } from '../core/bytes.js'
+import { isBinaryKey, keyBytes } from '../core/bytes.js'
 import { ReplyError } from '../core/errors.js'
 import { formatDouble, fpconvDtoa } from '../core/numbers.js'
 import { BigNumber, Bool, Double, MapReply, NULL_ARRAY, Push, SetReply, Status, Verbatim, type Reply } from '../core/reply.js'
@@ -72,7 +72,7 @@ export function bytesToArg(u: Uint8Array): string | Buffer {
 /** A JS string or Buffer as Lua string bytes. */
 export function toLuaBytes(v: string | Buffer | Uint8Array): Uint8Array {
   if (typeof v !== 'string') return v
-  if (v.charCodeAt(0) === 0xdc00) return keyBytes(v)
+  if (isBinaryKey(v)) return keyBytes(v)
   const n = v.length
   if (n <= 32) {
     let ascii = true
@@ -94,7 +94,7 @@ export function toLuaBytes(v: string | Buffer | Uint8Array): Uint8Array {
 /** Pushes a JS string or bytes as a Lua string. */
 export function pushBytes(L: LuaState, v: string | Buffer | Uint8Array): void {
   // The bytes of a text string are made here, and nothing else holds them: Lua takes them as they are.
-  if (typeof v === 'string' && v.charCodeAt(0) !== 0xdc00) pushOwned(L, toLuaBytes(v))
+  if (typeof v === 'string' && !isBinaryKey(v)) pushOwned(L, toLuaBytes(v))
   else lua_pushstring(L, toLuaBytes(v))
 }
 
