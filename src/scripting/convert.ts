@@ -6,7 +6,7 @@
 import { Buffer } from 'node:buffer'
 import { isBinaryKey, keyBytes } from '../core/bytes.js'
 import { ReplyError } from '../core/errors.js'
-import { formatDouble, fpconvDtoa } from '../core/numbers.js'
+import { formatDouble, fpconvDtoa, integerText } from '../core/numbers.js'
 import { BigNumber, Bool, Double, MapReply, NULL_ARRAY, Push, SetReply, Status, Verbatim, type Reply } from '../core/reply.js'
 import type { Arg } from '../commands/table.js'
 import { fengari, type LuaState } from './fengari.js'
@@ -105,10 +105,7 @@ const TWO63 = 9223372036854775808
  * integer digits, anything else as fpconv_dtoa prints it (`0.1`, `1e+20`).
  */
 export function numberToArg(n: number): string {
-  if (Number.isInteger(n) && n > -TWO63 && n < TWO63) {
-    if (n >= -9007199254740991 && n <= 9007199254740991) return n === 0 ? '0' : String(n)
-    return BigInt(n).toString()
-  }
+  if (Number.isInteger(n) && n > -TWO63 && n < TWO63) return integerText(n)
   return fpconvDtoa(n)
 }
 
