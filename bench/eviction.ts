@@ -118,7 +118,6 @@ export function runWorkload(cache: { get(k: string): unknown; set(k: string, v: 
   return { hitRate: h / requests, opsPerSec: (requests / ms) * 1000 }
 }
 
-
 export async function benchEviction(opts: { keys?: number; requests?: number; rounds?: number } = {}): Promise<EvictionResult[]> {
   const n = opts.keys ?? Number(process.env.EVICTION_KEYS ?? 1_000_000)
   const cap = Math.floor(n / 10)
