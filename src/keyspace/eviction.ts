@@ -298,19 +298,47 @@ export class MemoryLayer {
 
   // ---------------------------------------------------------------- sampling
 
+  /** One round of samples (maxmemory-samples is at most 64): database, position, access data. */
+  private readonly sampleDb = new Int32Array(64)
+  private readonly samplePos = new Int32Array(64)
+  private readonly sampleVal = new Float64Array(64)
+
   /** Samples `maxmemory-samples` keys into the pool. Returns whether there was any candidate. */
   private populate(): boolean {
     const samples = this.samples
     if (this.bits & P_ALLKEYS) {
       // Uniform over all keys: key order follows insertion order, so a run of neighbouring keys
       // would be a biased sample (measured: worse victims, for no clear gain in speed). Only the
-      // compact access array is read.
+      // compact access array is read: positions and access data first, then the pool, so the
+      // loads overlap instead of each waiting on the branches of the one before.
+      const dbs = this.ks.dbs
+      const db0 = dbs[0]!
+      // Every key in database 0 (the common case): pick()'s walk over the databases ends there.
+      const one = db0.keys.length === this.acct.keys
+      const sdb = this.sampleDb
+      const pos = this.samplePos
+      const val = this.sampleVal
       for (let i = 0; i < samples; i++) {
-        this.pick()
-        const db = this.picked!
-        const at = this.pickedAt
-        this.consider(db, at, db.access![at]!)
+        let db = db0
+        let at: number
+        if (one) at = Math.floor(this.random() * db0.keys.length)
+        else {
+          this.pick()
+          db = this.picked!
+          at = this.pickedAt
+        }
+        sdb[i] = db.id
+        pos[i] = at
+        val[i] = db.access![at]!
       }
+      if (this.bits & P_LRU && this.mode === MODE_TICKS) {
+        // consider() under the access counter: the score is minus the counter, the stamp the counter.
+        const pool = this.pool
+        for (let i = 0; i < samples; i++) {
+          const t = val[i]!
+          if (pool.admits(-t)) pool.insert(sdb[i]!, pos[i]!, -t, t)
+        }
+      } else for (let i = 0; i < samples; i++) this.consider(dbs[sdb[i]!]!, pos[i]!, val[i]!)
       return true
     }
     let v = 0
