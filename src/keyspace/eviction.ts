@@ -331,14 +331,7 @@ export class MemoryLayer {
         pos[i] = at
         val[i] = db.access![at]!
       }
-      if (this.bits & P_LRU && this.mode === MODE_TICKS) {
-        // consider() under the access counter: the score is minus the counter, the stamp the counter.
-        const pool = this.pool
-        for (let i = 0; i < samples; i++) {
-          const t = val[i]!
-          if (pool.admits(-t)) pool.insert(sdb[i]!, pos[i]!, -t, t)
-        }
-      } else for (let i = 0; i < samples; i++) this.consider(dbs[sdb[i]!]!, pos[i]!, val[i]!)
+      for (let i = 0; i < samples; i++) this.consider(dbs[sdb[i]!]!, pos[i]!, val[i]!)
       return true
     }
     let v = 0
