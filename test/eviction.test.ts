@@ -108,18 +108,14 @@ describe('reads never evict', () => {
 })
 
 describe('allkeys-lru', () => {
-  it('evicts the least recently used keys (sampled, as Redis)', () => {
+  it('evicts the least recently used keys', () => {
     const s = store({ maxkeys: 1000, maxmemoryPolicy: 'allkeys-lru' })
     const old = range(1000, 'k')
     for (const k of old) s.set(k, 'v')
     for (let i = 0; i < 100; i++) s.set('n' + i, 'v')
     const ranks = old.map((k, i) => (s.exists(k) === 0 ? i : -1)).filter((i) => i >= 0)
-    expect(ranks.length).toBe(100)
-    // Exact LRU would evict ranks 0..99 (mean 49.5); random eviction gives a mean near 500.
-    const mean = ranks.reduce((a, b) => a + b, 0) / ranks.length
-    expect(mean).toBeLessThan(200)
-    ranks.sort((a, b) => a - b)
-    expect(ranks[89]!).toBeLessThan(400)
+    // Exact LRU: the 100 oldest (sampling would have a mean rank above 49.5, random near 500).
+    expect(ranks).toEqual(Array.from({ length: 100 }, (_, i) => i))
   })
 
   it('is exact with many samples, and reads refresh recency', () => {
@@ -163,6 +159,111 @@ describe('allkeys-lru', () => {
     for (let i = 0; i < 200; i++) s.set('b' + i, 'v')
     expect(s.ks.dbs[1]!.size).toBeLessThan(60)
     expect(s.ks.dbs[0]!.size + s.ks.dbs[1]!.size).toBeLessThanOrEqual(100)
+  })
+})
+
+describe('allkeys-lru keeps the exact order', () => {
+  it('evicts what an exact LRU over every database evicts, through moves, deletes, SWAPDB and FLUSHDB', () => {
+    type Op = [kind: 'set' | 'get' | 'del' | 'select' | 'swapdb' | 'flushdb' | 'exists', n: number, m: number]
+    const op = fc.oneof(
+      { weight: 8, arbitrary: fc.tuple(fc.constant('set' as const), fc.nat(11), fc.constant(0)) },
+      { weight: 4, arbitrary: fc.tuple(fc.constant('get' as const), fc.nat(11), fc.constant(0)) },
+      { weight: 2, arbitrary: fc.tuple(fc.constant('exists' as const), fc.nat(11), fc.constant(0)) },
+      { weight: 2, arbitrary: fc.tuple(fc.constant('del' as const), fc.nat(11), fc.constant(0)) },
+      { weight: 1, arbitrary: fc.tuple(fc.constant('select' as const), fc.nat(2), fc.constant(0)) },
+      { weight: 1, arbitrary: fc.tuple(fc.constant('swapdb' as const), fc.nat(2), fc.nat(2)) },
+      { weight: 1, arbitrary: fc.tuple(fc.constant('flushdb' as const), fc.constant(0), fc.constant(0)) },
+    )
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 100, maxLength: 300 }), (ops: Op[]) => {
+        const s = store({ maxkeys: 6, maxmemoryPolicy: 'allkeys-lru' })
+        // The model: "db:key" → time of its last access.
+        const model = new Map<string, number>()
+        let now = 0
+        let cur = 0
+        for (const [kind, n, m] of ops) {
+          const id = `${cur}:k${n}`
+          if (kind === 'set') {
+            // A write over the key limit evicts first, even for a key that exists (no room for a new one).
+            if (model.size >= 6) {
+              let lru = ''
+              let t = Infinity
+              for (const [k, at] of model) if (at < t) [lru, t] = [k, at]
+              model.delete(lru)
+            }
+            s.call('SET', `k${n}`, 'v')
+            model.set(id, ++now)
+          } else if (kind === 'get') {
+            expect(s.call('GET', `k${n}`)).toBe(model.has(id) ? 'v' : null)
+            if (model.has(id)) model.set(id, ++now)
+          } else if (kind === 'exists') {
+            // Not an access (LOOKUP_NOTOUCH).
+            expect(s.call('EXISTS', `k${n}`)).toBe(model.has(id) ? 1 : 0)
+          } else if (kind === 'del') {
+            expect(s.call('DEL', `k${n}`)).toBe(model.delete(id) ? 1 : 0)
+          } else if (kind === 'select') {
+            s.call('SELECT', n)
+            cur = n
+          } else if (kind === 'swapdb') {
+            s.call('SWAPDB', n, m)
+            const moved = [...model].map(([k, at]): [string, number] => {
+              const d = Number(k.split(':')[0])
+              return [d === n ? `${m}:${k.split(':')[1]}` : d === m ? `${n}:${k.split(':')[1]}` : k, at]
+            })
+            model.clear()
+            for (const [k, at] of moved) model.set(k, at)
+          } else {
+            s.call('FLUSHDB')
+            for (const k of [...model.keys()]) if (k.startsWith(`${cur}:`)) model.delete(k)
+          }
+          const present: string[] = []
+          for (let d = 0; d < 3; d++) for (let n = 0; n < 12; n++) if (s.ks.dbs[d]!.map.has(`k${n}`)) present.push(`${d}:k${n}`)
+          expect(present.sort()).toEqual([...model.keys()].sort())
+        }
+        s.close()
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('a key moved into a deleted key\'s position keeps its place in the order', () => {
+    const s = store({ maxkeys: 6, maxmemoryPolicy: 'allkeys-lru' })
+    for (let i = 0; i < 6; i++) s.set('k' + i, 'v')
+    // k5, the last in the key table, moves into k0's position.
+    s.del('k0')
+    const order: string[] = []
+    for (let i = 6; i < 12; i++) {
+      const before = s.keys('*')
+      s.set('k' + i, 'v')
+      order.push(...before.filter((k) => s.exists(k) === 0))
+    }
+    expect(order).toEqual(['k1', 'k2', 'k3', 'k4', 'k5'])
+    s.close()
+  })
+
+  it('a key restored with an idle time goes before keys accessed since', () => {
+    const s = store({ maxkeys: 4, maxmemoryPolicy: 'allkeys-lru' })
+    for (const k of ['a', 'b', 'c']) s.set(k, 'v')
+    const dump = s.dump('a')!
+    s.del('a')
+    s.call('RESTORE', 'a', 0, dump, 'IDLETIME', 1000)
+    s.set('d', 'v')
+    s.set('e', 'v')
+    expect(gone(s, ['a', 'b', 'c', 'd', 'e'])).toEqual(['a'])
+    s.set('f', 'v')
+    expect(gone(s, ['b', 'c', 'd', 'e', 'f'])).toEqual(['b'])
+    s.close()
+  })
+
+  it('keeps the order it finds when the policy changes to allkeys-lru', () => {
+    const s = store({ maxkeys: 6, maxmemoryPolicy: 'volatile-lru' })
+    for (const k of ['a', 'b', 'c', 'd', 'e']) s.set(k, 'v')
+    s.get('a')
+    s.get('b')
+    s.configSet('maxmemory-policy', 'allkeys-lru')
+    for (const k of ['f', 'g', 'h']) s.set(k, 'v')
+    expect(gone(s, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'])).toEqual(['c', 'd'])
+    s.close()
   })
 })
 

@@ -267,8 +267,9 @@ export class Database {
         keys[i] = last
         ents[i] = moved
         moved.idx = i
-        this.access![i] = this.access![n]!
+        const t = (this.access![i] = this.access![n]!)
         this.sizes![i] = this.sizes![n]!
+        if (this.ks.onKeyMoved !== undefined) this.ks.onKeyMoved(this, n, i, t)
       }
     } else if (i !== n) {
       keys[i] = last
@@ -404,6 +405,7 @@ export class Database {
     other.sizes = sizes
     this.volatileIter = other.volatileIter = undefined
     this.topEntry = other.topEntry = undefined
+    if (this.ks.onSwapped !== undefined) this.ks.onSwapped()
   }
 
   /**

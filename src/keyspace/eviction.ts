@@ -6,7 +6,8 @@
  *   themselves): over a limit, keys are evicted until the store is back under
  *   it, or — with `noeviction`, or when nothing can be evicted — the write is
  *   refused with Redis's OOM error. Reads never evict.
- * - Victims are chosen as Redis chooses them: `maxmemory-samples` keys are
+ * - allkeys-lru evicts in exact LRU order, kept by src/keyspace/recency.ts.
+ * - Other policies choose victims as Redis does: `maxmemory-samples` keys are
  *   sampled into a pool of the 16 best candidates kept across evictions, and
  *   the best candidate still valid is evicted. Sampling is uniform over every
  *   key of every database and reads only the per-key tables of the accounting
@@ -28,6 +29,7 @@ import { EvictionPool } from './eviction-pool.js'
 import type { Keyspace } from './keyspace.js'
 import { Accounting } from './memory.js'
 import { N } from './notifications.js'
+import { RecencyQueue } from './recency.js'
 
 /** The eight maxmemory policies. */
 export type EvictionPolicy =
@@ -103,6 +105,9 @@ export class MemoryLayer {
   private lfuLogFactor = 10
   private lfuDecayTime = 1
   private mode = MODE_SECONDS
+  /** Under allkeys-lru: every key in exact access order (src/keyspace/recency.ts). */
+  private exact = false
+  private order: RecencyQueue | undefined
 
   // ---- access counter (LRU policies)
   /** The access counter; data ≤ 0 are seconds relative to `baseSec` (accesses before the counter started). */
@@ -133,7 +138,7 @@ export class MemoryLayer {
     options: MemoryOptions = {},
   ) {
     this.acct = new Accounting(ks)
-    this.acct.initAccess = () => this.initAccess()
+    this.acct.initAccess = (db, at) => this.initAccess(db, at)
     const c = ks.config
     c.define({ name: 'maxkeys', kind: { type: 'int', min: 0, max: Number.MAX_SAFE_INTEGER }, default: 0 })
     const reconfigure = () => this.configure()
@@ -175,7 +180,10 @@ export class MemoryLayer {
       this.mode = MODE_SECONDS
       this.acct.enable((e) => e.lru)
     }
-    if (this.acct.tracking) this.setMode(mode)
+    if (this.acct.tracking) {
+      this.setMode(mode)
+      this.setExact(mode === MODE_TICKS && (this.bits & P_ALLKEYS) !== 0)
+    }
     // CONFIG SET of a lower limit evicts down to it at once (a refusal waits for the next write).
     if (this.limited && this.bits !== 0 && this.over()) {
       try {
@@ -214,6 +222,7 @@ export class MemoryLayer {
   evictOne(): boolean {
     const bits = this.bits
     if (this.acct.keys === 0) return false
+    if (this.exact && this.evictOldest()) return true
     if (bits & P_RANDOM) {
       if (bits & P_ALLKEYS) this.pick()
       else if (!this.randomVolatile()) return false
@@ -242,6 +251,16 @@ export class MemoryLayer {
         return true
       }
     }
+  }
+
+  /** allkeys-lru: evicts the least recently used key of all databases. False when none is recorded. */
+  private evictOldest(): boolean {
+    const q = this.order!
+    if (!q.oldest()) return false
+    const db = this.ks.dbs[q.foundDb]!
+    const at = q.foundAt
+    this.evict(db, db.keys[at]!, db.ents![at]!, at)
+    return true
   }
 
   /** The key `pick()` or `randomVolatile()` chose: its database and position there. */
@@ -472,15 +491,44 @@ export class MemoryLayer {
       this.cpSec = [nowSec]
       this.lastSec = nowSec
     }
-    ks.touch = mode === MODE_TICKS ? this.touchTick : mode === MODE_LFU ? this.touchLfu : this.touchSeconds
+    this.installTouch()
+  }
+
+  private installTouch(): void {
+    const mode = this.mode
+    this.ks.touch = mode === MODE_TICKS ? (this.exact ? this.touchExact : this.touchTick) : mode === MODE_LFU ? this.touchLfu : this.touchSeconds
     this.touchInstalled = true
   }
 
-  /** Access data of a new key. */
-  private initAccess(): number {
+  /**
+   * Starts or stops keeping the exact access order. Starting queues every key by its access data
+   * (once, O(n log n)); from then on every access queues its key.
+   */
+  private setExact(on: boolean): void {
+    if (on === this.exact) return
+    this.exact = on
+    const ks = this.ks
+    if (on) {
+      this.startOrder()
+      ks.onKeyMoved = (db, from, to, t) => this.order!.moved(db, from, to, t)
+      // SWAPDB: the recorded database indexes now name the other's keys; recorded anew (O(n), like the swap's key touching).
+      ks.onSwapped = () => this.startOrder()
+    } else {
+      this.order = ks.onKeyMoved = ks.onSwapped = undefined
+    }
+    this.installTouch()
+  }
+
+  private startOrder(): void {
+    this.order = new RecencyQueue(this.ks.dbs, this.tick)
+  }
+
+  /** Access data of a new key, at position `at` of `db`. */
+  private initAccess(db: Database, at: number): number {
     if (this.mode === MODE_TICKS) {
       const t = ++this.tick
       if (this.ks.lruClock !== this.lastSec) this.checkpoint()
+      if (this.exact) this.order!.push(db.id, at, t)
       return t
     }
     if (this.mode === MODE_LFU) return (lfuMinutes(this.ks.lruClock) << 8) | LFU_INIT_VAL
@@ -499,6 +547,15 @@ export class MemoryLayer {
   private readonly touchTick = (db: Database, e: Entry): void => {
     const t = ++this.tick
     db.access![e.idx] = t
+    if ((t & 1023) === 0) this.ks.refreshClock()
+    if (this.ks.lruClock !== this.lastSec) this.checkpoint()
+  }
+
+  private readonly touchExact = (db: Database, e: Entry): void => {
+    const t = ++this.tick
+    const at = e.idx
+    db.access![at] = t
+    this.order!.push(db.id, at, t)
     if ((t & 1023) === 0) this.ks.refreshClock()
     if (this.ks.lruClock !== this.lastSec) this.checkpoint()
   }
@@ -576,9 +633,9 @@ export class MemoryLayer {
    * Where a tracked entry's access data are (`db` is where to look first): its database's access
    * table and the index there, or undefined for an entry no longer in a database.
    */
-  private accessAt(e: Entry, db?: Database): { access: Float64Array; at: number } | undefined {
+  private accessAt(e: Entry, db?: Database): { db: Database; access: Float64Array; at: number } | undefined {
     const d = this.acct.ownerOf(e, db)
-    return d === undefined ? undefined : { access: d.access!, at: e.idx }
+    return d === undefined ? undefined : { db: d, access: d.access!, at: e.idx }
   }
 
   /** OBJECT IDLETIME: seconds since the entry (of `db`) was last accessed (an error under LFU policies). */
@@ -612,7 +669,10 @@ export class MemoryLayer {
     const where = this.accessAt(e, db)
     if (where === undefined) return
     if (this.mode === MODE_SECONDS) where.access[where.at] = sec
-    else if (this.mode === MODE_TICKS) where.access[where.at] = this.tickAt(sec)
+    else if (this.mode === MODE_TICKS) {
+      const t = (where.access[where.at] = this.tickAt(sec))
+      if (this.exact) this.order!.place(where.db, where.at, t)
+    }
   }
 
   /** The access counter value of the last checkpoint at or before second `sec` (seconds before the counter started: ≤ 0). */

@@ -97,6 +97,10 @@ export class Keyspace {
   onKeyAdded: ((db: Database, key: string, e: Entry) => void) | undefined
   onKeyRemoved: ((db: Database, key: string, at: number) => void) | undefined
   onFlush: ((db: Database) => void) | undefined
+  /** A deletion moved the key at position `from` of `db` to `to`; `t` is its access data. */
+  onKeyMoved: ((db: Database, from: number, to: number, t: number) => void) | undefined
+  /** SWAPDB exchanged two databases' contents. */
+  onSwapped: (() => void) | undefined
   /** Client-side caching (src/keyspace/tracking.ts), from the first CLIENT TRACKING ON on. */
   tracking: Tracking | undefined
   /** Memory accounting: a key's value was modified in place (called from `keyChanged`). */

@@ -195,7 +195,7 @@ export class Accounting {
   keys = 0
   tracking = false
   /** Access data of a new entry (set by the eviction layer). */
-  initAccess: () => number = () => 0
+  initAccess: (db: Database, at: number) => number = () => 0
   /** The entry added last if its value is a string, with that value and its TTL presence as accounted. */
   private fresh: Entry | undefined
   private freshValue: unknown
@@ -232,7 +232,7 @@ export class Accounting {
       const m = entrySize(key, e)
       this.keys++
       if ((this.used += m) > this.peak) this.peak = this.used
-      db.access![e.idx] = this.initAccess()
+      db.access![e.idx] = this.initAccess(db, e.idx)
       db.sizes![e.idx] = m
       // A string value or a counter (both immutable): while the entry keeps it, and its TTL presence,
       // the size stands.
