@@ -511,7 +511,7 @@ export class MemoryLayer {
     if (on) {
       this.startOrder()
       ks.onKeyMoved = (db, from, to, t) => this.order!.moved(db, from, to, t)
-      // SWAPDB: the recorded database indexes now name the other's keys; recorded anew (O(n), like the swap's key touching).
+      // SWAPDB: the recorded database indexes now name the other's keys; every key is recorded anew (O(n log n)).
       ks.onSwapped = () => this.startOrder()
     } else {
       this.order = ks.onKeyMoved = ks.onSwapped = undefined
