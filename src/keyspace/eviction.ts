@@ -105,8 +105,7 @@ export class MemoryLayer {
   private lfuLogFactor = 10
   private lfuDecayTime = 1
   private mode = MODE_SECONDS
-  /** Under allkeys-lru: every key in exact access order (src/keyspace/recency.ts). */
-  private exact = false
+  /** Under allkeys-lru (only): every key in exact access order (src/keyspace/recency.ts). */
   private order: RecencyQueue | undefined
 
   // ---- access counter (LRU policies)
@@ -222,7 +221,7 @@ export class MemoryLayer {
   evictOne(): boolean {
     const bits = this.bits
     if (this.acct.keys === 0) return false
-    if (this.exact && this.evictOldest()) return true
+    if (this.order !== undefined && this.evictOldest()) return true
     if (bits & P_RANDOM) {
       if (bits & P_ALLKEYS) this.pick()
       else if (!this.randomVolatile()) return false
@@ -491,12 +490,7 @@ export class MemoryLayer {
       this.cpSec = [nowSec]
       this.lastSec = nowSec
     }
-    this.installTouch()
-  }
-
-  private installTouch(): void {
-    const mode = this.mode
-    this.ks.touch = mode === MODE_TICKS ? (this.exact ? this.touchExact : this.touchTick) : mode === MODE_LFU ? this.touchLfu : this.touchSeconds
+    ks.touch = mode === MODE_TICKS ? this.touchTick : mode === MODE_LFU ? this.touchLfu : this.touchSeconds
     this.touchInstalled = true
   }
 
@@ -505,8 +499,7 @@ export class MemoryLayer {
    * (once, O(n log n)); from then on every access queues its key.
    */
   private setExact(on: boolean): void {
-    if (on === this.exact) return
-    this.exact = on
+    if (on === (this.order !== undefined)) return
     const ks = this.ks
     if (on) {
       this.startOrder()
@@ -516,7 +509,6 @@ export class MemoryLayer {
     } else {
       this.order = ks.onKeyMoved = ks.onSwapped = undefined
     }
-    this.installTouch()
   }
 
   private startOrder(): void {
@@ -528,7 +520,7 @@ export class MemoryLayer {
     if (this.mode === MODE_TICKS) {
       const t = ++this.tick
       if (this.ks.lruClock !== this.lastSec) this.checkpoint()
-      if (this.exact) this.order!.push(db.id, at, t)
+      if (this.order !== undefined) this.order.push(db.id, at, t)
       return t
     }
     if (this.mode === MODE_LFU) return (lfuMinutes(this.ks.lruClock) << 8) | LFU_INIT_VAL
@@ -546,16 +538,9 @@ export class MemoryLayer {
 
   private readonly touchTick = (db: Database, e: Entry): void => {
     const t = ++this.tick
-    db.access![e.idx] = t
-    if ((t & 1023) === 0) this.ks.refreshClock()
-    if (this.ks.lruClock !== this.lastSec) this.checkpoint()
-  }
-
-  private readonly touchExact = (db: Database, e: Entry): void => {
-    const t = ++this.tick
     const at = e.idx
     db.access![at] = t
-    this.order!.push(db.id, at, t)
+    if (this.order !== undefined) this.order.push(db.id, at, t)
     if ((t & 1023) === 0) this.ks.refreshClock()
     if (this.ks.lruClock !== this.lastSec) this.checkpoint()
   }
@@ -671,7 +656,7 @@ export class MemoryLayer {
     if (this.mode === MODE_SECONDS) where.access[where.at] = sec
     else if (this.mode === MODE_TICKS) {
       const t = (where.access[where.at] = this.tickAt(sec))
-      if (this.exact) this.order!.place(where.db, where.at, t)
+      if (this.order !== undefined) this.order.place(where.db, where.at, t)
     }
   }
 

@@ -103,7 +103,7 @@ export class RecencyQueue {
       const s = t & mask
       const d = dbs[rdb[s]!]!
       const p = ring[s]!
-      if (p < d.keys.length && d.access![p] === t) {
+      if (isCurrent(d, p, t)) {
         this.foundDb = d.id
         this.foundAt = p
         this.foundTick = t
@@ -117,7 +117,7 @@ export class RecencyQueue {
       const d = dbs[this.hDb[0]!]!
       const p = hp[0]!
       const ht = this.hTicks[0]!
-      if (p < d.keys.length && d.access![p] === ht) {
+      if (isCurrent(d, p, ht)) {
         if (!found || ht < this.foundTick) {
           this.foundDb = d.id
           this.foundAt = p
@@ -161,7 +161,7 @@ export class RecencyQueue {
       const s = u & this.mask
       const d = dbs[this.db[s]!]!
       const p = this.pos[s]!
-      if (p < d.keys.length && d.access![p] === u) {
+      if (isCurrent(d, p, u)) {
         this.heapPush(d.id, p, u)
         this.spilled++
       }
@@ -180,14 +180,17 @@ export class RecencyQueue {
     while (i > 0) {
       const p = (i - 1) >> 1
       if (ht[p]! <= t) break
-      hd[i] = hd[p]!
-      hp[i] = hp[p]!
-      ht[i] = ht[p]!
+      this.heapSet(i, hd[p]!, hp[p]!, ht[p]!)
       i = p
     }
-    hd[i] = db
-    hp[i] = at
-    ht[i] = t
+    this.heapSet(i, db, at, t)
+  }
+
+  /** Puts a key (database, position, counter value) at index `i` of the heap. */
+  private heapSet(i: number, db: number, at: number, t: number): void {
+    this.hDb[i] = db
+    this.hPos[i] = at
+    this.hTicks[i] = t
   }
 
   private rebuildHeap(): void {
@@ -199,7 +202,7 @@ export class RecencyQueue {
     for (let i = 0; i < hPos.length; i++) {
       const d = dbs[hDb[i]!]!
       const p = hPos[i]!
-      if (p < d.keys.length && d.access![p] === hTicks[i]!) this.heapPush(d.id, p, hTicks[i]!)
+      if (isCurrent(d, p, hTicks[i]!)) this.heapPush(d.id, p, hTicks[i]!)
     }
   }
 
@@ -218,13 +221,14 @@ export class RecencyQueue {
       if (c >= n) break
       if (c + 1 < n && ht[c + 1]! < ht[c]!) c++
       if (ht[c]! >= t) break
-      hd[i] = hd[c]!
-      hp[i] = hp[c]!
-      ht[i] = ht[c]!
+      this.heapSet(i, hd[c]!, hp[c]!, ht[c]!)
       i = c
     }
-    hd[i] = d
-    hp[i] = p
-    ht[i] = t
+    this.heapSet(i, d, p, t)
   }
+}
+
+/** Whether position `p` of `d` still holds the key that had counter value `t` there. */
+function isCurrent(d: Database, p: number, t: number): boolean {
+  return p < d.keys.length && d.access![p] === t
 }
