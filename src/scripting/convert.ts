@@ -72,7 +72,11 @@ export function bytesToArg(u: Uint8Array): string | Buffer {
 /** A JS string or Buffer as Lua string bytes. */
 export function toLuaBytes(v: string | Buffer | Uint8Array): Uint8Array {
   if (typeof v !== 'string') return v
-  if (isBinaryKey(v)) return keyBytes(v)
+  return isBinaryKey(v) ? keyBytes(v) : textBytes(v)
+}
+
+/** A text string (not a binary key) as new UTF-8 bytes. */
+function textBytes(v: string): Uint8Array {
   const n = v.length
   if (n <= 32) {
     let ascii = true
@@ -94,7 +98,7 @@ export function toLuaBytes(v: string | Buffer | Uint8Array): Uint8Array {
 /** Pushes a JS string or bytes as a Lua string. */
 export function pushBytes(L: LuaState, v: string | Buffer | Uint8Array): void {
   // The bytes of a text string are made here, and nothing else holds them: Lua takes them as they are.
-  if (typeof v === 'string' && !isBinaryKey(v)) pushOwned(L, toLuaBytes(v))
+  if (typeof v === 'string' && !isBinaryKey(v)) pushOwned(L, textBytes(v))
   else lua_pushstring(L, toLuaBytes(v))
 }
 
