@@ -200,14 +200,13 @@ export class MemoryLayer {
 
   /**
    * Evicts until under the limits; throws Redis's OOM error when the policy
-   * is `noeviction` or nothing is left to evict. `StoreCore.beforeWrite`
-   * calls it when `limited && over()`.
+   * is `noeviction` or nothing is left to evict. Callers (`StoreCore.memoryCheck`,
+   * a lowered limit) call it when `limited && over()`: one check follows each eviction.
    */
   enforce(): void {
-    if (this.bits !== 0) {
-      while (this.over()) if (!this.evictOne()) break
-    }
-    if (this.over()) {
+    let over = true
+    if (this.bits !== 0) while (over && this.evictOne()) over = this.over()
+    if (over) {
       if (this.exceededSince === 0) this.exceededSince = this.ks.clock.now()
       throw replyError(E.OOM)
     }
