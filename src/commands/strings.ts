@@ -175,8 +175,12 @@ export function setFull(ctx: Session, k: string, value: StrValue, flags: number,
   const ks = ctx.ks
   const keepTtl = (flags & SF.KEEPTTL) !== 0
   let ent
-  if (e === undefined) ent = db.add(k, T.STRING, value)
-  else {
+  if (e === undefined) {
+    ent = db.add(k, T.STRING, value)
+    // A new key with no TTL where no write is watched (only the memory layer may be tracking keys,
+    // and `add` has accounted for this one): there is nothing to signal.
+    if (expireAt === 0 && ks.quiet(db)) return get ? old : OK
+  } else {
     ent = e
     // A TTL being replaced by a new one is just overwritten below (no churn in the volatile set).
     if (e.expire !== 0 && !keepTtl && expireAt === 0) db.persist(k, e)

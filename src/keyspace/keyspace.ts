@@ -286,9 +286,15 @@ export class Keyspace {
    * and no effect listeners (persistence). Hot paths may then skip the signals.
    */
   unobserved(db: Database): boolean {
-    return (
-      this.onKeyWritten === undefined && this.touch === undefined && this.tracking === undefined && db.watched === undefined && this.notifyFlags === 0 && !this.fx
-    )
+    return this.onKeyWritten === undefined && this.touch === undefined && this.quiet(db)
+  }
+
+  /**
+   * Whether a write in `db` would be seen by nothing but the memory layer: no client-side caching,
+   * no WATCH (nor blocked XREADGROUP), no keyspace notifications and no effect listeners.
+   */
+  quiet(db: Database): boolean {
+    return this.tracking === undefined && db.watched === undefined && this.notifyFlags === 0 && !this.fx
   }
 
   /**
